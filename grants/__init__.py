@@ -1,0 +1,78 @@
+"""grants: the application factory."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from grants.config import load_config
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GRANTS_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    load_config(app, config)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy the client address (for login throttling) is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]),
+                                x_proto=1)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_template_helpers(app)
+    register_cli(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from grants import models  # noqa: F401  (every table registered before Alembic looks)
+    from grants.database import engine_options
+    from grants.extensions import csrf, db, login_manager, migrate
+
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Log in om deze pagina te zien."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from grants.extensions import csrf
+    from grants.views import admin, api, applications, auth, finance, main
+
+    for module in (auth, main, applications, finance, admin):
+        app.register_blueprint(module.bp)
+    # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+
+
+def register_errors(app: Flask) -> None:
+    from grants.views.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from grants.views import headers, template_helpers
+
+    template_helpers.register(app)
+    headers.register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from grants.cli import grants_cli
+
+    app.cli.add_command(grants_cli)

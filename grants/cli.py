@@ -1,0 +1,156 @@
+"""The `flask grants …` commands. Each command is a boundary: it commits or rolls back whole."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from grants.clock import now
+from grants.errors import GrantsError
+from grants.extensions import db
+from grants.models import ROLE_LABELS, Organisation, Role, User
+
+grants_cli = AppGroup("grants", help="Beheer van de subsidie-applicatie.")
+user_cli = AppGroup("user", help="Gebruikers.")
+token_cli = AppGroup("token", help="API-tokens.")
+grants_cli.add_command(user_cli)
+grants_cli.add_command(token_cli)
+
+ROLE_CHOICE = click.Choice([role.value for role in Role])
+
+
+def _fail(error: GrantsError) -> None:
+    db.session.rollback()
+    click.secho(error.message, fg="red", err=True)
+    for field, messages in error.fields.items():
+        for message in messages:
+            click.secho(f"  {field}: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _user_by_email(email: str) -> User:
+    user = db.session.scalars(sa.select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        click.secho(f"Er is geen gebruiker met e-mailadres {email}.", fg="red", err=True)
+        sys.exit(1)
+    return user
+
+
+@grants_cli.command("migrate")
+def migrate_command():
+    """Bring the database schema up to date (as `flask db upgrade`)."""
+    from grants.schema import prepare_database
+
+    prepare_database()
+    click.echo("Het databaseschema is bijgewerkt.")
+
+
+@grants_cli.command("seed")
+def seed_command():
+    """Add the schemes, windows, ceilings and budgets of the Techniekpact that are missing."""
+    from grants.schema import prepare_database
+    from grants.seed import seed_schemes
+
+    prepare_database()
+    schemes = seed_schemes(now())
+    db.session.commit()
+    click.echo("Regelingen: " + ", ".join(scheme.code for scheme in schemes))
+
+
+@grants_cli.command("demo")
+def demo_command():
+    """Prepare the database and load the demo data set (safe to run again)."""
+    from grants.demo import load_demo
+    from grants.schema import prepare_database
+
+    prepare_database()
+    users = load_demo(now())
+    db.session.commit()
+    click.echo("Demodata geladen. Inloggen kan met:")
+    for demo in users:
+        click.echo(f"  {ROLE_LABELS[demo.role]:<26} {demo.email:<36} {demo.password}")
+    click.echo("Een API-token maakt u met: flask grants token create EMAIL")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Volledige naam.")
+@click.option("--role", "roles", type=ROLE_CHOICE, multiple=True, required=True,
+              help="Rol; mag vaker worden gegeven.")
+@click.option("--organisation", "kvk", help="KvK-nummer van de organisatie (aanvragers).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Zonder deze optie wordt ernaar gevraagd.")
+def user_create(email, name, roles, kvk, password):
+    """Create a user account."""
+    from grants.services.accounts import create_user
+
+    organisation = None
+    if kvk:
+        organisation = db.session.scalars(
+            sa.select(Organisation).where(Organisation.kvk == kvk.replace(" ", ""))
+        ).first()
+        if organisation is None:
+            click.secho(f"Er is geen organisatie met KvK-nummer {kvk}.", fg="red", err=True)
+            sys.exit(1)
+    try:
+        user = create_user(email=email, name=name, roles={Role(r) for r in roles},
+                           password=password, organisation=organisation)
+    except GrantsError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Gebruiker {user.email} aangemaakt ({', '.join(sorted(roles))}).")
+
+
+@user_cli.command("list")
+def user_list():
+    """List users with their roles."""
+    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        status = "" if user.active else " (geblokkeerd)"
+        click.echo(f"{user.email:<40} {','.join(sorted(user.roles)):<24}{status}")
+
+
+@token_cli.command("create")
+@click.argument("email")
+@click.option("--label", default="", help="Waarvoor het token is, ter herkenning.")
+def token_create(email, label):
+    """Create an API token; it is shown once and stored only as a hash."""
+    from grants.services.tokens import create_token
+
+    user = _user_by_email(email)
+    if not user.active:
+        click.secho(f"{user.email} is geblokkeerd; er is geen token gemaakt.", fg="red", err=True)
+        sys.exit(1)
+    record, token = create_token(user, now(), label)
+    db.session.commit()
+    click.echo(token)
+    click.echo(f"Token {record.id} voor {user.email}. Bewaar het nu: het wordt niet nog eens "
+               "getoond.", err=True)
+
+
+@token_cli.command("revoke")
+@click.argument("token", required=False)
+@click.option("--id", "token_id", type=int, help="Het nummer uit `flask grants token list`.")
+def token_revoke(token, token_id):
+    """Revoke a token, given itself or its number."""
+    from grants.services.tokens import revoke_token
+
+    if (token is None) == (token_id is None):
+        raise click.UsageError("Geef het token of --id, niet allebei.")
+    try:
+        record = revoke_token(now(), token=token, token_id=token_id)
+    except GrantsError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Token {record.id} van {record.user.email} is ingetrokken.")
+
+
+@token_cli.command("list")
+@click.argument("email", required=False)
+def token_list(email):
+    """List tokens (never the tokens themselves), optionally of one user."""
+    from grants.services.tokens import tokens_of
+
+    for record in tokens_of(_user_by_email(email) if email else None):
+        state = f"ingetrokken {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "actief"
+        click.echo(f"{record.id:>5} {record.user.email:<40} {state:<22} {record.label}")

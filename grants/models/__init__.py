@@ -1,0 +1,53 @@
+"""All tables, imported here so that metadata (and Alembic) sees every one of them."""
+
+from grants.models.applications import STATE_LABELS, Application, ApplicationState
+from grants.models.budgets import Budget
+from grants.models.organisations import (
+    ORGANISATION_KIND_LABELS,
+    Organisation,
+    OrganisationKind,
+    Region,
+)
+from grants.models.schemes import (
+    MINISTRY_NAMES,
+    CeilingAmendment,
+    Ministry,
+    PlaceCategory,
+    Scheme,
+    Window,
+    WindowCategory,
+)
+from grants.models.users import (
+    ROLE_LABELS,
+    STAFF_ROLES,
+    ApiToken,
+    LoginFailure,
+    Role,
+    User,
+    UserRole,
+)
+
+__all__ = [
+    "MINISTRY_NAMES",
+    "ORGANISATION_KIND_LABELS",
+    "ROLE_LABELS",
+    "STAFF_ROLES",
+    "STATE_LABELS",
+    "ApiToken",
+    "Application",
+    "ApplicationState",
+    "Budget",
+    "CeilingAmendment",
+    "LoginFailure",
+    "Ministry",
+    "Organisation",
+    "OrganisationKind",
+    "PlaceCategory",
+    "Region",
+    "Role",
+    "Scheme",
+    "User",
+    "UserRole",
+    "Window",
+    "WindowCategory",
+]

@@ -1,0 +1,134 @@
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.database import UTCDateTime, utcnow
+from grants.extensions import db
+from grants.models.columns import enum_type
+
+
+class Ministry(StrEnum):
+    SZW = "SZW"
+    OCW = "OCW"
+
+
+MINISTRY_NAMES = {
+    Ministry.SZW: "Ministerie van Sociale Zaken en Werkgelegenheid",
+    Ministry.OCW: "Ministerie van Onderwijs, Cultuur en Wetenschap",
+}
+
+
+class PlaceCategory(StrEnum):
+    """Praktijkleren student categories, each with its own ceiling per study year."""
+
+    VMBO = "vmbo"
+    MBO = "mbo"
+    HBO = "hbo"
+    PROMOVENDUS = "promovendus"
+
+
+class Scheme(db.Model):
+    """A subsidy regulation. Its rules are data here so an admin can change them."""
+
+    __tablename__ = "schemes"
+    __table_args__ = (sa.CheckConstraint("decision_term_weeks > 0", name="decision_term"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    ministry: Mapped[Ministry] = mapped_column(enum_type(Ministry, "ministry"))
+    legal_basis: Mapped[str] = mapped_column(sa.Text)
+    decision_term_weeks: Mapped[int]
+    reference_prefix: Mapped[str] = mapped_column(sa.String(8), unique=True)
+
+    windows: Mapped[list["Window"]] = relationship(
+        back_populates="scheme", order_by="Window.opens_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def ministry_name(self) -> str:
+        return MINISTRY_NAMES[self.ministry]
+
+
+class Window(db.Model):
+    """An application window (aanvraagtijdvak) with its ceiling (subsidieplafond).
+
+    ``closes_at`` is the last instant at which an application is on time. A window either has
+    one ceiling or, for praktijkleren, one per category.
+    """
+
+    __tablename__ = "windows"
+    __table_args__ = (
+        sa.UniqueConstraint("scheme_id", "code"),
+        sa.CheckConstraint("closes_at > opens_at", name="period"),
+        sa.CheckConstraint("ceiling_cents IS NULL OR ceiling_cents >= 0", name="ceiling"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(40))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ceiling_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # Where the figures come from (a Staatscourant reference), or that they are a house default.
+    source: Mapped[str] = mapped_column(sa.Text, default="")
+
+    scheme: Mapped[Scheme] = relationship(back_populates="windows")
+    categories: Mapped[list["WindowCategory"]] = relationship(
+        back_populates="window", order_by="WindowCategory.id", cascade="all, delete-orphan"
+    )
+    amendments: Mapped[list["CeilingAmendment"]] = relationship(
+        back_populates="window", order_by="CeilingAmendment.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def total_ceiling_cents(self) -> int:
+        if self.categories:
+            return sum(category.ceiling_cents for category in self.categories)
+        return self.ceiling_cents or 0
+
+
+class WindowCategory(db.Model):
+    __tablename__ = "window_categories"
+    __table_args__ = (
+        sa.UniqueConstraint("window_id", "code"),
+        sa.CheckConstraint("ceiling_cents >= 0", name="ceiling"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id", ondelete="CASCADE"))
+    code: Mapped[PlaceCategory] = mapped_column(enum_type(PlaceCategory, "category"))
+    ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+
+    window: Mapped[Window] = relationship(back_populates="categories")
+
+
+class CeilingAmendment(db.Model):
+    """A change of a ceiling: the old value stays visible with the date and the reason."""
+
+    __tablename__ = "ceiling_amendments"
+    __table_args__ = (
+        sa.CheckConstraint("old_ceiling_cents >= 0 AND new_ceiling_cents >= 0", name="amounts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    window_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("windows.id", ondelete="CASCADE"), index=True
+    )
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("window_categories.id", ondelete="CASCADE")
+    )
+    old_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    new_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    effective_on: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+
+    window: Mapped[Window] = relationship(back_populates="amendments")
+    category: Mapped[WindowCategory | None] = relationship()

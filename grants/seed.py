@@ -1,0 +1,212 @@
+"""The schemes, windows, ceilings and budgets of the Techniekpact, as in shared/domain.md.
+
+Figures marked as assumptions (``ASSUMED``) are house defaults where the public record is
+silent; they are data like the rest and an admin can amend them.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from grants.extensions import db
+from grants.models import Budget, Ministry, PlaceCategory, Scheme, Window, WindowCategory
+from grants.money import euros
+from grants.services.schemes import amend_ceiling
+from grants.timefmt import amsterdam
+
+ASSUMED = "Aanname (niet gevonden in de openbare bronnen); aan te passen door beheer."
+
+
+@dataclass(frozen=True)
+class WindowSeed:
+    code: str
+    name: str
+    opens_at: datetime
+    closes_at: datetime
+    ceiling_cents: int | None = None
+    categories: dict[PlaceCategory, int] = field(default_factory=dict)
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class AmendmentSeed:
+    scheme: str
+    window: str
+    new_ceiling_cents: int
+    effective_on: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class SchemeSeed:
+    code: str
+    name: str
+    ministry: Ministry
+    legal_basis: str
+    decision_term_weeks: int
+    reference_prefix: str
+    windows: list[WindowSeed]
+
+
+def _day_window(code, name, first: date, last: date, ceiling_cents, source) -> WindowSeed:
+    """A window that runs from the start of its first day to the end of its last (Amsterdam)."""
+    return WindowSeed(code, name, amsterdam(first.year, first.month, first.day),
+                      amsterdam(last.year, last.month, last.day, 23, 59, 59),
+                      ceiling_cents=ceiling_cents, source=source)
+
+
+# Per study year as seen in the record; later years are assumed to have the same ceilings.
+PRAKTIJKLEREN_CEILINGS = {
+    PlaceCategory.VMBO: euros(1_400_000),
+    PlaceCategory.MBO: euros(188_900_000),
+    PlaceCategory.HBO: euros(8_000_000),
+    PlaceCategory.PROMOVENDUS: euros(6_700_000),
+}
+
+
+def _praktijkleren_year(first_year: int, source: str) -> WindowSeed:
+    # Applications come in after the study year: 2 June until 15 September 17:00.
+    return WindowSeed(
+        f"{first_year}-{first_year + 1}", f"Studiejaar {first_year}/{first_year + 1}",
+        amsterdam(first_year + 1, 6, 2), amsterdam(first_year + 1, 9, 15, 17),
+        categories=PRAKTIJKLEREN_CEILINGS, source=source,
+    )
+
+
+SCHEMES = [
+    SchemeSeed(
+        code="sectorplan",
+        name="Cofinanciering sectorplannen",
+        ministry=Ministry.SZW,
+        legal_basis="Regeling cofinanciering sectorplannen, Staatscourant 2013, 22962",
+        decision_term_weeks=13,
+        reference_prefix="SP",
+        windows=[
+            _day_window("T1", "Eerste aanvraagtijdvak", date(2013, 10, 1), date(2013, 12, 31),
+                        euros(185_000_000), ASSUMED),
+            _day_window("T2", "Tweede aanvraagtijdvak", date(2014, 4, 1), date(2014, 5, 31),
+                        euros(200_000_000), "BWBR0034947, art. 2"),
+            _day_window("T3", "Derde aanvraagtijdvak", date(2015, 1, 15), date(2015, 9, 15),
+                        euros(200_000_000), ASSUMED),
+        ],
+    ),
+    SchemeSeed(
+        code="praktijkleren",
+        name="Subsidieregeling praktijkleren",
+        ministry=Ministry.OCW,
+        legal_basis="Subsidieregeling praktijkleren, Staatscourant 2013, 31130",
+        decision_term_weeks=13,
+        reference_prefix="PL",
+        windows=[
+            _praktijkleren_year(2013, "Plafonds per categorie zoals in de openbare bronnen."),
+            _praktijkleren_year(2014, ASSUMED),
+        ],
+    ),
+    SchemeSeed(
+        code="rif",
+        name="Regionaal investeringsfonds mbo",
+        ministry=Ministry.OCW,
+        legal_basis="Regeling regionaal investeringsfonds mbo 2014–2017, Staatscourant 2014, 11234",
+        decision_term_weeks=13,
+        reference_prefix="RIF",
+        windows=[
+            _day_window("2014", "Aanvraagtijdvak 2014", date(2014, 5, 12), date(2014, 6, 7),
+                        euros(24_000_000), "Staatscourant 2014, 11234"),
+            # 2015 and 2016: the €47.3M left of €100M after 2014 and 2017, split by assumption.
+            _day_window("2015-1", "2015, eerste periode", date(2015, 2, 1), date(2015, 3, 31),
+                        euros(12_000_000), ASSUMED),
+            _day_window("2015-2", "2015, tweede periode", date(2015, 9, 1), date(2015, 10, 31),
+                        euros(11_650_000), ASSUMED),
+            _day_window("2016-1", "2016, eerste periode", date(2016, 2, 1), date(2016, 3, 31),
+                        euros(12_000_000), ASSUMED),
+            _day_window("2016-2", "2016, tweede periode", date(2016, 9, 1), date(2016, 10, 31),
+                        euros(11_650_000), ASSUMED),
+            _day_window("2017-1", "2017, eerste periode", date(2017, 2, 1), date(2017, 3, 31),
+                        euros(19_300_000), "Bedrag uit de openbare bronnen; data aangenomen."),
+            _day_window("2017-2", "2017, tweede periode", date(2017, 9, 1), date(2017, 10, 31),
+                        euros(9_400_000), "Bedrag uit de openbare bronnen; data aangenomen."),
+        ],
+    ),
+]
+
+AMENDMENTS = [
+    AmendmentSeed("sectorplan", "T2", euros(205_000_000), date(2014, 5, 1),
+                  "Plafond tweede tijdvak verhoogd van € 200 mln naar € 205 mln "
+                  "(BWBR0034947, art. 2). Ingangsdatum aangenomen."),
+]
+
+
+@dataclass(frozen=True)
+class BudgetSeed:
+    code: str
+    name: str
+    ministry: Ministry
+    ceiling_cents: int
+    starts_on: date
+    ends_on: date
+    scheme: str | None
+    source: str
+
+
+BUDGETS = [
+    BudgetSeed("sectorplannen", "Cofinanciering sectorplannen 2014–2015", Ministry.SZW,
+               euros(600_000_000), date(2013, 10, 1), date(2015, 12, 31), "sectorplan",
+               "Nationaal Techniekpact 2020"),
+    BudgetSeed("praktijkleren", "Praktijkleren, studiejaren 2013/14 en 2014/15", Ministry.OCW,
+               2 * sum(PRAKTIJKLEREN_CEILINGS.values()), date(2014, 1, 1), date(2015, 12, 31),
+               "praktijkleren", "Som van de categorieplafonds per studiejaar."),
+    BudgetSeed("rif", "Regionaal investeringsfonds mbo 2014–2017", Ministry.OCW,
+               euros(100_000_000), date(2014, 1, 1), date(2017, 12, 31), "rif",
+               "Staatscourant 2014, 11234"),
+    BudgetSeed("beta-docenten", "Bèta- en techniekdocenten voortgezet onderwijs", Ministry.OCW,
+               euros(100_000_000), date(2013, 1, 1), date(2016, 12, 31), None,
+               "Nationaal Techniekpact 2020"),
+    BudgetSeed("pabo", "Techniek in de pabo's", Ministry.OCW, euros(8_000_000),
+               date(2013, 1, 1), date(2017, 12, 31), None, "Nationaal Techniekpact 2020"),
+]
+
+
+def _upsert_scheme(seed: SchemeSeed) -> Scheme:
+    scheme = db.session.scalars(sa.select(Scheme).where(Scheme.code == seed.code)).one_or_none()
+    if scheme is None:
+        scheme = Scheme(code=seed.code, name=seed.name, ministry=seed.ministry,
+                        legal_basis=seed.legal_basis, decision_term_weeks=seed.decision_term_weeks,
+                        reference_prefix=seed.reference_prefix)
+        db.session.add(scheme)
+    existing = {window.code for window in scheme.windows}
+    for window_seed in seed.windows:
+        if window_seed.code in existing:
+            continue
+        window = Window(code=window_seed.code, name=window_seed.name,
+                        opens_at=window_seed.opens_at, closes_at=window_seed.closes_at,
+                        ceiling_cents=window_seed.ceiling_cents, source=window_seed.source)
+        window.categories = [WindowCategory(code=code, ceiling_cents=cents)
+                             for code, cents in window_seed.categories.items()]
+        scheme.windows.append(window)
+    return scheme
+
+
+def seed_schemes(now: datetime) -> list[Scheme]:
+    """Add the schemes, windows, amendments and budgets that are missing; change nothing else.
+
+    Existing rows are left as they are, so an admin's later amendments survive a second run.
+    """
+    schemes = [_upsert_scheme(seed) for seed in SCHEMES]
+    db.session.flush()
+    for seed in AMENDMENTS:
+        scheme = next(s for s in schemes if s.code == seed.scheme)
+        window = next(w for w in scheme.windows if w.code == seed.window)
+        if not any(a.reason == seed.reason for a in window.amendments):
+            amend_ceiling(window, seed.new_ceiling_cents, reason=seed.reason,
+                          effective_on=seed.effective_on, now=now, user=None)
+    scheme_ids = {scheme.code: scheme.id for scheme in schemes}
+    existing = set(db.session.scalars(sa.select(Budget.code)))
+    for seed in BUDGETS:
+        if seed.code not in existing:
+            db.session.add(Budget(code=seed.code, name=seed.name, ministry=seed.ministry,
+                                  ceiling_cents=seed.ceiling_cents, starts_on=seed.starts_on,
+                                  ends_on=seed.ends_on, scheme_id=scheme_ids.get(seed.scheme),
+                                  source=seed.source))
+    db.session.flush()
+    return schemes

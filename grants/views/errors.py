@@ -1,0 +1,66 @@
+"""Errors as a page for people and as the API's error shape for programs."""
+
+from flask import Flask, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from grants.errors import GrantsError
+
+MESSAGES = {
+    400: "Het verzoek kon niet worden verwerkt.",
+    401: "U bent niet ingelogd.",
+    403: "U heeft geen toegang tot deze pagina.",
+    404: "Deze pagina bestaat niet, of u heeft er geen toegang toe.",
+    405: "Deze handeling is hier niet mogelijk.",
+    409: "De gegevens zijn intussen gewijzigd.",
+    422: "De invoer is niet in orde.",
+    429: "Te veel verzoeken. Probeer het later opnieuw.",
+    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+}
+API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 422: "validation_failed",
+             429: "too_many_requests", 500: "server_error"}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    if _wants_json():
+        body = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    else:
+        body = render_template("errors/error.html", status=status, message=message,
+                               fields=fields or {})
+    return make_response(body, status)
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(GrantsError)
+    def domain_error(error: GrantsError):
+        return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error: CSRFError):
+        return error_response(
+            400, "csrf_failed",
+            "Het formulier is verlopen of niet van deze site afkomstig. "
+            "Laad de pagina opnieuw en probeer het nog eens.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        response = error_response(status, API_CODES.get(status, "error"),
+                                  MESSAGES.get(status, error.description))
+        if status == 405 and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    if app.testing or app.debug:
+        return  # let the test or the debugger see the exception itself
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error", exc_info=error)
+        return error_response(500, "server_error", MESSAGES[500])

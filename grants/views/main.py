@@ -1,0 +1,20 @@
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from grants.access import login_required
+from grants.services.dashboard import next_steps
+from grants.services.schemes import list_schemes
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@login_required
+def home():
+    return render_template("main/home.html", steps=next_steps(current_user))
+
+
+@bp.get("/regelingen")
+@login_required
+def schemes():
+    return render_template("main/schemes.html", schemes=list_schemes())

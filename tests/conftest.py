@@ -1,0 +1,155 @@
+"""Fixtures: one app per session on SQLite (or the PostgreSQL in GRANTS_DATABASE_URL), each test
+inside a transaction that is rolled back at its end, and an injected clock."""
+
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import g
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from grants import create_app
+from grants.extensions import db
+from grants.schema import prepare_database
+from tests import factories
+
+START = datetime(2014, 4, 1, 7, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The app's notion of now, moved only by the test."""
+
+    def __init__(self):
+        self.moment = START
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta) -> None:
+        self.moment += timedelta(**delta)
+
+
+class Client(FlaskClient):
+    """A test client whose requests each start with an empty ``g``.
+
+    The test's app context stays pushed so that requests share its transaction; Flask then
+    reuses that context, and its ``g``, for every request. Flask-Login caches the user there and
+    Flask-WTF the CSRF token, which must not leak from one request (or client) to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
+def _test_database_url(tmp_path_factory) -> str:
+    url = os.environ.get("GRANTS_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+    if "test" not in (make_url(url).database or ""):
+        pytest.exit("GRANTS_DATABASE_URL must name a database with 'test' in its name: "
+                    "the test run wipes it.", returncode=2)
+    return url
+
+
+def _wipe(app) -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session")
+def app_clock():
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, app_clock):
+    app = create_app({
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "DATABASE_URL": _test_database_url(tmp_path_factory),
+        "CLOCK": app_clock,
+    })
+    with app.app_context():
+        _wipe(app)
+        prepare_database()
+        db.engine.dispose()
+    app.test_client_class = Client
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def transaction(request, app, app_clock):
+    """Every test runs in one outer transaction that is rolled back; commits become savepoints."""
+    if "no_db" in request.keywords:
+        yield None
+        return
+    app_clock.moment = START
+    with app.app_context():
+        engines = db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        outer = connection.begin()
+        engines[None] = connection
+        try:
+            yield connection
+        finally:
+            db.session.remove()
+            engines[None] = engine
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def clock(app_clock):
+    return app_clock
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def schemes(clock):
+    from grants.seed import seed_schemes
+
+    return {scheme.code: scheme for scheme in seed_schemes(clock())}
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = factories.PASSWORD):
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(client)})
+
+
+@pytest.fixture
+def login_as(client):
+    def _login(user, password: str = factories.PASSWORD):
+        response = login(client, user.email, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _login
+
+
+def rows(statement) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(statement))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "no_db: the test needs no database transaction")

@@ -1,0 +1,98 @@
+import pytest
+
+from grants.models import Role
+from tests.factories import ApplicationFactory, OrganisationFactory, UserFactory
+
+
+@pytest.fixture
+def two_organisations(schemes):
+    window = schemes["sectorplan"].windows[1]
+    ours, theirs = OrganisationFactory(name="Eigen Werkgevers"), OrganisationFactory(
+        name="Andere Werkgevers")
+    return {
+        "applicant": UserFactory(organisation=ours),
+        "own": ApplicationFactory(organisation=ours, window=window, title="Ons sectorplan"),
+        "other": ApplicationFactory(organisation=theirs, window=window, title="Hun sectorplan"),
+    }
+
+
+@pytest.mark.parametrize(("path", "allowed"), [
+    ("/beheer/gebruikers", {Role.ADMIN}),
+    ("/financien/budgetten", {Role.FINANCE, Role.ADMIN}),
+])
+@pytest.mark.parametrize("role", list(Role))
+def test_role_restricted_pages(client, login_as, path, allowed, role):
+    login_as(UserFactory(role=role))
+    response = client.get(path)
+    assert response.status_code == (200 if role in allowed else 403)
+    if role not in allowed:
+        assert "Geen toegang" in response.get_data(as_text=True)
+
+
+def test_applicant_sees_only_own_organisations_applications(client, login_as,
+                                                            two_organisations):
+    login_as(two_organisations["applicant"])
+    page = client.get("/aanvragen/").get_data(as_text=True)
+    assert "Ons sectorplan" in page
+    assert "Hun sectorplan" not in page
+    assert "1 aanvragen gevonden" in page
+
+
+def test_another_organisations_application_is_not_found(client, login_as, two_organisations):
+    login_as(two_organisations["applicant"])
+    own = client.get(f"/aanvragen/{two_organisations['own'].id}")
+    other = client.get(f"/aanvragen/{two_organisations['other'].id}")
+    missing = client.get("/aanvragen/999999")
+    assert own.status_code == 200
+    assert other.status_code == missing.status_code == 404
+    assert "Andere Werkgevers" not in other.get_data(as_text=True)
+    assert other.get_data(as_text=True) == missing.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", [Role.ASSESSOR, Role.APPROVER, Role.FINANCE, Role.ADMIN])
+def test_ministry_staff_see_every_organisation(client, login_as, two_organisations, role):
+    login_as(UserFactory(role=role))
+    assert client.get(f"/aanvragen/{two_organisations['other'].id}").status_code == 200
+    page = client.get("/aanvragen/").get_data(as_text=True)
+    assert "Ons sectorplan" in page and "Hun sectorplan" in page
+
+
+def test_applicant_without_organisation_sees_nothing(client, login_as, two_organisations):
+    from grants.extensions import db
+
+    applicant = UserFactory()
+    applicant.organisation = None
+    db.session.flush()
+    login_as(applicant)
+    assert client.get(f"/aanvragen/{two_organisations['own'].id}").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "expected"), [
+    (Role.APPLICANT, "Uw aanvragen"),
+    (Role.ASSESSOR, "Ingediend, nog te beoordelen"),
+    (Role.APPROVER, "Wacht op uw besluit"),
+    (Role.COMMITTEE, "RIF-aanvragen voor de commissie"),
+    (Role.FINANCE, "Budgetten"),
+    (Role.ADMIN, "Gebruikers en rollen"),
+])
+def test_landing_page_shows_what_each_role_can_do_next(client, login_as, schemes, role,
+                                                       expected):
+    user = UserFactory(role=role, name="Test Persoon")
+    login_as(user)
+    page = client.get("/").get_data(as_text=True)
+    assert "Welkom, Test Persoon" in page
+    assert expected in page
+
+
+def test_landing_counts_are_scoped(client, login_as, two_organisations):
+    login_as(two_organisations["applicant"])
+    page = client.get("/").get_data(as_text=True)
+    # One application of their own; the other organisation's is not counted.
+    assert '<span class="card__number">1</span>' in page
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -1,0 +1,133 @@
+import sqlalchemy as sa
+
+from grants.extensions import db
+from grants.models import (
+    ApiToken,
+    Application,
+    Budget,
+    CeilingAmendment,
+    Organisation,
+    Region,
+    Role,
+    Scheme,
+    User,
+    Window,
+)
+from tests.factories import OrganisationFactory, UserFactory
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_demo_twice_neither_fails_nor_duplicates(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["grants", "demo"])
+    assert first.exit_code == 0, first.output
+    tables = (Scheme, Window, CeilingAmendment, Budget, Organisation, User, Application)
+    counts = {model.__name__: count(model) for model in tables}
+    second = runner.invoke(args=["grants", "demo"])
+    assert second.exit_code == 0, second.output
+    assert {model.__name__: count(model) for model in tables} == counts
+    assert first.output == second.output
+
+    assert counts["Scheme"] == 3
+    assert 24 <= counts["Application"] <= 60
+    regions = set(db.session.scalars(sa.select(Organisation.region)))
+    assert regions == set(Region)
+    roles = {role for user in db.session.scalars(sa.select(User)) for role in user.roles}
+    assert roles == set(Role)
+    for user in db.session.scalars(sa.select(User)):
+        assert f"{user.email}" in first.output
+
+    budgets = {b.code: b.ceiling_cents for b in db.session.scalars(sa.select(Budget))}
+    assert budgets["beta-docenten"] == 100_000_000_00
+    assert budgets["pabo"] == 8_000_000_00
+    assert budgets["sectorplannen"] == 600_000_000_00
+
+
+def test_demo_users_can_log_in_with_the_printed_passwords(app, client):
+    from grants.demo import DEMO_USERS
+    from tests.conftest import login
+
+    output = app.test_cli_runner().invoke(args=["grants", "demo"]).output
+    for demo in DEMO_USERS:
+        assert demo.password in output
+        fresh = app.test_client()
+        assert login(fresh, demo.email, demo.password).status_code == 302
+        assert demo.name in fresh.get("/").get_data(as_text=True)
+
+
+def test_t2_ceiling_amendment_keeps_the_old_value(app, schemes):
+    window = next(w for w in schemes["sectorplan"].windows if w.code == "T2")
+    assert window.ceiling_cents == 205_000_000_00
+    [amendment] = window.amendments
+    assert amendment.old_ceiling_cents == 200_000_000_00
+    assert amendment.new_ceiling_cents == 205_000_000_00
+    assert "BWBR0034947" in amendment.reason
+
+
+def test_user_create_for_an_applicant(app):
+    organisation = OrganisationFactory(kvk="12345678")
+    result = app.test_cli_runner().invoke(args=[
+        "grants", "user", "create", "Nieuw@Example.nl", "--name", "Nieuwe Aanvrager",
+        "--role", "applicant", "--organisation", "1234 5678",
+        "--password", "een lang genoeg wachtwoord"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(sa.select(User).where(User.email == "nieuw@example.nl")).one()
+    assert user.roles == {Role.APPLICANT}
+    assert user.organisation == organisation
+    assert "een lang genoeg wachtwoord" not in user.password_hash
+
+
+def test_user_create_prompts_for_the_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["grants", "user", "create", "staf@example.nl", "--name", "Staf",
+              "--role", "assessor", "--role", "approver"],
+        input="een lang genoeg wachtwoord\neen lang genoeg wachtwoord\n")
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(sa.select(User).where(User.email == "staf@example.nl")).one()
+    assert user.roles == {Role.ASSESSOR, Role.APPROVER}
+
+
+def test_user_create_names_each_wrong_field_and_creates_nothing(app):
+    before = count(User)
+    result = app.test_cli_runner().invoke(args=[
+        "grants", "user", "create", "geen-adres", "--name", "X", "--role", "applicant",
+        "--password", "kort"])
+    assert result.exit_code == 1
+    assert "email: Vul een geldig e-mailadres in." in result.output
+    assert "organisation: Een aanvrager hoort bij een organisatie." in result.output
+    assert "password: Een wachtwoord heeft minstens 12 tekens." in result.output
+    assert count(User) == before
+
+
+def test_token_create_list_and_revoke(app, client, schemes):
+    user = UserFactory(role=Role.FINANCE)
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["grants", "token", "create", user.email, "--label", "excel"])
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[0]
+    assert token.startswith("grt_")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/schemes", headers=headers).status_code == 200
+
+    listing = runner.invoke(args=["grants", "token", "list", user.email]).output
+    assert "excel" in listing and "actief" in listing and token not in listing
+
+    revoked = runner.invoke(args=["grants", "token", "revoke", token])
+    assert revoked.exit_code == 0, revoked.output
+    assert client.get("/api/v1/schemes", headers=headers).status_code == 401
+    assert db.session.scalars(sa.select(ApiToken)).one().revoked_at is not None
+
+
+def test_token_revoke_unknown_token_fails_clearly(app):
+    result = app.test_cli_runner().invoke(args=["grants", "token", "revoke", "grt_unknown"])
+    assert result.exit_code == 1
+    assert "Dit token bestaat niet." in result.output
+
+
+def test_token_create_for_unknown_user_fails_clearly(app):
+    result = app.test_cli_runner().invoke(args=["grants", "token", "create", "x@example.nl"])
+    assert result.exit_code == 1
+    assert "Er is geen gebruiker met e-mailadres x@example.nl." in result.output

@@ -1,0 +1,63 @@
+import os
+import stat
+
+import pytest
+
+from grants import create_app
+
+pytestmark = pytest.mark.no_db
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("GRANTS_"):
+            monkeypatch.delenv(key)
+    return tmp_path
+
+
+def test_defaults_then_instance_file_then_environment_then_argument(instance, monkeypatch):
+    (instance / "config.py").write_text(
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT = 7\nLOGIN_FAILURE_WINDOW_SECONDS = 60\n"
+        "BASE_URL = 'https://subsidies.example.nl'\n")
+    monkeypatch.setenv("GRANTS_LOGIN_FAILURE_WINDOW_SECONDS", "120")
+    monkeypatch.setenv("GRANTS_SQLITE_BUSY_TIMEOUT_MS", "1000")
+
+    app = create_app({"INSTANCE_PATH": str(instance), "SQLITE_BUSY_TIMEOUT_MS": 500})
+
+    assert app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] == 20  # default
+    assert app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] == 7  # instance/config.py
+    assert app.config["LOGIN_FAILURE_WINDOW_SECONDS"] == 120  # environment beats the file
+    assert app.config["SQLITE_BUSY_TIMEOUT_MS"] == 500  # the factory argument beats all
+    # An https address makes cookies Secure.
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_database_defaults_to_sqlite_in_the_instance_folder(instance):
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance}/grants.db"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_database_url_from_the_environment(instance, monkeypatch):
+    monkeypatch.setenv("GRANTS_DATABASE_URL", "postgresql://grants@db.internal/grants")
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://grants@db.internal/grants")
+
+
+def test_secret_key_is_generated_once_and_kept_private(instance):
+    first = create_app({"INSTANCE_PATH": str(instance)})
+    second = create_app({"INSTANCE_PATH": str(instance)})
+    key_file = instance / "secret_key"
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert [p.name for p in instance.iterdir() if p.name.startswith(".secret_key")] == []
+
+
+def test_secret_key_from_the_environment_writes_no_file(instance, monkeypatch):
+    monkeypatch.setenv("GRANTS_SECRET_KEY", "from-the-environment")
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert not (instance / "secret_key").exists()
