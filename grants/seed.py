@@ -15,7 +15,7 @@ from grants.money import euros
 from grants.services.schemes import amend_ceiling
 from grants.timefmt import amsterdam
 
-ASSUMED = "Aanname (niet gevonden in de openbare bronnen); aan te passen door beheer."
+ASSUMED = "Aanname: niet gevonden in de openbare bronnen."
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ class NextStep:
     link_text: str
     params: dict[str, str] = field(default_factory=dict)
     count: int | None = None
+    count_label: str = "aanvragen"
 
 
 def _count(user: User, **filters) -> int:
@@ -76,12 +77,14 @@ def next_steps(user: User) -> list[NextStep]:
             Role.FINANCE if user.has_role(Role.FINANCE) else Role.ADMIN, "Budgetten",
             "Elk Techniekpact-budget met zijn plafond en de tijdvakken eronder.",
             "finance.budgets", "Naar de budgetten",
-            count=db.session.scalar(sa.select(sa.func.count(Budget.id)))))
+            count=db.session.scalar(sa.select(sa.func.count(Budget.id))),
+            count_label="budgetten"))
     if user.has_role(Role.ADMIN):
         steps.append(NextStep(
             Role.ADMIN, "Gebruikers en rollen", "Wie toegang heeft, met welke rol.",
             "admin.users", "Naar de gebruikers",
-            count=db.session.scalar(sa.select(sa.func.count(User.id)))))
+            count=db.session.scalar(sa.select(sa.func.count(User.id))),
+            count_label="gebruikers"))
         steps.append(NextStep(
             Role.ADMIN, "Regelingen en plafonds",
             "Tijdvakken en subsidieplafonds, met de geschiedenis van elke wijziging.",

@@ -22,7 +22,10 @@ class NavItem:
 
     @property
     def is_current(self) -> bool:
-        return request.endpoint == self.endpoint
+        # A page inside a section (an application's page) marks its section's menu item.
+        blueprint = self.endpoint.partition(".")[0]
+        return request.endpoint == self.endpoint or (
+            blueprint != "main" and request.blueprint == blueprint)
 
 
 NAVIGATION = [
