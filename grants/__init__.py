@@ -66,10 +66,10 @@ def register_errors(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from grants.views import headers, template_helpers
+    from grants.views import boundaries, template_helpers
 
     template_helpers.register(app)
-    headers.register(app)
+    boundaries.register(app)
 
 
 def register_cli(app: Flask) -> None:

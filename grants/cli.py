@@ -7,11 +7,19 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from grants.clock import now
+from grants.database import writing
 from grants.errors import GrantsError
 from grants.extensions import db
 from grants.models import ROLE_LABELS, Organisation, Role, User
 
-grants_cli = AppGroup("grants", help="Beheer van de subsidie-applicatie.")
+
+@click.pass_context
+def _declare_writes(ctx: click.Context) -> None:
+    # Commands write: SQLite takes its write lock when their transactions begin.
+    ctx.with_resource(writing())
+
+
+grants_cli = AppGroup("grants", help="Beheer van de subsidie-applicatie.", callback=_declare_writes)
 user_cli = AppGroup("user", help="Gebruikers.")
 token_cli = AppGroup("token", help="API-tokens.")
 grants_cli.add_command(user_cli)
@@ -154,3 +162,21 @@ def token_list(email):
     for record in tokens_of(_user_by_email(email) if email else None):
         state = f"ingetrokken {record.revoked_at:%Y-%m-%d}" if record.revoked_at else "actief"
         click.echo(f"{record.id:>5} {record.user.email:<40} {state:<22} {record.label}")
+
+
+@grants_cli.command("deadlines")
+@click.option("--days", default=7, show_default=True, help="Hoe ver vooruit te kijken.")
+def deadlines_command(days):
+    """List terms that have run out or run out within --days: decisions, repairs, objections."""
+    from grants.services.deadlines import upcoming_deadlines
+    from grants.timefmt import AMSTERDAM
+
+    today = now().astimezone(AMSTERDAM).date()
+    found = upcoming_deadlines(today, days)
+    if not found:
+        click.echo(f"Geen termijnen die verlopen zijn of binnen {days} dagen verlopen.")
+        return
+    for deadline in found:
+        line = (f"{deadline.due_on.isoformat()}  {deadline.status:<18} {deadline.label:<26} "
+                f"{deadline.application.reference:<20} {deadline.application.title}")
+        click.secho(line, fg="red" if deadline.overdue else None)

@@ -1,6 +1,8 @@
 """Engine behaviour both databases need to behave alike, and shared column types."""
 
 import sqlite3
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -63,7 +65,31 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cursor.close()
 
 
+# Set for work that will write (an unsafe HTTP method, a command). SQLite then takes the write
+# lock when the transaction begins, so concurrent writers queue up (for the busy timeout)
+# instead of failing when a read lock cannot be upgraded; each then reads what the one before
+# it committed. PostgreSQL gets the same effect from row locks (SELECT ... FOR UPDATE).
+_writing: ContextVar[bool] = ContextVar("grants_writing", default=False)
+
+
+@contextmanager
+def writing():
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def begin_writing() -> object:
+    return _writing.set(True)
+
+
+def end_writing(token: object) -> None:
+    _writing.reset(token)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")

@@ -14,6 +14,8 @@ from grants.models import Budget, Ministry, PlaceCategory, Scheme, Window, Windo
 from grants.money import euros
 from grants.services.schemes import amend_ceiling
 from grants.timefmt import amsterdam
+from grants.workflows.fields import FIELDS
+from grants.workflows.rules import COMMON_RULES
 
 ASSUMED = "Aanname: niet gevonden in de openbare bronnen."
 
@@ -172,7 +174,8 @@ def _upsert_scheme(seed: SchemeSeed) -> Scheme:
     if scheme is None:
         scheme = Scheme(code=seed.code, name=seed.name, ministry=seed.ministry,
                         legal_basis=seed.legal_basis, decision_term_weeks=seed.decision_term_weeks,
-                        reference_prefix=seed.reference_prefix)
+                        reference_prefix=seed.reference_prefix,
+                        rules={**COMMON_RULES, **FIELDS[seed.code].DEFAULT_RULES})
         db.session.add(scheme)
     existing = {window.code for window in scheme.windows}
     for window_seed in seed.windows:

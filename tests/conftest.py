@@ -16,6 +16,8 @@ from grants.extensions import db
 from grants.schema import prepare_database
 from tests import factories
 
+pytest_plugins = ["tests.workflows.scenarios"]
+
 START = datetime(2014, 4, 1, 7, 0, tzinfo=UTC)
 
 
@@ -153,3 +155,4 @@ def rows(statement) -> int:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "no_db: the test needs no database transaction")
+

@@ -1,4 +1,8 @@
-"""factory_boy factories that flush into the test's transaction."""
+"""factory_boy factories; their commits are savepoints inside the test's transaction.
+
+They commit rather than flush so that a request that is refused (and rolls back what it did)
+cannot take the test's own data with it.
+"""
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
@@ -31,7 +35,7 @@ class Base(SQLAlchemyModelFactory):
     class Meta:
         abstract = True
         sqlalchemy_session_factory = lambda: db.session  # noqa: E731
-        sqlalchemy_session_persistence = "flush"
+        sqlalchemy_session_persistence = "commit"
 
 
 class OrganisationFactory(Base):

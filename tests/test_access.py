@@ -62,7 +62,7 @@ def test_applicant_without_organisation_sees_nothing(client, login_as, two_organ
 
     applicant = UserFactory()
     applicant.organisation = None
-    db.session.flush()
+    db.session.commit()
     login_as(applicant)
     assert client.get(f"/aanvragen/{two_organisations['own'].id}").status_code == 404
 

@@ -79,7 +79,7 @@ def test_token_of_a_deactivated_user_is_refused(client, schemes, token_for):
     user = UserFactory()
     token = token_for(user)
     user.active = False
-    db.session.flush()
+    db.session.commit()
     assert client.get("/api/v1/schemes", headers=bearer(token)).status_code == 401
 
 

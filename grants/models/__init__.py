@@ -1,6 +1,15 @@
 """All tables, imported here so that metadata (and Alembic) sees every one of them."""
 
-from grants.models.applications import STATE_LABELS, Application, ApplicationState
+from grants.models.applications import (
+    STATE_LABELS,
+    Application,
+    ApplicationState,
+    Assessment,
+    AuditEvent,
+    Objection,
+    ObjectionOutcome,
+    Recommendation,
+)
 from grants.models.budgets import Budget
 from grants.models.organisations import (
     ORGANISATION_KIND_LABELS,
@@ -13,6 +22,7 @@ from grants.models.schemes import (
     CeilingAmendment,
     Ministry,
     PlaceCategory,
+    RuleVersion,
     Scheme,
     Window,
     WindowCategory,
@@ -36,15 +46,21 @@ __all__ = [
     "ApiToken",
     "Application",
     "ApplicationState",
+    "Assessment",
+    "AuditEvent",
     "Budget",
     "CeilingAmendment",
     "LoginFailure",
     "Ministry",
+    "Objection",
+    "ObjectionOutcome",
     "Organisation",
     "OrganisationKind",
     "PlaceCategory",
+    "Recommendation",
     "Region",
     "Role",
+    "RuleVersion",
     "Scheme",
     "User",
     "UserRole",

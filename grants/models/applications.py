@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -8,7 +8,7 @@ from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
 from grants.models.columns import enum_type
 from grants.models.organisations import Organisation, Region
-from grants.models.schemes import Scheme, Window
+from grants.models.schemes import RuleVersion, Scheme, Window
 from grants.models.users import User
 
 
@@ -51,6 +51,17 @@ STATE_LABELS = {
 }
 
 
+class Recommendation(StrEnum):
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class ObjectionOutcome(StrEnum):
+    UPHELD = "upheld"
+    REJECTED = "rejected"
+    INADMISSIBLE = "inadmissible"
+
+
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
@@ -71,6 +82,22 @@ class Application(db.Model):
         enum_type(ApplicationState, "state"), default=ApplicationState.DRAFT
     )
     requested_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    granted_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The scheme's own fields (grants.workflows.fields), money in cents.
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The rules (windows, ceilings, amounts, terms) the application was submitted under.
+    rules_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rule_versions.id", ondelete="RESTRICT"))
+    # Receipt (Awb 4:3a) of the first submission: what the window is judged by.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the application was last made complete: what first-come-first-served orders by.
+    complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_due_on: Mapped[date | None]
+    # While information is requested (Awb 4:15) the decision clock is stopped since this day.
+    suspended_on: Mapped[date | None]
+    repair_due_on: Mapped[date | None]
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    objection_due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
@@ -82,9 +109,71 @@ class Application(db.Model):
     window: Mapped[Window] = relationship()
     organisation: Mapped[Organisation] = relationship()
     created_by: Mapped[User | None] = relationship()
+    rules_version: Mapped["RuleVersion | None"] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+
+class Assessment(db.Model):
+    """One assessor's (or, for RIF, one committee member's) judgement of an application."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), index=True)
+    assessor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    recommendation: Mapped[str] = mapped_column(enum_type(Recommendation, "recommendation"))
+    scores: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    reasoning: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    assessor: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """One transition, append-only: the database refuses UPDATE and DELETE on this table."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), index=True)
+    trigger: Mapped[str] = mapped_column(sa.String(40))
+    from_state: Mapped[ApplicationState] = mapped_column(enum_type(ApplicationState, "from_state"))
+    to_state: Mapped[ApplicationState] = mapped_column(enum_type(ApplicationState, "to_state"))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    rules_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("rule_versions.id", ondelete="RESTRICT"))
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship()
+
+
+
+class Objection(db.Model):
+    """A bezwaar (Awb 6:7) against one of the application's decisions, and how it was decided."""
+
+    __tablename__ = "objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), index=True)
+    against_event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("audit_events.id", ondelete="RESTRICT"))
+    lodged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lodged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    decision_due_on: Mapped[date]
+    outcome: Mapped[ObjectionOutcome | None] = mapped_column(
+        enum_type(ObjectionOutcome, "outcome"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")

@@ -42,6 +42,9 @@ class Scheme(db.Model):
     legal_basis: Mapped[str] = mapped_column(sa.Text)
     decision_term_weeks: Mapped[int]
     reference_prefix: Mapped[str] = mapped_column(sa.String(8), unique=True)
+    # Parameters of the scheme's rules (terms, percentages, amounts in cents) that an admin can
+    # change; which keys a scheme has is defined by its module in grants.workflows.
+    rules: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     windows: Mapped[list["Window"]] = relationship(
         back_populates="scheme", order_by="Window.opens_at", cascade="all, delete-orphan"
@@ -132,3 +135,20 @@ class CeilingAmendment(db.Model):
 
     window: Mapped[Window] = relationship(back_populates="amendments")
     category: Mapped[WindowCategory | None] = relationship()
+
+
+class RuleVersion(db.Model):
+    """A frozen copy of the rules an application was submitted under, shared by content.
+
+    Later amendments of the scheme or its window make a new version; applications in flight keep
+    theirs.
+    """
+
+    __tablename__ = "rule_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id", ondelete="RESTRICT"))
+    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id", ondelete="RESTRICT"))
+    digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    rules: Mapped[dict] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

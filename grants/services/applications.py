@@ -1,10 +1,24 @@
-"""Applications: reading them within the caller's scope, and numbering new ones."""
+"""Applications: drafts, edits and triggers, always within what the caller may see."""
+
+from datetime import datetime
 
 import sqlalchemy as sa
 
-from grants.access import get_visible, scope_to_user
+from grants.access import get_visible, require_role, scope_to_user
+from grants.errors import Conflict, NotFound, ValidationFailed
 from grants.extensions import db
-from grants.models import Application, Scheme, User, Window
+from grants.models import (
+    Application,
+    ApplicationState,
+    AuditEvent,
+    Region,
+    Role,
+    Scheme,
+    User,
+    Window,
+)
+from grants.workflows import workflow_for
+from grants.workflows.rules import current_rules
 
 
 def reference_for(window: Window, sequence: int) -> str:
@@ -45,3 +59,133 @@ def visible_applications(user: User, *, scheme: str | None = None, window: str |
 
 def get_application(application_id: int, user: User) -> Application:
     return get_visible(Application, application_id, user)
+
+
+# -- drafts, edits and triggers -------------------------------------------------------------
+
+EDITABLE_STATES = (ApplicationState.DRAFT, ApplicationState.INCOMPLETE)
+MAX_TITLE = 300
+
+
+def _title(value, errors: dict) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        errors["title"] = ["Geef de aanvraag een titel."]
+    elif len(value.strip()) > MAX_TITLE:
+        errors["title"] = [f"Een titel heeft hoogstens {MAX_TITLE} tekens."]
+    else:
+        return value.strip()
+    return None
+
+
+def create_application(actor: User, payload: dict, now: datetime) -> Application:
+    """A draft for the actor's organisation in an open (or future) window."""
+    require_role(actor, Role.APPLICANT)
+    payload = dict(payload)
+    errors: dict[str, list[str]] = {}
+    scheme_code, window_code = payload.pop("scheme", None), payload.pop("window", None)
+    title = _title(payload.pop("title", None), errors)
+    if title is None and "title" not in errors:
+        errors["title"] = ["Geef de aanvraag een titel."]
+    window = db.session.scalars(
+        sa.select(Window).join(Scheme).where(Scheme.code == str(scheme_code),
+                                             Window.code == str(window_code))).one_or_none()
+    if window is None:
+        errors["window" if scheme_code else "scheme"] = [
+            "Kies een bestaande regeling en een tijdvak daarvan."]
+    elif window.closes_at < now:
+        errors["window"] = ["Dit aanvraagtijdvak is gesloten."]
+    details = {}
+    if window is not None:
+        details, field_errors = workflow_for(window.scheme.code).fields.parse(payload)
+        errors.update(field_errors)
+    if errors:
+        raise ValidationFailed("De aanvraag is niet aangemaakt.", errors)
+
+    organisation = actor.organisation
+    application = Application(
+        reference=next_reference(window), scheme=window.scheme, window=window,
+        organisation=organisation, region=Region(details.get("region", organisation.region)),
+        title=title, details=details, created_at=now, created_by=actor,
+    )
+    application.requested_cents = _requested(application)
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def update_application(application_id: int, actor: User, payload: dict,
+                       expected_version: int | None = None) -> Application:
+    """Change a draft, or an application the applicant was asked to complete."""
+    require_role(actor, Role.APPLICANT)
+    application = locked_application(application_id, actor, expected_version)
+    if application.state not in EDITABLE_STATES:
+        raise Conflict(f"Een aanvraag met status '{application.state_label}' kan niet meer "
+                       "worden gewijzigd.")
+    payload = dict(payload)
+    errors: dict[str, list[str]] = {}
+    for fixed in ("scheme", "window"):
+        if fixed in payload:
+            payload.pop(fixed)
+            errors[fixed] = ["Regeling en tijdvak liggen vast; maak een nieuwe aanvraag."]
+    title = _title(payload.pop("title", None), errors)
+    changes, field_errors = workflow_for(application.scheme.code).fields.parse(
+        payload, partial=True)
+    errors.update(field_errors)
+    if errors:
+        raise ValidationFailed("De aanvraag is niet gewijzigd.", errors)
+    if title is not None:
+        application.title = title
+    # A null in a PATCH clears the field: it is left out of the stored document.
+    merged = {**(application.details or {}), **changes}
+    application.details = {key: value for key, value in merged.items() if value is not None}
+    if changes.get("region"):
+        application.region = Region(changes["region"])
+    application.requested_cents = _requested(application)
+    db.session.flush()
+    return application
+
+
+def _requested(application: Application) -> int:
+    workflow = workflow_for(application.scheme.code)
+    params = current_rules(application, workflow.default_rules)["rules"]
+    return workflow.fields.requested_cents(application.details or {}, params)
+
+
+def locked_application(application_id: int, actor: User,
+                       expected_version: int | None = None) -> Application:
+    """The application, visible to ``actor``, locked for the rest of the transaction.
+
+    PostgreSQL locks the row; SQLite's write transactions are already exclusive (BEGIN
+    IMMEDIATE for every writing request), so a second writer waits and then sees the new state.
+    """
+    stmt = scope_to_user(
+        sa.select(Application).where(Application.id == application_id), Application, actor)
+    application = db.session.scalars(
+        stmt.with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if application is None:
+        raise NotFound()
+    if expected_version is not None and application.version != expected_version:
+        raise Conflict("De aanvraag is intussen gewijzigd; laad haar opnieuw.")
+    return application
+
+
+def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now: datetime,
+                 expected_version: int | None = None) -> Application:
+    application = locked_application(application_id, actor, expected_version)
+    workflow = workflow_for(application.scheme.code)
+    rules = current_rules(application, workflow.default_rules)
+    workflow.fire(application, trigger, actor, data, now, rules)
+    db.session.flush()
+    return application
+
+
+def allowed_triggers(application: Application, user: User) -> list[str]:
+    return workflow_for(application.scheme.code).allowed_triggers(application, user)
+
+
+def history(application: Application) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.application_id == application.id)
+        .order_by(AuditEvent.id)))

@@ -58,6 +58,18 @@ def next_steps(user: User) -> list[NextStep]:
             Role.ASSESSOR, "In beoordeling", "Aanvragen waarvan de beoordeling loopt.",
             "applications.index", "Naar de aanvragen in beoordeling",
             {"state": S.IN_ASSESSMENT.value}, _count(user, state=S.IN_ASSESSMENT)))
+    if user.has_role(Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE):
+        from grants.clock import now
+        from grants.services.deadlines import upcoming_deadlines
+        from grants.timefmt import AMSTERDAM
+
+        deadlines = upcoming_deadlines(now().astimezone(AMSTERDAM).date())
+        overdue = sum(1 for deadline in deadlines if deadline.overdue)
+        steps.append(NextStep(
+            Role.ASSESSOR if user.has_role(Role.ASSESSOR) else next(iter(user.roles)),
+            "Termijnen", f"Verlopen of binnen 7 dagen: beslistermijnen, hersteltermijnen en "
+            f"bezwaren. Daarvan verlopen: {overdue}.", "applications.deadlines",
+            "Naar de termijnen", count=len(deadlines), count_label="termijnen"))
     if user.has_role(Role.APPROVER):
         steps.append(NextStep(
             Role.APPROVER, "Wacht op uw besluit",

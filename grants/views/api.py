@@ -7,10 +7,19 @@ from grants.errors import GrantsError, ValidationFailed
 from grants.extensions import db
 from grants.models import Application, ApplicationState, Region, Scheme, Window
 from grants.money import cents_to_api
-from grants.services.applications import get_application, visible_applications
+from grants.services.applications import (
+    allowed_triggers,
+    create_application,
+    fire_trigger,
+    get_application,
+    history,
+    update_application,
+    visible_applications,
+)
 from grants.services.schemes import list_schemes
 from grants.services.tokens import user_for_token
 from grants.timefmt import to_api
+from grants.workflows import workflow_for
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -79,8 +88,14 @@ def scheme_json(scheme: Scheme) -> dict:
     }
 
 
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
 def application_json(application: Application) -> dict:
+    fields = workflow_for(application.scheme.code).fields
     return {
+        **fields.to_api(application.details or {}),
         "id": application.id,
         "reference": application.reference,
         "scheme": application.scheme.code,
@@ -92,8 +107,38 @@ def application_json(application: Application) -> dict:
                          "kvk": application.organisation.kvk},
         "region": application.region.value,
         "requested_amount": cents_to_api(application.requested_cents),
+        "granted_amount": cents_to_api(application.granted_cents),
         "created_at": to_api(application.created_at),
+        "submitted_at": to_api(application.submitted_at),
+        "complete_at": to_api(application.complete_at),
+        "decision_due": _date(application.decision_due_on),
+        "repair_due": _date(application.repair_due_on),
+        "decided_at": to_api(application.decided_at),
+        "objection_due": _date(application.objection_due_on),
+        "version": application.version,
+        "allowed_triggers": allowed_triggers(application, g.api_user),
     }
+
+
+def _api_amounts(data: dict) -> dict:
+    """Amounts kept in cents inside the audit trail leave the API as decimal strings."""
+    return {(key.removesuffix("_cents") if key.endswith("_cents") else key):
+            (cents_to_api(value) if key.endswith("_cents") else value)
+            for key, value in data.items()}
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise GrantsError("Stuur een JSON-object met Content-Type: application/json.")
+    return body
+
+
+def _expected_version(body: dict) -> int | None:
+    version = body.pop("version", None)
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise ValidationFailed("Ongeldige versie.", {"version": ["Een geheel getal."]})
+    return version
 
 
 @bp.get("/schemes")
@@ -123,3 +168,46 @@ def applications():
 @bp.get("/applications/<int:application_id>")
 def application(application_id: int):
     return jsonify(application_json(get_application(application_id, g.api_user)))
+
+
+@bp.post("/applications")
+def create():
+    application = create_application(g.api_user, _json_body(), now())
+    db.session.commit()
+    return jsonify(application_json(application)), 201
+
+
+@bp.patch("/applications/<int:application_id>")
+def update(application_id: int):
+    body = _json_body()
+    application = update_application(application_id, g.api_user, body,
+                                     expected_version=_expected_version(body))
+    db.session.commit()
+    return jsonify(application_json(application))
+
+
+@bp.post("/applications/<int:application_id>/triggers/<trigger>")
+def fire(application_id: int, trigger: str):
+    body = request.get_json(silent=True) if request.data else {}
+    if not isinstance(body, dict):
+        raise GrantsError("Stuur een JSON-object met Content-Type: application/json.")
+    application = fire_trigger(application_id, trigger, g.api_user, body, now(),
+                               expected_version=_expected_version(body))
+    db.session.commit()
+    return jsonify(application_json(application))
+
+
+@bp.get("/applications/<int:application_id>/history")
+def application_history(application_id: int):
+    application = get_application(application_id, g.api_user)
+    items = [{
+        "trigger": event.trigger,
+        "from_state": event.from_state.value,
+        "to_state": event.to_state.value,
+        "actor": event.actor.name if event.actor else None,
+        "at": to_api(event.at),
+        "reason": event.reason,
+        "rules_version": event.rules_version_id,
+        "data": _api_amounts(event.data),
+    } for event in history(application)]
+    return jsonify({"items": items, "total": len(items)})

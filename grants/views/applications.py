@@ -1,11 +1,14 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from grants.access import login_required
+from grants.access import login_required, role_required
+from grants.clock import now
 from grants.extensions import db
-from grants.models import STATE_LABELS, ApplicationState, Region
-from grants.services.applications import get_application, visible_applications
+from grants.models import STATE_LABELS, ApplicationState, Region, Role
+from grants.services.applications import get_application, history, visible_applications
+from grants.services.deadlines import upcoming_deadlines
 from grants.services.schemes import list_schemes
+from grants.timefmt import AMSTERDAM
 
 bp = Blueprint("applications", __name__, url_prefix="/aanvragen")
 
@@ -36,5 +39,14 @@ def index():
 @bp.get("/<int:application_id>")
 @login_required
 def show(application_id: int):
-    return render_template("applications/show.html",
-                           application=get_application(application_id, current_user))
+    application = get_application(application_id, current_user)
+    return render_template("applications/show.html", application=application,
+                           events=history(application))
+
+
+@bp.get("/termijnen")
+@role_required(Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE, Role.ADMIN)
+def deadlines():
+    today = now().astimezone(AMSTERDAM).date()
+    return render_template("applications/deadlines.html", deadlines=upcoming_deadlines(today),
+                           today=today)

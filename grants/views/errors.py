@@ -2,9 +2,11 @@
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from grants.errors import GrantsError
+from grants.extensions import db
 
 MESSAGES = {
     400: "Het verzoek kon niet worden verwerkt.",
@@ -27,6 +29,8 @@ def _wants_json() -> bool:
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
+    # Nothing of a refused request stays behind, whatever it had flushed before it was refused.
+    db.session.rollback()
     if _wants_json():
         body = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     else:
@@ -39,6 +43,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(GrantsError)
     def domain_error(error: GrantsError):
         return error_response(error.status, error.code, error.message, error.fields)
+
+    @app.errorhandler(StaleDataError)
+    def changed_meanwhile(_error: StaleDataError):
+        return error_response(409, "conflict", "De aanvraag is intussen gewijzigd; laad haar "
+                              "opnieuw en probeer het nog eens.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):

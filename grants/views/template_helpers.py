@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from grants.models import ROLE_LABELS, Role
+from grants.models import ROLE_LABELS, STATE_LABELS, ApplicationState, Role
 from grants.money import format_eur
 from grants.timefmt import format_day, format_moment
+from grants.workflows.labels import TRIGGER_LABELS
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class NavItem:
 NAVIGATION = [
     NavItem("Start", "main.home"),
     NavItem("Aanvragen", "applications.index"),
+    NavItem("Termijnen", "applications.deadlines",
+            frozenset({Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE, Role.ADMIN})),
     NavItem("Regelingen", "main.schemes"),
     NavItem("Budgetten", "finance.budgets", frozenset({Role.FINANCE, Role.ADMIN})),
     NavItem("Gebruikers", "admin.users", frozenset({Role.ADMIN})),
@@ -48,6 +51,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_moment, "moment")
     app.add_template_filter(format_day, "day")
     app.add_template_filter(lambda role: ROLE_LABELS[Role(role)], "role_label")
+    app.add_template_filter(lambda state: STATE_LABELS[ApplicationState(state)], "state_label")
+    app.add_template_filter(lambda trigger: TRIGGER_LABELS.get(trigger, trigger), "trigger_label")
 
     @app.context_processor
     def navigation():

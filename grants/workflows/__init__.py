@@ -1,5 +1,9 @@
-"""State machines for the applications, one module per scheme on a shared engine (issue 3).
+"""State machines for the applications: a shared engine and one module per scheme.
 
-Application states already live in ``grants.models.ApplicationState``; this package will bind
-them to ``transitions`` machines with guards, roles and audited, atomic transitions.
+Importing this package registers every scheme's workflow with the engine.
 """
+
+from grants.workflows import praktijkleren, rif, sectorplan  # noqa: F401
+from grants.workflows.engine import REGISTRY, workflow_for
+
+__all__ = ["REGISTRY", "workflow_for"]

@@ -1,7 +1,27 @@
-from flask import Flask
+"""Request boundaries: whether a request writes (for SQLite's locking) and security headers."""
+
+from flask import Flask, g, request
+
+from grants.database import begin_writing, end_writing
+from grants.extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def register(app: Flask) -> None:
+    @app.before_request
+    def declare_writes():
+        if request.method not in SAFE_METHODS:
+            g.writing_token = begin_writing()
+
+    @app.teardown_request
+    def end_writes(error):
+        if error is not None:
+            db.session.rollback()
+        token = g.pop("writing_token", None)
+        if token is not None:
+            end_writing(token)
+
     @app.after_request
     def security_headers(response):
         # Everything is served from this origin: no CDN, no inline script.

@@ -1,0 +1,74 @@
+"""Terms that run out: decisions (Awb 4:13), repair terms (4:5) and objection decisions (7:10)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from grants.extensions import db
+from grants.models import Application, ApplicationState, Objection
+
+S = ApplicationState
+DUE_SOON_DAYS = 7
+# States in which the decision clock runs (in incomplete it stands still: Awb 4:15).
+AWAITING_DECISION = (S.SUBMITTED, S.IN_ASSESSMENT, S.ASSESSED, S.VALIDATED)
+
+
+class DeadlineKind(StrEnum):
+    DECISION = "decision"
+    REPAIR = "repair"
+    OBJECTION = "objection"
+
+
+KIND_LABELS = {
+    DeadlineKind.DECISION: "Beslistermijn",
+    DeadlineKind.REPAIR: "Hersteltermijn aanvrager",
+    DeadlineKind.OBJECTION: "Beslissing op bezwaar",
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    kind: DeadlineKind
+    due_on: date
+    application: Application
+    today: date
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - self.today).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left < 0
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def status(self) -> str:
+        if self.overdue:
+            return f"{-self.days_left} dagen te laat"
+        if self.days_left == 0:
+            return "vandaag"
+        return f"nog {self.days_left} dagen"
+
+
+def upcoming_deadlines(today: date, within_days: int = DUE_SOON_DAYS) -> list[Deadline]:
+    """Every term that has run out or runs out within ``within_days``, soonest first."""
+    horizon = today + timedelta(days=within_days)
+    found: list[Deadline] = []
+    decisions = db.session.scalars(sa.select(Application).where(
+        Application.state.in_(AWAITING_DECISION), Application.decision_due_on <= horizon))
+    found += [Deadline(DeadlineKind.DECISION, a.decision_due_on, a, today) for a in decisions]
+    repairs = db.session.scalars(sa.select(Application).where(
+        Application.state == S.INCOMPLETE, Application.repair_due_on <= horizon))
+    found += [Deadline(DeadlineKind.REPAIR, a.repair_due_on, a, today) for a in repairs]
+    objections = db.session.execute(
+        sa.select(Objection, Application).join(Application)
+        .where(Objection.outcome.is_(None), Objection.decision_due_on <= horizon))
+    found += [Deadline(DeadlineKind.OBJECTION, o.decision_due_on, a, today)
+              for o, a in objections]
+    return sorted(found, key=lambda d: (d.due_on, d.application.reference))

@@ -1,0 +1,336 @@
+"""Guards and effects the schemes share: windows, completeness, the Awb terms, four eyes."""
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from grants.errors import Forbidden, ValidationFailed
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationState,
+    Assessment,
+    AuditEvent,
+    Objection,
+    ObjectionOutcome,
+    Recommendation,
+    Role,
+    User,
+)
+from grants.money import InvalidAmount, euros, format_eur
+from grants.timefmt import AMSTERDAM, format_day, format_moment
+from grants.workflows.engine import Firing, Transition, transition
+from grants.workflows.rules import freeze
+
+S = ApplicationState
+DECISIONS = ("approve", "reject", "close_unprocessed", "settle")
+
+
+def _local_date(iso: str) -> date:
+    return datetime.fromisoformat(iso).astimezone(AMSTERDAM).date()
+
+
+def amount_from(f: Firing, field: str = "amount") -> int | None:
+    value = f.data.get(field)
+    if value is None or value == "":
+        return None
+    try:
+        return euros(value)
+    except InvalidAmount:
+        raise ValidationFailed("Ongeldig bedrag.", {
+            field: ["Geef een bedrag in euro's met hoogstens twee decimalen, als \"2700.00\"."]
+        }) from None
+
+
+# -- guards ---------------------------------------------------------------------------------
+
+def in_window(f: Firing) -> None:
+    """The receipt time lies in the window, its closing time included (to the second)."""
+    window = f.rules["window"]
+    opens_at = datetime.fromisoformat(window["opens_at"])
+    closes_at = datetime.fromisoformat(window["closes_at"])
+    receipt = f.now.replace(microsecond=0)
+    if receipt < opens_at:
+        raise ValidationFailed("Het aanvraagtijdvak is nog niet open.", {"window": [
+            f"Aanvragen kan vanaf {format_moment(opens_at)}."]})
+    if receipt > closes_at:
+        raise ValidationFailed("Het aanvraagtijdvak is gesloten.", {"window": [
+            f"Aanvragen kon tot en met {format_moment(closes_at)}; ontvangen "
+            f"{format_moment(f.now)}."]})
+
+
+def fields_complete(f: Firing) -> None:
+    errors = f.fields.check_complete(f.application.details or {}, f.params,
+                                     window_code=f.rules["window"]["code"])
+    if not f.application.title.strip():
+        errors = {**errors, "title": ["Geef de aanvraag een titel."]}
+    if errors:
+        raise ValidationFailed("De aanvraag is niet volledig.", errors)
+
+
+def reason_required(f: Firing) -> None:
+    if not f.reason:
+        raise ValidationFailed("Geef een reden.", {"reason": ["Geef een reden."]})
+
+
+def assessors_of(application: Application) -> set[int]:
+    return set(db.session.scalars(
+        sa.select(Assessment.assessor_id).where(Assessment.application_id == application.id)))
+
+
+def not_an_assessor(application: Application, user: User) -> bool:
+    return user.id not in assessors_of(application)
+
+
+def four_eyes(f: Firing) -> None:
+    """Whoever assessed an application does not also decide on it."""
+    if not not_an_assessor(f.application, f.actor):
+        raise Forbidden("Vier ogen: u heeft deze aanvraag zelf beoordeeld en beslist er dus "
+                        "niet over.")
+
+
+def repair_term_passed(f: Firing) -> None:
+    due = f.application.repair_due_on
+    if due is not None and f.today <= due:
+        raise ValidationFailed("De hersteltermijn loopt nog.", {"repair_due_on": [
+            f"De aanvrager kan tot en met {format_day(due)} aanvullen."]})
+
+
+def grant_amount(f: Firing) -> None:
+    amount = amount_from(f)
+    requested = f.application.requested_cents
+    if amount is None:
+        amount = requested
+    if amount <= 0:
+        raise ValidationFailed("Ongeldig bedrag.", {"amount": ["Het bedrag moet positief zijn."]})
+    if amount > requested:
+        raise ValidationFailed("Te hoog bedrag.", {"amount": [
+            f"Er kan niet meer worden verleend dan is aangevraagd ({format_eur(requested)})."]})
+    f.audit_data["amount_cents"] = amount
+
+
+def latest_decision(application: Application) -> AuditEvent | None:
+    return db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.application_id == application.id, AuditEvent.trigger.in_(DECISIONS))
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+
+
+def pending_objection(application: Application) -> Objection | None:
+    return db.session.scalars(
+        sa.select(Objection).where(Objection.application_id == application.id,
+                                   Objection.outcome.is_(None))).first()
+
+
+def objection_open(application: Application, user: User) -> bool:
+    return pending_objection(application) is None and application.objection_due_on is not None
+
+
+def objection_pending(application: Application, user: User) -> bool:
+    return pending_objection(application) is not None
+
+
+def within_objection_term(f: Firing) -> None:
+    due = f.application.objection_due_on
+    if due is None or f.today > due:
+        raise ValidationFailed("De bezwaartermijn is verstreken.", {"objection": [
+            f"Bezwaar kon tot en met {format_day(due)}." if due else
+            "Er is geen besluit waartegen bezwaar openstaat."]})
+    if pending_objection(f.application) is not None:
+        raise ValidationFailed("Er loopt al een bezwaar.", {"objection": [
+            "Tegen dit besluit loopt al een bezwaar."]})
+
+
+def has_pending_objection(f: Firing) -> None:
+    if pending_objection(f.application) is None:
+        raise ValidationFailed("Er is geen bezwaar om te beslissen.", {"objection": [
+            "Er is geen openstaand bezwaar."]})
+
+
+def objection_outcome(f: Firing) -> None:
+    outcome = f.data.get("outcome")
+    if outcome not in {ObjectionOutcome.UPHELD.value, ObjectionOutcome.REJECTED.value}:
+        raise ValidationFailed("Kies de uitkomst.", {"outcome": [
+            "De uitkomst is upheld (gegrond) of rejected (ongegrond)."]})
+    decision = latest_decision(f.application)
+    # Awb 10:3: the objection is not decided by whoever took the decision objected to.
+    if decision is not None and decision.actor_id == f.actor.id:
+        raise Forbidden("U nam het besluit waartegen bezwaar is gemaakt en beslist dus niet "
+                        "over het bezwaar.")
+
+
+# -- effects --------------------------------------------------------------------------------
+
+def receive(f: Firing) -> None:
+    """Receipt (Awb 4:3a): freeze the rules and start the decision clock."""
+    application = f.application
+    version = freeze(application, f.fields.DEFAULT_RULES, f.now)
+    rules = version.rules
+    if application.submitted_at is None:
+        application.submitted_at = f.now
+    application.complete_at = f.now
+    application.requested_cents = f.fields.requested_cents(application.details or {})
+    if rules["rules"]["decision_term_from"] == "receipt":
+        basis = f.today
+    else:
+        basis = _local_date(rules["window"]["closes_at"])
+    application.decision_due_on = basis + timedelta(weeks=rules["decision_term_weeks"])
+    f.audit_data["decision_due_on"] = application.decision_due_on.isoformat()
+
+
+def ask_information(f: Firing) -> None:
+    """Awb 4:5 and 4:15: a repair term, and the decision clock stops from tomorrow."""
+    application = f.application
+    due = f.data.get("repair_due_on")
+    if due:
+        try:
+            due = date.fromisoformat(due)
+        except (TypeError, ValueError):
+            raise ValidationFailed("Ongeldige datum.", {"repair_due_on": [
+                "Geef de datum als JJJJ-MM-DD."]}) from None
+        if due <= f.today:
+            raise ValidationFailed("Ongeldige hersteltermijn.", {"repair_due_on": [
+                "De hersteltermijn eindigt na vandaag."]})
+    else:
+        due = f.today + timedelta(days=f.params["repair_term_days"])
+    application.repair_due_on = due
+    application.suspended_on = f.today
+    application.complete_at = None
+    f.audit_data["repair_due_on"] = due.isoformat()
+
+
+def information_provided(f: Firing) -> None:
+    """The clock runs again; the days it stood still are added to the decision term."""
+    application = f.application
+    paused_days = (f.today - application.suspended_on).days if application.suspended_on else 0
+    if application.decision_due_on is not None:
+        application.decision_due_on += timedelta(days=paused_days)
+    application.suspended_on = None
+    application.repair_due_on = None
+    application.complete_at = f.now
+    f.audit_data.update(paused_days=paused_days,
+                        decision_due_on=application.decision_due_on and
+                        application.decision_due_on.isoformat())
+
+
+def decided(f: Firing) -> None:
+    """A decision: its date, and the objection term (Awb 6:7) that runs from it."""
+    application = f.application
+    application.decided_at = f.now
+    application.objection_due_on = f.today + timedelta(weeks=f.params["objection_term_weeks"])
+    f.audit_data["objection_due_on"] = application.objection_due_on.isoformat()
+
+
+def granted(f: Firing) -> None:
+    f.application.granted_cents = f.audit_data["amount_cents"]
+
+
+def refused(f: Firing) -> None:
+    f.application.granted_cents = None
+
+
+def store_assessment(f: Firing) -> None:
+    """Store what the assessment guard of the scheme accepted into ``audit_data``."""
+    db.session.add(Assessment(
+        application_id=f.application.id, assessor_id=f.actor.id,
+        recommendation=Recommendation(f.audit_data["recommendation"]),
+        scores=f.audit_data.get("scores", {}),
+        reasoning=str(f.data.get("reasoning") or "").strip(), at=f.now))
+
+
+def settlement_amount(f: Firing) -> None:
+    """The final amount (vaststelling) is never above the grant (Awb 4:46)."""
+    amount = amount_from(f)
+    ceiling = f.application.granted_cents or 0
+    if amount is None or amount < 0 or amount > ceiling:
+        raise ValidationFailed("Ongeldig bedrag.", {"amount": [
+            f"Geef het vastgestelde bedrag: niet negatief en niet hoger dan "
+            f"{format_eur(ceiling)}."]})
+    f.audit_data["amount_cents"] = amount
+
+
+def lodge(f: Firing) -> None:
+    decision = latest_decision(f.application)
+    due = f.application.objection_due_on + timedelta(weeks=f.params["objection_decision_weeks"])
+    db.session.add(Objection(
+        application_id=f.application.id, against_event_id=decision.id, lodged_at=f.now,
+        lodged_by_id=f.actor.id, reason=f.reason, decision_due_on=due))
+    f.audit_data.update(against=decision.trigger, decision_due_on=due.isoformat())
+
+
+def decide_on_objection(f: Firing) -> None:
+    objection = pending_objection(f.application)
+    objection.outcome = ObjectionOutcome(f.data["outcome"])
+    objection.decided_at = f.now
+    objection.decided_by_id = f.actor.id
+    objection.decision_reason = f.reason
+    f.audit_data["outcome"] = objection.outcome.value
+
+
+# -- transitions every scheme shares ---------------------------------------------------------
+
+R = Role
+
+
+def intake_transitions() -> list[Transition]:
+    """From draft to the start of the assessment, with the Awb's repair term."""
+    return [
+        transition("submit", S.DRAFT, S.SUBMITTED, R.APPLICANT,
+                   guards=[in_window, fields_complete], effects=[receive]),
+        transition("request_information", S.SUBMITTED, S.INCOMPLETE, R.ASSESSOR,
+                   guards=[reason_required], effects=[ask_information]),
+        transition("provide_information", S.INCOMPLETE, S.SUBMITTED, R.APPLICANT,
+                   guards=[fields_complete], effects=[information_provided]),
+        transition("close_unprocessed", S.INCOMPLETE, S.UNPROCESSED, R.ASSESSOR,
+                   guards=[repair_term_passed, reason_required], effects=[decided]),
+        transition("start_assessment", S.SUBMITTED, S.IN_ASSESSMENT, R.ASSESSOR),
+    ]
+
+
+def objection_transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition]:
+    """An objection can be lodged against any decision within its term (Awb 6:7)."""
+    return [
+        transition("lodge_objection", decided_states, None, R.APPLICANT,
+                   guards=[reason_required, within_objection_term], effects=[lodge],
+                   available=objection_open),
+        transition("decide_objection", decided_states, None, R.APPROVER,
+                   guards=[has_pending_objection, objection_outcome],
+                   effects=[decide_on_objection], available=objection_pending),
+    ]
+
+
+GRANT_BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.ASSESSED)
+GRANT_DECIDED = (S.APPROVED, S.REJECTED, S.UNPROCESSED, S.MONITORED, S.SETTLEMENT_REQUESTED,
+                 S.SETTLED, S.CLOSED)
+GRANT_STATES = (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.UNPROCESSED, S.IN_ASSESSMENT, S.ASSESSED,
+                S.APPROVED, S.REJECTED, S.WITHDRAWN, S.MONITORED, S.SETTLEMENT_REQUESTED,
+                S.SETTLED, S.CLOSED)
+
+
+def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ...]:
+    """Grant (verlening), then follow-up to settlement (vaststelling): sector plans and RIF.
+
+    The schemes differ only in how an application is assessed.
+    """
+    return (
+        *intake_transitions(),
+        *record_assessment,
+        transition("approve", S.ASSESSED, S.APPROVED, R.APPROVER,
+                   guards=[four_eyes, grant_amount], effects=[granted, decided],
+                   available=not_an_assessor),
+        transition("reject", S.ASSESSED, S.REJECTED, R.APPROVER,
+                   guards=[four_eyes, reason_required], effects=[refused, decided],
+                   available=not_an_assessor),
+        transition("withdraw", GRANT_BEFORE_DECISION, S.WITHDRAWN, R.APPLICANT),
+        transition("pay_advance", (S.APPROVED, S.MONITORED), S.MONITORED, R.FINANCE),
+        transition("submit_report", (S.APPROVED, S.MONITORED), S.MONITORED, R.APPLICANT),
+        transition("accept_report", S.MONITORED, None, R.ASSESSOR),
+        transition("request_settlement", (S.APPROVED, S.MONITORED), S.SETTLEMENT_REQUESTED,
+                   R.APPLICANT),
+        transition("settle", S.SETTLEMENT_REQUESTED, S.SETTLED, R.ASSESSOR,
+                   guards=[settlement_amount], effects=[decided]),
+        transition("pay", S.SETTLED, None, R.FINANCE),
+        transition("recover", S.SETTLED, None, R.FINANCE),
+        transition("close", S.SETTLED, S.CLOSED, R.FINANCE),
+        *objection_transitions(GRANT_DECIDED),
+    )

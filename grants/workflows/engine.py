@@ -1,0 +1,191 @@
+"""The workflow engine: each scheme's lifecycle as a `transitions` state machine.
+
+A scheme module declares its states and transitions (trigger, sources, destination, the roles
+that may fire it, guards and effects). Firing a trigger runs, in this order and inside the
+caller's database transaction:
+
+1. the role check (403), then whether the trigger is possible from the state (409);
+2. the chosen transition's guards, which refuse by raising (422, or 403 for four eyes);
+3. the state change, then its effects (deadlines, records), then the audit row.
+
+`transitions` does not undo a state change when a later callback fails, so nothing here is
+kept outside the transaction: an error anywhere leaves the caller to roll back, and nothing of
+the firing remains. The machine works on a `Firing`, never on the ORM object itself, so trigger
+names can never clash with model attributes.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import ModuleType
+
+from transitions import Machine, MachineError
+
+from grants.errors import Conflict, Forbidden, GrantsError
+from grants.extensions import db
+from grants.models import Application, ApplicationState, AuditEvent, Role, User
+from grants.timefmt import AMSTERDAM
+
+S = ApplicationState
+
+
+class TriggerUnknown(GrantsError):
+    status = 404
+    code = "unknown_trigger"
+
+
+@dataclass
+class Firing:
+    """What one trigger is fired with; the machine's model, and what guards and effects see."""
+
+    application: Application
+    trigger_name: str
+    actor: User
+    data: dict
+    now: datetime
+    # The rules snapshot (grants.workflows.rules) the application is judged by.
+    rules: dict
+    fields: ModuleType
+    state: str = ""
+    # Extra facts for the audit row (amounts, scores, outcomes), added by effects.
+    audit_data: dict = field(default_factory=dict)
+    audit: AuditEvent | None = None
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(AMSTERDAM).date()
+
+    @property
+    def params(self) -> dict:
+        """The rule parameters (terms, percentages, amounts) of the frozen rules."""
+        return self.rules["rules"]
+
+    @property
+    def reason(self) -> str:
+        return str(self.data.get("reason") or "").strip()
+
+
+Step = Callable[[Firing], None]
+
+
+@dataclass(frozen=True)
+class Transition:
+    trigger: str
+    sources: tuple[ApplicationState, ...]
+    # None: the application stays in its state (a report, a score, an objection is recorded).
+    dest: ApplicationState | None
+    roles: frozenset[Role]
+    guards: tuple[Step, ...] = ()
+    effects: tuple[Step, ...] = ()
+    # Among transitions sharing trigger and source, the first whose condition holds is taken.
+    condition: Callable[[Firing], bool] | None = None
+    # A cheap check of the guards (four eyes, already scored) for listing what a user may do.
+    available: Callable[[Application, User], bool] | None = None
+
+
+def transition(trigger: str, sources: ApplicationState | Iterable[ApplicationState],
+               dest: ApplicationState | None, roles: Role | Iterable[Role], *,
+               guards: Iterable[Step] = (), effects: Iterable[Step] = (),
+               condition: Callable[[Firing], bool] | None = None,
+               available: Callable[[Application, User], bool] | None = None) -> Transition:
+    sources = (sources,) if isinstance(sources, ApplicationState) else tuple(sources)
+    roles = frozenset((roles,) if isinstance(roles, Role) else roles)
+    return Transition(trigger, sources, dest, roles, tuple(guards), tuple(effects), condition,
+                      available)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    scheme: str
+    states: tuple[ApplicationState, ...]
+    transitions: tuple[Transition, ...]
+    fields: ModuleType
+    # Rule parameters every application of the scheme is judged by, unless the scheme's
+    # own rules (data, admin-editable) say otherwise.
+    default_rules: dict
+
+    def __post_init__(self):
+        for item in self.transitions:
+            unknown = {*item.sources, item.dest} - {None, *self.states}
+            if unknown:
+                raise ValueError(f"{self.scheme}: {item.trigger} uses undeclared {unknown}")
+
+    @property
+    def triggers(self) -> list[str]:
+        return list(dict.fromkeys(item.trigger for item in self.transitions))
+
+    def candidates(self, trigger: str, state: ApplicationState) -> list[Transition]:
+        return [t for t in self.transitions if t.trigger == trigger and state in t.sources]
+
+    def roles_for(self, trigger: str) -> frozenset[Role]:
+        return frozenset().union(*(t.roles for t in self.transitions if t.trigger == trigger))
+
+    def _machine(self, firing: Firing, state: ApplicationState) -> Machine:
+        definitions = []
+        for item in self.transitions:
+            definitions.append({
+                "trigger": item.trigger,
+                "source": [s.value for s in item.sources],
+                "dest": item.dest.value if item.dest else "=",
+                "conditions": [item.condition] if item.condition else [],
+                "before": list(item.guards),
+                "after": list(item.effects),
+            })
+        return Machine(model=firing, states=[s.value for s in self.states],
+                       transitions=definitions, initial=state.value, auto_transitions=False,
+                       send_event=False, model_attribute="state")
+
+    def fire(self, application: Application, trigger: str, actor: User, data: dict,
+             now: datetime, rules: dict) -> AuditEvent:
+        if trigger not in self.triggers:
+            raise TriggerUnknown(f"Onbekende handeling: {trigger}.")
+        state = application.state
+        if not actor.has_role(*self.roles_for(trigger)):
+            raise Forbidden(f"U mag de handeling '{trigger}' niet uitvoeren.")
+        if not self.candidates(trigger, state):
+            raise Conflict(f"De handeling '{trigger}' is niet mogelijk in de status "
+                           f"'{application.state_label}'.")
+
+        firing = Firing(application=application, trigger_name=trigger, actor=actor, data=data,
+                        now=now, rules=rules, fields=self.fields)
+        machine = self._machine(firing, state)
+        try:
+            # The firing is both the model and the one argument every guard and effect gets.
+            fired = machine.events[trigger].trigger(firing, firing)
+        except MachineError as error:  # the state changed under us between checks
+            raise Conflict(str(error)) from error
+        if not fired:
+            raise Conflict(f"De handeling '{trigger}' is nu niet mogelijk.")
+
+        application.state = ApplicationState(firing.state)
+        db.session.flush()  # effects may have set relationships whose keys the row needs
+        event = AuditEvent(application_id=application.id, trigger=trigger, from_state=state,
+                           to_state=application.state, actor_id=actor.id, at=now,
+                           reason=firing.reason, rules_version_id=application.rules_version_id,
+                           data=firing.audit_data)
+        db.session.add(event)
+        db.session.flush()
+        return event
+
+    def allowed_triggers(self, application: Application, user: User) -> list[str]:
+        """Triggers ``user`` could fire now: by role and state, and the cheap guards."""
+        return [
+            trigger for trigger in self.triggers
+            if any(user.has_role(*t.roles) and (t.available is None
+                                                or t.available(application, user))
+                   for t in self.candidates(trigger, application.state))
+        ]
+
+
+REGISTRY: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    REGISTRY[workflow.scheme] = workflow
+    return workflow
+
+
+def workflow_for(scheme_code: str) -> Workflow:
+    from grants import workflows  # noqa: F401  (importing the package registers every scheme)
+
+    return REGISTRY[scheme_code]

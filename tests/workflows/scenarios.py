@@ -1,0 +1,138 @@
+"""The people, organisations and valid applications the workflow tests act with."""
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from grants.models import OrganisationKind, Role
+from grants.services.tokens import create_token
+from tests.factories import OrganisationFactory, UserFactory
+
+K = OrganisationKind
+
+
+@dataclass
+class Api:
+    """The JSON API as one user sees it."""
+
+    client: object
+    token: str
+    user: object
+
+    def call(self, method: str, path: str, body: dict | None = None):
+        return self.client.open(f"/api/v1{path}", method=method, json=body,
+                                headers={"Authorization": f"Bearer {self.token}"})
+
+    def create(self, body: dict):
+        return self.call("POST", "/applications", body)
+
+    def fire(self, application_id: int, trigger: str, body: dict | None = None):
+        return self.call("POST", f"/applications/{application_id}/triggers/{trigger}",
+                         body or {})
+
+    def get(self, application_id: int):
+        return self.call("GET", f"/applications/{application_id}")
+
+    def history(self, application_id: int) -> list[dict]:
+        return self.call("GET", f"/applications/{application_id}/history").get_json()["items"]
+
+
+@dataclass
+class World:
+    employers: object
+    employees: object
+    institution: object
+    employer: object
+    apis: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.apis[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def sectorplan(self, **changes) -> dict:
+        return {
+            "scheme": "sectorplan", "window": "T2", "title": "Sectorplan metaal",
+            "lead_organisation": self.employers.id,
+            "partners": [{"organisation": self.employers.id, "role": "employers"},
+                         {"organisation": self.employees.id, "role": "employees"}],
+            "sector": "Metaal en techniek", "region": "Noord",
+            "measures": [
+                {"title": "Leerwerkplekken voor jongeren", "theme": "youth",
+                 "eligible_cost": "1000000.00", "requested_subsidy": "500000.00"},
+                {"title": "Van werk naar werk", "theme": "work_to_work",
+                 "eligible_cost": "333.33", "requested_subsidy": "166.66"},
+            ],
+            "starts_on": "2014-07-01", "ends_on": "2016-06-30",
+            **changes,
+        }
+
+    def rif(self, **changes) -> dict:
+        return {
+            "scheme": "rif", "window": "2014", "title": "Praktijkcentrum techniek",
+            "institution": self.institution.id,
+            "partners": [{"name": "Techniekbedrijf Noord BV", "kind": "employer"},
+                         {"name": "Provincie Groningen", "kind": "regional_government"}],
+            "region": "Noord", "requested_subsidy": "500000.00", "total_cost": "1600000.00",
+            "contributions": [
+                {"partner": "Techniekbedrijf Noord BV", "kind": "cash", "amount": "600000.00"},
+                {"partner": "Provincie Groningen", "kind": "in_kind", "amount": "400000.00"},
+            ],
+            "starts_on": "2014-08-01", "ends_on": "2018-07-31",
+            "documents": [{"kind": kind, "name": f"{kind}.pdf"} for kind in
+                          ("regional_vision", "action_plan", "budget", "cooperation_agreement")],
+            **changes,
+        }
+
+    def praktijkleren(self, **changes) -> dict:
+        return {
+            "scheme": "praktijkleren", "window": "2013-2014", "title": "Praktijkleren 2013/14",
+            "employer_id": "100234", "iban": "NL91ABNA0417164300",
+            "places": [
+                {"student_name": "Sanne de Vries", "category": "mbo", "programme_code": "25180",
+                 "school": "ROC Noorderpoort", "starts_on": "2013-09-01",
+                 "ends_on": "2014-06-30", "weeks": 40},
+                {"student_name": "Ahmed Yilmaz", "category": "hbo", "programme_code": "34820",
+                 "school": "Hanzehogeschool", "starts_on": "2013-09-02",
+                 "ends_on": "2014-01-31", "weeks": 21},
+            ],
+            **changes,
+        }
+
+
+PEOPLE = {
+    # name: (role, whose applicant)
+    "applicant": (Role.APPLICANT, "employers"),
+    "rif_applicant": (Role.APPLICANT, "institution"),
+    "employer_applicant": (Role.APPLICANT, "employer"),
+    "outsider": (Role.APPLICANT, None),
+    "assessor": (Role.ASSESSOR, None),
+    "assessor2": (Role.ASSESSOR, None),
+    "approver": (Role.APPROVER, None),
+    "approver2": (Role.APPROVER, None),
+    "committee": (Role.COMMITTEE, None),
+    "committee2": (Role.COMMITTEE, None),
+    "committee3": (Role.COMMITTEE, None),
+    "finance": (Role.FINANCE, None),
+    "admin": (Role.ADMIN, None),
+}
+
+
+@pytest.fixture
+def world(client, clock, schemes):
+    organisations = {
+        "employers": OrganisationFactory(kind=K.EMPLOYERS_ORGANISATION, name="Metaalwerkgevers"),
+        "employees": OrganisationFactory(kind=K.EMPLOYEES_ORGANISATION, name="Metaalbond"),
+        "institution": OrganisationFactory(kind=K.MBO_INSTITUTION, name="ROC Noord"),
+        "employer": OrganisationFactory(kind=K.EMPLOYER, name="Installatiebedrijf Noord"),
+    }
+    world = World(**organisations)
+    for name, (role, organisation) in PEOPLE.items():
+        kwargs = {"role": role, "name": name}
+        if role == Role.APPLICANT:
+            kwargs["organisation"] = (organisations[organisation] if organisation
+                                      else OrganisationFactory(name="Buitenstaander"))
+        user = UserFactory(**kwargs)
+        world.apis[name] = Api(client, create_token(user, clock())[1], user)
+    return world
