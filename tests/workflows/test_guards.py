@@ -355,3 +355,45 @@ def test_conflict_and_forbidden_are_told_apart(world):
     assert "Concept" in state_conflict.get_json()["error"]["message"]
     assert isinstance(NotFound(), GrantsError) and Conflict.status == 409
     assert Forbidden.status == 403
+
+
+@pytest.mark.parametrize(("scheme", "applicant", "moment", "change", "field"), [
+    ("rif", "rif_applicant", datetime(2014, 5, 20, 10, tzinfo=UTC),
+     {"requested_subsidy": "100000.00"}, "requested_subsidy"),
+    ("rif", "rif_applicant", datetime(2014, 5, 20, 10, tzinfo=UTC),
+     {"contributions": []}, "contributions"),
+    ("praktijkleren", "employer_applicant", datetime(2014, 6, 20, 10, tzinfo=UTC),
+     {"places": []}, "places"),
+    ("praktijkleren", "employer_applicant", datetime(2014, 6, 20, 10, tzinfo=UTC),
+     {"iban": None}, "iban"),
+])
+def test_submit_checks_each_schemes_own_fields(world, clock, scheme, applicant, moment, change,
+                                               field):
+    clock.moment = moment
+    api = world.apis[applicant]
+    number = ok(api.create(getattr(world, scheme)(**change)), 201)["id"]
+    response = api.fire(number, "submit")
+    assert response.status_code == 422
+    assert field in response.get_json()["error"]["fields"]
+    assert api.get(number).get_json()["state"] == "draft"
+
+
+def test_four_eyes_for_a_committee_member_who_also_approves(world, clock):
+    from grants.models import UserRole
+    from grants.services.tokens import create_token
+    from tests.workflows.scenarios import Api
+
+    clock.moment = datetime(2014, 5, 20, 10, tzinfo=UTC)
+    member = world.committee3.user
+    member.role_rows.append(UserRole(role=Role.APPROVER))
+    db.session.commit()
+    api = Api(world.committee3.client, create_token(member, clock())[1], member)
+    number = ok(world.rif_applicant.create(world.rif()), 201)["id"]
+    ok(world.rif_applicant.fire(number, "submit"))
+    ok(world.assessor.fire(number, "start_assessment"))
+    scores = {"fit": 4, "coordination": 5, "durability": 5, "innovation": 4}
+    ok(api.fire(number, "record_assessment", {"scores": scores}))
+    ok(world.committee.fire(number, "record_assessment", {"scores": scores}))
+    assert api.fire(number, "approve").status_code == 403
+    rejected = ok(world.approver.fire(number, "reject", {"reason": "Scores onvoldoende"}))
+    assert rejected["state"] == "rejected"
