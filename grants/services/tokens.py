@@ -27,8 +27,8 @@ def create_token(user: User, now: datetime, label: str = "") -> tuple[ApiToken, 
     return record, token
 
 
-def user_for_token(token: str, now: datetime) -> User | None:
-    """The active user a live token belongs to, or None for anything else."""
+def live_token(token: str) -> ApiToken | None:
+    """The token's record if it is live and its user active; None for anything else. Reads only."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     record = db.session.scalars(
@@ -36,9 +36,21 @@ def user_for_token(token: str, now: datetime) -> User | None:
     ).one_or_none()
     if record is None or record.is_revoked or not record.user.active:
         return None
-    if record.last_used_at is None or now - record.last_used_at > LAST_USED_PRECISION:
-        record.last_used_at = now
-    return record.user
+    return record
+
+
+def use_is_unrecorded(record: ApiToken, now: datetime) -> bool:
+    return record.last_used_at is None or now - record.last_used_at > LAST_USED_PRECISION
+
+
+def record_use(token_id: int, now: datetime) -> None:
+    """Note the token's use; a no-op when a concurrent request already noted it."""
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.id == token_id,
+               sa.or_(ApiToken.last_used_at.is_(None),
+                      ApiToken.last_used_at < now - LAST_USED_PRECISION))
+        .values(last_used_at=now))
 
 
 def revoke_token(now: datetime, *, token: str | None = None,

@@ -3,6 +3,7 @@
 from flask import Blueprint, g, jsonify, request
 
 from grants.clock import now
+from grants.database import writing
 from grants.errors import GrantsError, ValidationFailed
 from grants.extensions import db
 from grants.models import Application, ApplicationState, Region, Scheme, Window
@@ -17,7 +18,7 @@ from grants.services.applications import (
     visible_applications,
 )
 from grants.services.schemes import list_schemes
-from grants.services.tokens import user_for_token
+from grants.services.tokens import live_token, record_use, use_is_unrecorded
 from grants.timefmt import to_api
 from grants.workflows import workflow_for
 
@@ -35,12 +36,20 @@ class Unauthorized(GrantsError):
 def authenticate():
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    user = user_for_token(token.strip(), now()) if scheme.lower() == "bearer" else None
-    if user is None:
+    record = live_token(token.strip()) if scheme.lower() == "bearer" else None
+    if record is None:
         raise Unauthorized("Geef een geldig API-token mee: Authorization: Bearer <token>.")
-    # Recording when the token was last used is the only write a read request makes.
-    db.session.commit()
-    g.api_user = user
+    moment = now()
+    if use_is_unrecorded(record, moment):
+        # Noting the use is a write, even in a read request: it gets a short write transaction
+        # of its own. (Upgrading a read transaction to a write fails at once on SQLite when
+        # another connection has committed since it began.)
+        token_id = record.id
+        db.session.commit()
+        with writing():
+            record_use(token_id, moment)
+            db.session.commit()
+    g.api_user = record.user
 
 
 def _pagination() -> tuple[int, int]:
