@@ -180,3 +180,26 @@ def deadlines_command(days):
         line = (f"{deadline.due_on.isoformat()}  {deadline.status:<18} {deadline.label:<26} "
                 f"{deadline.application.reference:<20} {deadline.application.title}")
         click.secho(line, fg="red" if deadline.overdue else None)
+
+
+budget_cli = AppGroup("budget", help="Budgetten en de grootboekstand.")
+grants_cli.add_command(budget_cli)
+
+
+@budget_cli.command("report")
+def budget_report_command():
+    """Every budget and line: ceiling, reserved, committed, disbursed, remaining, % used."""
+    from grants.budget.report import budget_report
+    from grants.money import format_eur
+
+    columns = ("Plafond", "Gereserveerd", "Verplicht", "Betaald", "Resterend")
+    header = f"{'Budget / regel':<46}" + "".join(f"{c:>20}" for c in columns) + f"{'Benut':>8}"
+    click.echo(header)
+    click.echo("-" * len(header))
+    for budget in budget_report():
+        for row, indent in ((budget, ""), *((line, "  ") for line in budget.lines)):
+            amounts = (row.ceiling, row.reserved, row.committed, row.disbursed, row.remaining)
+            name = (indent + row.name)[:45]
+            click.echo(f"{name:<46}" + "".join(f"{format_eur(a):>20}" for a in amounts)
+                       + f"{row.used_percent_text:>8}")
+        click.echo("")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from grants.extensions import db
-from grants.models import Budget, Ministry, PlaceCategory, Scheme, Window, WindowCategory
+from grants.models import Budget, BudgetLine, Ministry, PlaceCategory, Scheme, Window
 from grants.money import euros
 from grants.services.schemes import amend_ceiling
 from grants.timefmt import amsterdam
@@ -169,6 +169,15 @@ BUDGETS = [
 ]
 
 
+CATEGORY_NAMES = {
+    PlaceCategory.VMBO: "vmbo", PlaceCategory.MBO: "mbo (bbl)", PlaceCategory.HBO: "hbo",
+    PlaceCategory.PROMOVENDUS: "promovendi en toio's",
+}
+# Budgets without an applicant workflow get one line for their whole period; finance books on
+# it by hand.
+OWN_LINES = {"beta-docenten": "2013–2016", "pabo": "2013–2017"}
+
+
 def _upsert_scheme(seed: SchemeSeed) -> Scheme:
     scheme = db.session.scalars(sa.select(Scheme).where(Scheme.code == seed.code)).one_or_none()
     if scheme is None:
@@ -179,37 +188,64 @@ def _upsert_scheme(seed: SchemeSeed) -> Scheme:
         db.session.add(scheme)
     existing = {window.code for window in scheme.windows}
     for window_seed in seed.windows:
-        if window_seed.code in existing:
-            continue
-        window = Window(code=window_seed.code, name=window_seed.name,
-                        opens_at=window_seed.opens_at, closes_at=window_seed.closes_at,
-                        ceiling_cents=window_seed.ceiling_cents, source=window_seed.source)
-        window.categories = [WindowCategory(code=code, ceiling_cents=cents)
-                             for code, cents in window_seed.categories.items()]
-        scheme.windows.append(window)
+        if window_seed.code not in existing:
+            scheme.windows.append(Window(
+                code=window_seed.code, name=window_seed.name, opens_at=window_seed.opens_at,
+                closes_at=window_seed.closes_at, source=window_seed.source))
     return scheme
 
 
+def _upsert_budget(seed: BudgetSeed, scheme_ids: dict[str, int]) -> Budget:
+    budget = db.session.scalars(sa.select(Budget).where(Budget.code == seed.code)).one_or_none()
+    if budget is None:
+        budget = Budget(code=seed.code, name=seed.name, ministry=seed.ministry,
+                        ceiling_cents=seed.ceiling_cents, starts_on=seed.starts_on,
+                        ends_on=seed.ends_on, scheme_id=scheme_ids.get(seed.scheme),
+                        source=seed.source)
+        db.session.add(budget)
+    return budget
+
+
+def _window_lines(budget: Budget, window: Window, seed: WindowSeed) -> list[BudgetLine]:
+    if seed.categories:
+        return [BudgetLine(budget=budget, window=window, category=category,
+                           code=f"{window.code}-{category.value}",
+                           name=f"{window.name}, {CATEGORY_NAMES[category]}", ceiling_cents=cents)
+                for category, cents in seed.categories.items()]
+    return [BudgetLine(budget=budget, window=window, code=window.code, name=window.name,
+                       ceiling_cents=seed.ceiling_cents)]
+
+
 def seed_schemes(now: datetime) -> list[Scheme]:
-    """Add the schemes, windows, amendments and budgets that are missing; change nothing else.
+    """Add the schemes, windows, budgets, lines and amendments that are missing.
 
     Existing rows are left as they are, so an admin's later amendments survive a second run.
     """
     schemes = [_upsert_scheme(seed) for seed in SCHEMES]
     db.session.flush()
+    scheme_ids = {scheme.code: scheme.id for scheme in schemes}
+    budgets = {seed.code: _upsert_budget(seed, scheme_ids) for seed in BUDGETS}
+    db.session.flush()
+
+    for scheme, scheme_seed in zip(schemes, SCHEMES, strict=True):
+        budget = next(b for b in budgets.values() if b.scheme_id == scheme.id)
+        windows = {window.code: window for window in scheme.windows}
+        for window_seed in scheme_seed.windows:
+            window = windows[window_seed.code]
+            if not window.lines:
+                db.session.add_all(_window_lines(budget, window, window_seed))
+    for code, period in OWN_LINES.items():
+        budget = budgets[code]
+        if not budget.lines:
+            db.session.add(BudgetLine(budget=budget, code=code, name=f"{budget.name}, {period}",
+                                      ceiling_cents=budget.ceiling_cents))
+    db.session.flush()
+
     for seed in AMENDMENTS:
         scheme = next(s for s in schemes if s.code == seed.scheme)
         window = next(w for w in scheme.windows if w.code == seed.window)
         if not any(a.reason == seed.reason for a in window.amendments):
-            amend_ceiling(window, seed.new_ceiling_cents, reason=seed.reason,
+            amend_ceiling(window.line_for(None), seed.new_ceiling_cents, reason=seed.reason,
                           effective_on=seed.effective_on, now=now, user=None)
-    scheme_ids = {scheme.code: scheme.id for scheme in schemes}
-    existing = set(db.session.scalars(sa.select(Budget.code)))
-    for seed in BUDGETS:
-        if seed.code not in existing:
-            db.session.add(Budget(code=seed.code, name=seed.name, ministry=seed.ministry,
-                                  ceiling_cents=seed.ceiling_cents, starts_on=seed.starts_on,
-                                  ends_on=seed.ends_on, scheme_id=scheme_ids.get(seed.scheme),
-                                  source=seed.source))
     db.session.flush()
     return schemes

@@ -10,7 +10,7 @@ from grants.models.applications import (
     ObjectionOutcome,
     Recommendation,
 )
-from grants.models.budgets import Budget
+from grants.models.budgets import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry
 from grants.models.organisations import (
     ORGANISATION_KIND_LABELS,
     Organisation,
@@ -25,7 +25,6 @@ from grants.models.schemes import (
     RuleVersion,
     Scheme,
     Window,
-    WindowCategory,
 )
 from grants.models.users import (
     ROLE_LABELS,
@@ -48,8 +47,12 @@ __all__ = [
     "ApplicationState",
     "Assessment",
     "AuditEvent",
+    "Bucket",
     "Budget",
+    "BudgetLine",
     "CeilingAmendment",
+    "EntryKind",
+    "LedgerEntry",
     "LoginFailure",
     "Ministry",
     "Objection",
@@ -65,5 +68,4 @@ __all__ = [
     "User",
     "UserRole",
     "Window",
-    "WindowCategory",
 ]

@@ -83,6 +83,8 @@ class Application(db.Model):
     )
     requested_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     granted_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # The final amount (vaststelling), at most the grant.
+    settled_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     # The scheme's own fields (grants.workflows.fields), money in cents.
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # The rules (windows, ceilings, amounts, terms) the application was submitted under.

@@ -1,11 +1,14 @@
-from datetime import date
+from datetime import date, datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from grants.database import UTCDateTime
 from grants.extensions import db
 from grants.models.columns import enum_type
-from grants.models.schemes import Ministry, Scheme
+from grants.models.schemes import CeilingAmendment, Ministry, PlaceCategory, Scheme, Window
+from grants.models.users import User
 
 
 class Budget(db.Model):
@@ -28,3 +31,98 @@ class Budget(db.Model):
     source: Mapped[str] = mapped_column(sa.Text, default="")
 
     scheme: Mapped[Scheme | None] = relationship()
+    lines: Mapped[list["BudgetLine"]] = relationship(
+        back_populates="budget", order_by="BudgetLine.id")
+
+
+class BudgetLine(db.Model):
+    """A part of a budget with its own ceiling: a window, a window's category, or a period.
+
+    The balances are kept on the row, changed only together with a ledger entry, so that a
+    balance is read, not summed; the CHECK constraints make over-commitment impossible even
+    for a writer that bypassed the ledger service.
+    """
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (
+        sa.UniqueConstraint("budget_id", "code"),
+        sa.CheckConstraint(
+            "ceiling_cents >= 0 AND reserved_cents >= 0 AND committed_cents >= 0 "
+            "AND disbursed_cents >= 0 AND recovered_cents >= 0", name="not_negative"),
+        sa.CheckConstraint("reserved_cents + committed_cents <= ceiling_cents", name="ceiling"),
+        sa.CheckConstraint("disbursed_cents - recovered_cents <= committed_cents",
+                           name="disbursed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    budget_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("budgets.id", ondelete="RESTRICT"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(60))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    window_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("windows.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[PlaceCategory | None] = mapped_column(enum_type(PlaceCategory, "category"))
+    ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    reserved_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    committed_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    disbursed_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    recovered_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    budget: Mapped[Budget] = relationship(back_populates="lines")
+    window: Mapped[Window | None] = relationship(back_populates="lines")
+    amendments: Mapped[list[CeilingAmendment]] = relationship(
+        back_populates="line", order_by=CeilingAmendment.id)
+
+    @property
+    def remaining_cents(self) -> int:
+        return self.ceiling_cents - self.reserved_cents - self.committed_cents
+
+    @property
+    def used_permille(self) -> int:
+        """Reserved and committed as a share of the ceiling, in tenths of a percent."""
+        if not self.ceiling_cents:
+            return 0
+        return (self.reserved_cents + self.committed_cents) * 1000 // self.ceiling_cents
+
+
+class EntryKind(StrEnum):
+    RESERVE = "reserve"
+    COMMIT = "commit"
+    RELEASE = "release"
+    DISBURSE = "disburse"
+    RECOVER = "recover"
+
+
+class Bucket(StrEnum):
+    """What a release gives back: a reservation or a commitment."""
+
+    RESERVED = "reserved"
+    COMMITTED = "committed"
+
+
+class LedgerEntry(db.Model):
+    """One movement of money on a line; append-only (the database refuses changes)."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents > 0", name="amount"),
+        sa.CheckConstraint("(kind = 'release') = (bucket IS NOT NULL)", name="release_bucket"),
+        sa.Index("ix_ledger_entries_line_id_at", "line_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(sa.ForeignKey("budget_lines.id", ondelete="RESTRICT"))
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[EntryKind] = mapped_column(enum_type(EntryKind, "kind"))
+    bucket: Mapped[Bucket | None] = mapped_column(enum_type(Bucket, "bucket"))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The trigger that caused it ("approve", …; its audit row has the same application and
+    # time), or "manual" for an entry finance booked by hand.
+    cause: Mapped[str] = mapped_column(sa.String(40))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    line: Mapped[BudgetLine] = relationship()
+    actor: Mapped[User | None] = relationship()

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -7,6 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
 from grants.models.columns import enum_type
+
+if TYPE_CHECKING:
+    from grants.models.budgets import BudgetLine
+    from grants.models.users import User
 
 
 class Ministry(StrEnum):
@@ -56,17 +61,17 @@ class Scheme(db.Model):
 
 
 class Window(db.Model):
-    """An application window (aanvraagtijdvak) with its ceiling (subsidieplafond).
+    """An application window (aanvraagtijdvak).
 
-    ``closes_at`` is the last instant at which an application is on time. A window either has
-    one ceiling or, for praktijkleren, one per category.
+    ``closes_at`` is the last instant at which an application is on time. Its ceiling
+    (subsidieplafond) is that of its budget line, or for praktijkleren of one line per category:
+    the ledger counts every euro against the line, so the line is the one place a ceiling lives.
     """
 
     __tablename__ = "windows"
     __table_args__ = (
         sa.UniqueConstraint("scheme_id", "code"),
         sa.CheckConstraint("closes_at > opens_at", name="period"),
-        sa.CheckConstraint("ceiling_cents IS NULL OR ceiling_cents >= 0", name="ceiling"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -75,42 +80,34 @@ class Window(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ceiling_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
     # Where the figures come from (a Staatscourant reference), or that they are a house default.
     source: Mapped[str] = mapped_column(sa.Text, default="")
 
     scheme: Mapped[Scheme] = relationship(back_populates="windows")
-    categories: Mapped[list["WindowCategory"]] = relationship(
-        back_populates="window", order_by="WindowCategory.id", cascade="all, delete-orphan"
-    )
-    amendments: Mapped[list["CeilingAmendment"]] = relationship(
-        back_populates="window", order_by="CeilingAmendment.id", cascade="all, delete-orphan"
-    )
+    lines: Mapped[list["BudgetLine"]] = relationship(
+        back_populates="window", order_by="BudgetLine.id")
 
     @property
-    def total_ceiling_cents(self) -> int:
-        if self.categories:
-            return sum(category.ceiling_cents for category in self.categories)
-        return self.ceiling_cents or 0
+    def categories(self) -> list["BudgetLine"]:
+        """The per-category lines (praktijkleren); empty for a window with one ceiling."""
+        return [line for line in self.lines if line.category is not None]
 
+    @property
+    def ceiling_cents(self) -> int:
+        return sum(line.ceiling_cents for line in self.lines)
 
-class WindowCategory(db.Model):
-    __tablename__ = "window_categories"
-    __table_args__ = (
-        sa.UniqueConstraint("window_id", "code"),
-        sa.CheckConstraint("ceiling_cents >= 0", name="ceiling"),
-    )
+    total_ceiling_cents = ceiling_cents
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    window_id: Mapped[int] = mapped_column(sa.ForeignKey("windows.id", ondelete="CASCADE"))
-    code: Mapped[PlaceCategory] = mapped_column(enum_type(PlaceCategory, "category"))
-    ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    def line_for(self, category: "PlaceCategory | None" = None) -> "BudgetLine":
+        return next(line for line in self.lines if line.category == category)
 
-    window: Mapped[Window] = relationship(back_populates="categories")
+    @property
+    def amendments(self) -> list["CeilingAmendment"]:
+        return sorted((a for line in self.lines for a in line.amendments), key=lambda a: a.id)
 
 
 class CeilingAmendment(db.Model):
-    """A change of a ceiling: the old value stays visible with the date and the reason."""
+    """A change of a line's ceiling: the old value stays visible with the date and the reason."""
 
     __tablename__ = "ceiling_amendments"
     __table_args__ = (
@@ -118,12 +115,8 @@ class CeilingAmendment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    window_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("windows.id", ondelete="CASCADE"), index=True
-    )
-    category_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("window_categories.id", ondelete="CASCADE")
-    )
+    line_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("budget_lines.id", ondelete="RESTRICT"), index=True)
     old_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
     new_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
     reason: Mapped[str] = mapped_column(sa.Text)
@@ -133,8 +126,8 @@ class CeilingAmendment(db.Model):
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
 
-    window: Mapped[Window] = relationship(back_populates="amendments")
-    category: Mapped[WindowCategory | None] = relationship()
+    line: Mapped["BudgetLine"] = relationship(back_populates="amendments")
+    recorded_by: Mapped["User | None"] = relationship()
 
 
 class RuleVersion(db.Model):

@@ -1,4 +1,4 @@
-"""Schemes, windows and their ceilings."""
+"""Schemes, windows and the ceilings of their budget lines."""
 
 from datetime import date, datetime
 
@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
-from grants.models import CeilingAmendment, Scheme, User, Window, WindowCategory
+from grants.models import BudgetLine, CeilingAmendment, Scheme, User, Window
+from grants.money import format_eur
 
 
 def list_schemes() -> list[Scheme]:
@@ -22,29 +23,36 @@ def get_window(scheme_code: str, window_code: str) -> Window:
     return window
 
 
-def amend_ceiling(window: Window, new_ceiling_cents: int, *, reason: str, effective_on: date,
-                  now: datetime, user: User | None,
-                  category: WindowCategory | None = None) -> CeilingAmendment:
-    """Change a window's (or one category's) ceiling, keeping the old value in its history."""
+def amend_ceiling(line: BudgetLine, new_ceiling_cents: int, *, reason: str, effective_on: date,
+                  now: datetime, user: User | None) -> CeilingAmendment:
+    """Change a line's ceiling, keeping the old value in its history.
+
+    A ceiling cannot drop below what is already reserved and committed on the line, and the
+    lines of a budget together stay within the budget.
+    """
+    line = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.id == line.id)
+                              .with_for_update().execution_options(populate_existing=True)).one()
     fields: dict[str, list[str]] = {}
     if not (reason or "").strip():
         fields["reason"] = ["Geef de reden van de wijziging."]
-    if new_ceiling_cents < 0:
-        fields["ceiling"] = ["Een subsidieplafond kan niet negatief zijn."]
-    if category is None and window.categories:
-        fields["category"] = ["Dit tijdvak heeft een plafond per categorie; kies de categorie."]
-    if category is not None and category.window_id != window.id:
-        fields["category"] = ["Deze categorie hoort niet bij dit tijdvak."]
+    used = line.reserved_cents + line.committed_cents
+    if new_ceiling_cents < used:
+        fields["ceiling"] = [f"Er is al {format_eur(used)} gereserveerd of verplicht; het plafond "
+                             "kan niet lager worden."]
+    others = sum(other.ceiling_cents for other in line.budget.lines if other.id != line.id)
+    if others + new_ceiling_cents > line.budget.ceiling_cents:
+        fields["ceiling"] = [
+            f"De regels van {line.budget.name} komen dan samen boven het budget van "
+            f"{format_eur(line.budget.ceiling_cents)}; er is ruimte tot "
+            f"{format_eur(line.budget.ceiling_cents - others)}."]
     if fields:
         raise ValidationFailed("Het plafond is niet gewijzigd.", fields)
 
-    target = category if category is not None else window
     amendment = CeilingAmendment(
-        window=window, category=category, old_ceiling_cents=target.ceiling_cents,
-        new_ceiling_cents=new_ceiling_cents, reason=reason.strip(), effective_on=effective_on,
-        recorded_at=now, recorded_by_id=user.id if user else None,
-    )
-    target.ceiling_cents = new_ceiling_cents
+        line=line, old_ceiling_cents=line.ceiling_cents, new_ceiling_cents=new_ceiling_cents,
+        reason=reason.strip(), effective_on=effective_on, recorded_at=now,
+        recorded_by_id=user.id if user else None)
+    line.ceiling_cents = new_ceiling_cents
     db.session.add(amendment)
     db.session.flush()
     return amendment

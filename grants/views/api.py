@@ -2,11 +2,13 @@
 
 from flask import Blueprint, g, jsonify, request
 
+from grants.access import require_role
+from grants.budget.report import budget_report
 from grants.clock import now
 from grants.database import writing
 from grants.errors import GrantsError, ValidationFailed
 from grants.extensions import db
-from grants.models import Application, ApplicationState, Region, Scheme, Window
+from grants.models import Application, ApplicationState, Region, Role, Scheme, Window
 from grants.money import cents_to_api
 from grants.services.applications import (
     allowed_triggers,
@@ -81,8 +83,9 @@ def window_json(window: Window) -> dict:
         "source": window.source,
     }
     if window.categories:
-        body["categories"] = [{"code": c.code.value, "ceiling": cents_to_api(c.ceiling_cents)}
-                              for c in window.categories]
+        body["categories"] = [{"code": line.category.value,
+                               "ceiling": cents_to_api(line.ceiling_cents)}
+                              for line in window.categories]
     return body
 
 
@@ -219,4 +222,31 @@ def application_history(application_id: int):
         "rules_version": event.rules_version_id,
         "data": _api_amounts(event.data),
     } for event in history(application)]
+    return jsonify({"items": items, "total": len(items)})
+
+
+def _figures_json(figures) -> dict:
+    return {
+        "code": figures.code,
+        "name": figures.name,
+        "ceiling": cents_to_api(figures.ceiling),
+        "reserved": cents_to_api(figures.reserved),
+        "committed": cents_to_api(figures.committed),
+        "disbursed": cents_to_api(figures.disbursed),
+        "recovered": cents_to_api(figures.recovered),
+        "remaining": cents_to_api(figures.remaining),
+    }
+
+
+@bp.get("/budgets")
+def budgets():
+    require_role(g.api_user, Role.FINANCE, Role.ADMIN)
+    items = [{
+        **_figures_json(budget),
+        "ministry": budget.ministry,
+        "scheme": budget.scheme,
+        "unallocated": cents_to_api(budget.unallocated),
+        "lines": [{**_figures_json(line), "window": line.window, "category": line.category}
+                  for line in budget.lines],
+    } for budget in budget_report()]
     return jsonify({"items": items, "total": len(items)})

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from grants.budget import ledger
 from grants.errors import Forbidden, ValidationFailed
 from grants.extensions import db
 from grants.models import (
@@ -11,6 +12,8 @@ from grants.models import (
     ApplicationState,
     Assessment,
     AuditEvent,
+    Bucket,
+    EntryKind,
     Objection,
     ObjectionOutcome,
     Recommendation,
@@ -316,21 +319,101 @@ def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ..
         *intake_transitions(),
         *record_assessment,
         transition("approve", S.ASSESSED, S.APPROVED, R.APPROVER,
-                   guards=[four_eyes, grant_amount], effects=[granted, decided],
+                   guards=[four_eyes, grant_amount], effects=[granted, commit_grant, decided],
                    available=not_an_assessor),
         transition("reject", S.ASSESSED, S.REJECTED, R.APPROVER,
-                   guards=[four_eyes, reason_required], effects=[refused, decided],
-                   available=not_an_assessor),
-        transition("withdraw", GRANT_BEFORE_DECISION, S.WITHDRAWN, R.APPLICANT),
-        transition("pay_advance", (S.APPROVED, S.MONITORED), S.MONITORED, R.FINANCE),
+                   guards=[four_eyes, reason_required],
+                   effects=[refused, release_reservations, decided], available=not_an_assessor),
+        transition("withdraw", GRANT_BEFORE_DECISION, S.WITHDRAWN, R.APPLICANT,
+                   effects=[release_reservations]),
+        transition("pay_advance", (S.APPROVED, S.MONITORED), S.MONITORED, R.FINANCE,
+                   guards=[required_amount], effects=[disburse_advance]),
         transition("submit_report", (S.APPROVED, S.MONITORED), S.MONITORED, R.APPLICANT),
         transition("accept_report", S.MONITORED, None, R.ASSESSOR),
         transition("request_settlement", (S.APPROVED, S.MONITORED), S.SETTLEMENT_REQUESTED,
                    R.APPLICANT),
         transition("settle", S.SETTLEMENT_REQUESTED, S.SETTLED, R.ASSESSOR,
-                   guards=[settlement_amount], effects=[decided]),
-        transition("pay", S.SETTLED, None, R.FINANCE),
-        transition("recover", S.SETTLED, None, R.FINANCE),
+                   guards=[settlement_amount], effects=[settle_grant, decided]),
+        transition("pay", S.SETTLED, None, R.FINANCE, effects=[pay_balance]),
+        transition("recover", S.SETTLED, None, R.FINANCE, guards=[required_amount],
+                   effects=[recover_amount]),
         transition("close", S.SETTLED, S.CLOSED, R.FINANCE),
         *objection_transitions(GRANT_DECIDED),
     )
+
+
+# -- money: every consequence for the budget goes through the ledger -------------------------
+
+def _post(f: Firing, line, kind: EntryKind, amount: int, bucket: Bucket | None = None) -> None:
+    ledger.post(line, kind, amount, actor=f.actor, now=f.now, cause=f.trigger_name,
+                application=f.application, bucket=bucket, reason=f.reason)
+
+
+def _main_line(f: Firing):
+    return f.application.window.line_for(None)
+
+
+def commit_grant(f: Firing) -> None:
+    """The grant commits its amount on the window's line, turning a reservation into it."""
+    line = _main_line(f)
+    held = ledger.application_balance(f.application.id, line.id)
+    if held.reserved:
+        _post(f, line, EntryKind.RELEASE, held.reserved, Bucket.RESERVED)
+    _post(f, line, EntryKind.COMMIT, f.audit_data["amount_cents"])
+
+
+def release_reservations(f: Firing) -> None:
+    for line in f.application.window.lines:
+        held = ledger.application_balance(f.application.id, line.id)
+        if held.reserved:
+            _post(f, line, EntryKind.RELEASE, held.reserved, Bucket.RESERVED)
+
+
+def reserve_when_assessed_positively(f: Firing) -> None:
+    """Optional (a rule, as data): a positive assessment reserves the requested amount."""
+    if (f.params.get("reserve_on_positive_assessment")
+            and f.state == S.ASSESSED.value
+            and f.audit_data.get("recommendation") == Recommendation.POSITIVE.value
+            and f.application.requested_cents > 0):
+        _post(f, _main_line(f), EntryKind.RESERVE, f.application.requested_cents)
+
+
+def required_amount(f: Firing) -> None:
+    amount = amount_from(f)
+    if amount is None or amount <= 0:
+        raise ValidationFailed("Geef het bedrag.", {"amount": ["Een positief bedrag in euro's."]})
+    f.audit_data["amount_cents"] = amount
+
+
+def disburse_advance(f: Firing) -> None:
+    _post(f, _main_line(f), EntryKind.DISBURSE, f.audit_data["amount_cents"])
+
+
+def settle_grant(f: Firing) -> None:
+    """Vaststelling: what was paid above the final amount is recovered, the rest released."""
+    application, line = f.application, _main_line(f)
+    final = f.audit_data["amount_cents"]
+    held = ledger.application_balance(application.id, line.id)
+    if held.paid > final:
+        _post(f, line, EntryKind.RECOVER, held.paid - final)
+        f.audit_data["recovered_cents"] = held.paid - final
+    if held.committed > final:
+        _post(f, line, EntryKind.RELEASE, held.committed - final, Bucket.COMMITTED)
+    application.settled_cents = final
+
+
+def pay_balance(f: Firing) -> None:
+    """After settlement: pay what the final amount leaves unpaid."""
+    for line in f.application.window.lines:
+        held = ledger.application_balance(f.application.id, line.id)
+        if held.committed > held.paid:
+            _post(f, line, EntryKind.DISBURSE, held.committed - held.paid)
+            f.audit_data["amount_cents"] = f.audit_data.get("amount_cents", 0) + (
+                held.committed - held.paid)
+    if "amount_cents" not in f.audit_data:
+        raise ValidationFailed("Er valt niets te betalen.", {"amount": [
+            "Het vastgestelde bedrag is al betaald."]})
+
+
+def recover_amount(f: Firing) -> None:
+    _post(f, _main_line(f), EntryKind.RECOVER, f.audit_data["amount_cents"])

@@ -4,7 +4,10 @@ No grant step: once the places are checked the application is validated, and the
 after the window settles it directly (directe vaststelling), which is the decision.
 """
 
-from grants.models import Recommendation, Role
+from grants.budget import ledger
+from grants.errors import ValidationFailed
+from grants.models import EntryKind, PlaceCategory, Recommendation, Role
+from grants.money import InvalidAmount, euros, format_eur
 from grants.workflows import common
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import praktijkleren as fields
@@ -19,6 +22,56 @@ def places_checked(f: Firing) -> None:
     f.audit_data["recommendation"] = Recommendation.POSITIVE.value
 
 
+def full_rate_amounts(details: dict, params: dict) -> dict[str, int]:
+    """Per category: the rate cap times the application's places, rounded down to the cent."""
+    cap = params["rate_cap_cents"]
+    return {category: int(cap * fraction) for category, fraction
+            in fields.fractions(details, params).items() if fraction}
+
+
+def settlement_amounts(f: Firing) -> None:
+    """Directe vaststelling: an amount per category, at most the full rate for its places.
+
+    The allocation run gives the amounts (``{"amounts": {"mbo": "2700.00", …}}``) at the rate it
+    computed; without them each category gets the full rate.
+    """
+    limits = full_rate_amounts(f.application.details or {}, f.params)
+    given = f.data.get("amounts")
+    if given is None:
+        amounts = limits
+    elif not isinstance(given, dict):
+        raise ValidationFailed("Ongeldige bedragen.", {"amounts": [
+            "Geef per categorie een bedrag, als {\"mbo\": \"2700.00\"}."]})
+    else:
+        amounts, errors = {}, {}
+        for category, value in given.items():
+            path = f"amounts.{category}"
+            try:
+                cents = euros(value) if isinstance(value, str) else None
+            except InvalidAmount:
+                cents = None
+            if category not in limits:
+                errors[path] = ["Deze aanvraag heeft geen plaatsen in deze categorie."]
+            elif cents is None or cents < 0:
+                errors[path] = ["Een bedrag in euro's als \"2700.00\"."]
+            elif cents > limits[category]:
+                errors[path] = [f"Hoogstens {format_eur(limits[category])} voor deze plaatsen."]
+            else:
+                amounts[category] = cents
+        if errors:
+            raise ValidationFailed("De bedragen kloppen niet.", errors)
+    f.audit_data.update(amounts_cents={k: v for k, v in amounts.items() if v},
+                        amount_cents=sum(amounts.values()))
+
+
+def commit_per_category(f: Firing) -> None:
+    window = f.application.window
+    for category, cents in f.audit_data["amounts_cents"].items():
+        ledger.post(window.line_for(PlaceCategory(category)), EntryKind.COMMIT, cents,
+                    actor=f.actor, now=f.now, cause=f.trigger_name, application=f.application)
+    f.application.granted_cents = f.application.settled_cents = f.audit_data["amount_cents"]
+
+
 WORKFLOW = register(Workflow(
     scheme="praktijkleren",
     states=(S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.UNPROCESSED, S.IN_ASSESSMENT, S.VALIDATED,
@@ -31,8 +84,8 @@ WORKFLOW = register(Workflow(
         transition("withdraw", (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT,
                                 S.VALIDATED), S.WITHDRAWN, R.APPLICANT),
         transition("settle", S.VALIDATED, S.SETTLED, R.FINANCE,
-                   guards=[common.grant_amount], effects=[common.granted, common.decided]),
-        transition("pay", S.SETTLED, S.PAID, R.FINANCE),
+                   guards=[settlement_amounts], effects=[commit_per_category, common.decided]),
+        transition("pay", S.SETTLED, S.PAID, R.FINANCE, effects=[common.pay_balance]),
         transition("close", S.PAID, S.CLOSED, R.FINANCE),
         *common.objection_transitions(DECIDED),
     ),

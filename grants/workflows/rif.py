@@ -54,7 +54,8 @@ def quorum_reached(f: Firing) -> bool:
 
 def _record(dest):
     return transition("record_assessment", S.IN_ASSESSMENT, dest, Role.COMMITTEE,
-                      guards=[valid_scores], effects=[common.store_assessment],
+                      guards=[valid_scores],
+                      effects=[common.store_assessment, common.reserve_when_assessed_positively],
                       condition=quorum_reached if dest else None, available=not_scored_yet)
 
 

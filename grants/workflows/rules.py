@@ -39,7 +39,7 @@ def snapshot(window: Window, default_rules: dict) -> dict:
             "opens_at": to_api(window.opens_at),
             "closes_at": to_api(window.closes_at),
             "ceiling_cents": window.ceiling_cents,
-            "categories": {c.code.value: c.ceiling_cents for c in window.categories},
+            "categories": {line.category.value: line.ceiling_cents for line in window.categories},
         },
     }
 

@@ -26,7 +26,8 @@ WORKFLOW = register(Workflow(
     states=common.GRANT_STATES,
     transitions=common.grant_lifecycle([
         transition("record_assessment", S.IN_ASSESSMENT, S.ASSESSED, Role.ASSESSOR,
-                   guards=[valid_assessment], effects=[common.store_assessment]),
+                   guards=[valid_assessment],
+                   effects=[common.store_assessment, common.reserve_when_assessed_positively]),
     ]),
     fields=fields,
     default_rules=fields.DEFAULT_RULES,

@@ -320,7 +320,8 @@ def test_rules_in_force_at_submission_stay_with_the_application(world, clock, sc
     ok(world.applicant.fire(first, "submit"))
     scheme = schemes["sectorplan"]
     window = next(w for w in scheme.windows if w.code == "T2")
-    amend_ceiling(window, 210_000_000_00, reason="Extra middelen", effective_on=clock().date(),
+    amend_ceiling(window.line_for(None), 210_000_000_00, reason="Extra middelen",
+                  effective_on=clock().date(),
                   now=clock(), user=None)
     scheme.decision_term_weeks = 8
     db.session.commit()

@@ -1,0 +1,1 @@
+"""The budget ledger: every cent reserved, committed, released, disbursed or recovered."""

@@ -1,0 +1,132 @@
+"""Posting to the ledger: one entry and its line's balance, changed together or not at all.
+
+The balance update is a single conditional UPDATE (``… WHERE committed + amount <= ceiling``):
+the database evaluates the condition under the row's write lock, so two approvals racing for
+the last euros of a line cannot both pass, on PostgreSQL (the second re-checks after the first
+commits) or on SQLite (writers are serialised). The CHECK constraints on ``budget_lines`` are the
+last line of defence behind it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from grants.errors import ValidationFailed
+from grants.extensions import db
+from grants.models import Application, Bucket, BudgetLine, EntryKind, LedgerEntry, User
+from grants.money import format_eur
+
+L = BudgetLine
+K = EntryKind
+
+
+class CeilingReached(ValidationFailed):
+    """Awb 4:25: refused insofar as granting would exceed the ceiling."""
+
+    def __init__(self, line: BudgetLine, amount_cents: int):
+        remaining = format_eur(line.remaining_cents)
+        super().__init__(
+            f"Subsidieplafond bereikt: {remaining} resterend.",
+            {"amount": [f"Er is {remaining} over op {line.name}; gevraagd is "
+                        f"{format_eur(amount_cents)}."]})
+        self.remaining_cents = line.remaining_cents
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What one application holds on one line (or on all its lines)."""
+
+    reserved: int = 0
+    committed: int = 0
+    disbursed: int = 0
+    recovered: int = 0
+
+    @property
+    def paid(self) -> int:
+        return self.disbursed - self.recovered
+
+
+def application_balance(application_id: int, line_id: int | None = None) -> Balance:
+    signed = sa.case(
+        (LedgerEntry.kind == K.RELEASE, -LedgerEntry.amount_cents),
+        else_=LedgerEntry.amount_cents)
+    bucket = sa.case(
+        (LedgerEntry.kind == K.RELEASE, LedgerEntry.bucket),
+        (LedgerEntry.kind == K.RESERVE, Bucket.RESERVED.value),
+        (LedgerEntry.kind == K.COMMIT, Bucket.COMMITTED.value),
+        else_=LedgerEntry.kind)
+    stmt = (sa.select(bucket, sa.func.sum(signed))
+            .where(LedgerEntry.application_id == application_id).group_by(bucket))
+    if line_id is not None:
+        stmt = stmt.where(LedgerEntry.line_id == line_id)
+    sums = dict(db.session.execute(stmt).all())
+    return Balance(reserved=sums.get("reserved", 0) or 0, committed=sums.get("committed", 0) or 0,
+                   disbursed=sums.get("disburse", 0) or 0, recovered=sums.get("recover", 0) or 0)
+
+
+def _refuse(message: str, field: str = "amount"):
+    raise ValidationFailed(message, {field: [message]})
+
+
+def _check_application(kind: EntryKind, bucket: Bucket | None, amount: int,
+                       held: Balance) -> None:
+    if kind == K.RELEASE and bucket == Bucket.RESERVED and amount > held.reserved:
+        _refuse(f"Er is voor deze aanvraag maar {format_eur(held.reserved)} gereserveerd.")
+    if kind == K.RELEASE and bucket == Bucket.COMMITTED and held.committed - amount < held.paid:
+        _refuse("Er kan niet meer worden vrijgegeven dan er na betaling verplicht blijft "
+                f"({format_eur(held.committed - held.paid)}).")
+    if kind == K.DISBURSE and held.paid + amount > held.committed:
+        _refuse(f"Er kan nog {format_eur(held.committed - held.paid)} worden betaald; "
+                f"gevraagd is {format_eur(amount)}.")
+    if kind == K.RECOVER and amount > held.paid:
+        _refuse(f"Er is {format_eur(held.paid)} betaald; meer kan niet worden teruggevorderd.")
+
+
+def _balance_update(kind: EntryKind, bucket: Bucket | None, amount: int):
+    """The line's new balance and the condition under which the line can take it."""
+    if kind in (K.RESERVE, K.COMMIT):
+        column = L.reserved_cents if kind == K.RESERVE else L.committed_cents
+        room = L.reserved_cents + L.committed_cents + amount <= L.ceiling_cents
+        return {column: column + amount}, room
+    if kind == K.RELEASE and bucket == Bucket.RESERVED:
+        return {L.reserved_cents: L.reserved_cents - amount}, L.reserved_cents >= amount
+    if kind == K.RELEASE:
+        room = L.committed_cents - amount >= L.disbursed_cents - L.recovered_cents
+        return {L.committed_cents: L.committed_cents - amount}, room
+    if kind == K.DISBURSE:
+        room = L.disbursed_cents - L.recovered_cents + amount <= L.committed_cents
+        return {L.disbursed_cents: L.disbursed_cents + amount}, room
+    room = L.recovered_cents + amount <= L.disbursed_cents
+    return {L.recovered_cents: L.recovered_cents + amount}, room
+
+
+def post(line: BudgetLine, kind: EntryKind, amount_cents: int, *, actor: User | None,
+         now: datetime, cause: str, application: Application | None = None,
+         bucket: Bucket | None = None, reason: str = "") -> LedgerEntry:
+    """Book one entry; refuses (422, nothing changed) what would break a ceiling or a balance."""
+    if amount_cents <= 0:
+        _refuse("Een boeking is een positief bedrag.")
+    if (kind == K.RELEASE) != (bucket is not None):
+        raise ValueError("a release says what it releases; nothing else does")
+    if application is not None:
+        _check_application(kind, bucket, amount_cents,
+                           application_balance(application.id, line.id))
+
+    values, room = _balance_update(kind, bucket, amount_cents)
+    updated = db.session.execute(
+        sa.update(BudgetLine).where(BudgetLine.id == line.id, room).values(values)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(line)
+    if updated.rowcount != 1:
+        if kind in (K.RESERVE, K.COMMIT):
+            raise CeilingReached(line, amount_cents)
+        _refuse(f"De regel {line.name} laat deze boeking niet toe.")
+
+    entry = LedgerEntry(line_id=line.id, application_id=application.id if application else None,
+                        kind=kind, bucket=bucket, amount_cents=amount_cents,
+                        actor_id=actor.id if actor else None, at=now, cause=cause,
+                        reason=reason)
+    db.session.add(entry)
+    db.session.flush()
+    return entry
