@@ -4,14 +4,22 @@ Running it again adds nothing twice. It resets the demo users' passwords to the 
 so that what it prints is always true.
 """
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from stdnum import iban
 
+from grants.budget.manual import book_by_hand
 from grants.extensions import db
 from grants.models import (
     Application,
+    ApplicationState,
+    Budget,
+    BudgetLine,
+    EntryKind,
+    LedgerEntry,
     Organisation,
     OrganisationKind,
     Region,
@@ -24,7 +32,9 @@ from grants.models import (
 from grants.money import euros
 from grants.seed import seed_schemes
 from grants.services.accounts import create_user, hash_password
-from grants.services.applications import reference_for
+from grants.services.applications import fire_trigger, reference_for
+from grants.timefmt import amsterdam
+from grants.workflows import workflow_for
 
 K = OrganisationKind
 ORGANISATIONS = [
@@ -90,33 +100,215 @@ SECTORS = {"Noord": "metaal", "Oost-Nederland": "maakindustrie", "Zuidoost": "hi
            "Zuidwestvleugel": "procesindustrie", "Noordvleugel": "bouw en infra"}
 
 
+def _iban(account: int) -> str:
+    bare = f"NL00INGB{account:010d}"
+    return f"NL{iban.calc_check_digits(bare)}INGB{account:010d}"
+
+
+def _sector_plan(lead: Organisation, employers: Organisation, employees: Organisation,
+                 requested: int, starts_on: date) -> dict:
+    first = requested * 3 // 5
+    partners = [{"organisation": lead.id, "role": "other" if lead is not employers
+                 else "employers"}]
+    if lead is not employers:
+        partners.append({"organisation": employers.id, "role": "employers"})
+    partners.append({"organisation": employees.id, "role": "employees"})
+    return {
+        "lead_organisation": lead.id, "partners": partners,
+        "sector": SECTORS[lead.region.value], "region": lead.region.value,
+        "measures": [
+            {"title": "Leerwerkplekken en begeleiding voor jongeren", "theme": "youth",
+             "eligible_cost": 2 * first, "requested_subsidy": first},
+            {"title": "Omscholing van zittend personeel", "theme": "training",
+             "eligible_cost": 2 * (requested - first), "requested_subsidy": requested - first},
+        ],
+        "starts_on": starts_on.isoformat(),
+        "ends_on": (starts_on.replace(year=starts_on.year + 2) - timedelta(days=1)).isoformat(),
+    }
+
+
+STUDENTS = ["Sanne de Vries", "Daan Bakker", "Fleur Visser", "Milan Smit", "Noa Meijer",
+            "Sem de Boer", "Lotte Mulder", "Finn de Groot", "Eva Bos", "Lucas Vos", "Julia Peters"]
+
+
+def _placements(organisation: Organisation, count: int, study_year: int) -> dict:
+    return {
+        "employer_id": organisation.kvk[2:],
+        "iban": _iban(int(organisation.kvk)),
+        "places": [{
+            "student_name": STUDENTS[n % len(STUDENTS)], "category": "mbo",
+            "programme_code": "25180", "school": "ROC in de regio",
+            "starts_on": f"{study_year}-09-01", "ends_on": f"{study_year + 1}-06-30",
+            "weeks": 40 if n % 3 else 30,
+        } for n in range(count)],
+    }
+
+
+def _rif(organisation: Organisation, requested: int) -> dict:
+    employer, province = f"Techniekbedrijven {organisation.region.value}", "Provincie"
+    return {
+        "institution": organisation.id,
+        "partners": [{"name": employer, "kind": "employer"},
+                     {"name": province, "kind": "regional_government"}],
+        "region": organisation.region.value, "requested_subsidy": requested,
+        "total_cost": requested * 16 // 5,
+        "contributions": [{"partner": employer, "kind": "cash", "amount": requested * 3 // 2},
+                          {"partner": province, "kind": "in_kind",
+                           "amount": requested * 7 // 10}],
+        "starts_on": "2014-09-01", "ends_on": "2018-08-31",
+        "documents": [{"kind": kind, "name": f"{kind}.pdf"} for kind in
+                      ("regional_vision", "action_plan", "budget", "cooperation_agreement")],
+    }
+
+
 def _drafts(organisations: dict[str, Organisation], windows: dict[tuple[str, str], Window]):
-    """(window, organisation, title, requested cents) for each demo draft."""
+    """(window, organisation, title, details) for each demo application."""
     by_kind: dict[OrganisationKind, list[Organisation]] = {}
     for organisation in organisations.values():
         by_kind.setdefault(organisation.kind, []).append(organisation)
+    employees = by_kind[K.EMPLOYEES_ORGANISATION]
 
     for index, organisation in enumerate(by_kind[K.EMPLOYERS_ORGANISATION]):
-        sector = SECTORS[organisation.region.value]
-        for number, window_code in enumerate(("T2", "T3")):
+        for number, (window_code, starts_on) in enumerate(
+                (("T2", date(2014, 7, 1)), ("T3", date(2015, 10, 1)))):
             title = SECTOR_PLAN_TITLES[(index + number) % len(SECTOR_PLAN_TITLES)]
-            yield (windows["sectorplan", window_code], organisation, title.format(sector=sector),
-                   euros(2_500_000 + 750_000 * index + 1_250_000 * number))
-    for organisation in by_kind[K.OM_FUND] + by_kind[K.KNOWLEDGE_CENTRE]:
+            requested = euros(2_500_000 + 750_000 * index + 1_250_000 * number)
+            yield (windows["sectorplan", window_code], organisation,
+                   title.format(sector=SECTORS[organisation.region.value]),
+                   _sector_plan(organisation, organisation, employees[index % len(employees)],
+                                requested, starts_on))
+    for index, organisation in enumerate(by_kind[K.OM_FUND] + by_kind[K.KNOWLEDGE_CENTRE]):
+        employers = by_kind[K.EMPLOYERS_ORGANISATION][index]
         yield (windows["sectorplan", "T2"], organisation,
                f"Sectorplan via {organisation.name}: opleiden voor de vakmanschapsroute",
-               euros(1_800_000))
+               _sector_plan(organisation, employers, employees[index % len(employees)],
+                            euros(1_800_000), date(2014, 7, 1)))
     for index, organisation in enumerate(by_kind[K.EMPLOYER]):
         for window_code in ("2013-2014", "2014-2015"):
             places = 3 + index * 2
             yield (windows["praktijkleren", window_code], organisation,
                    f"Praktijkleren {window_code.replace('-', '/')}: {places} leerlingen",
-                   euros(2_700) * places)
+                   _placements(organisation, places, int(window_code[:4])))
     for index, organisation in enumerate(by_kind[K.MBO_INSTITUTION]):
         for window_code in ("2014", "2015-1"):
             yield (windows["rif", window_code], organisation,
                    f"Regionaal investeringsfonds: praktijkcentrum {organisation.region.value}",
-                   euros(400_000 + 150_000 * index))
+                   _rif(organisation, euros(400_000 + 150_000 * index)))
+
+
+def _applicant_for(organisation: Organisation) -> User:
+    """The organisation's demo contact; a printed demo user where there is one."""
+    user = db.session.scalars(sa.select(User).where(
+        User.organisation_id == organisation.id).order_by(User.id)).first()
+    if user is None:
+        user = create_user(email=f"contact-{organisation.kvk}@demo.techniekpact.nl",
+                           name=f"Contactpersoon {organisation.name}"[:200],
+                           roles={Role.APPLICANT}, password=secrets.token_urlsafe(24),
+                           organisation=organisation)
+    return user
+
+
+def _staff(email: str, name: str, role: Role) -> User:
+    user = db.session.scalars(sa.select(User).where(User.email == email)).one_or_none()
+    return user or create_user(email=email, name=name, roles={role},
+                               password=secrets.token_urlsafe(24))
+
+
+# What happened to the demo applications, at moments inside their windows (Amsterdam time):
+# (reference, [(trigger, role, day, data)]). Fired through the engine like any real request.
+HISTORY = [
+    ("SP-T2-00001", [("submit", "applicant", (2014, 4, 10), {}),
+                     ("request_information", "assessor", (2014, 4, 22),
+                      {"reason": "De begroting per maatregel ontbreekt."}),
+                     ("provide_information", "applicant", (2014, 4, 29), {}),
+                     ("start_assessment", "assessor", (2014, 6, 2), {}),
+                     ("record_assessment", "assessor", (2014, 6, 20),
+                      {"recommendation": "positive", "reasoning": "Sterke regionale aanpak."}),
+                     ("approve", "approver", (2014, 7, 4), {}),
+                     ("pay_advance", "finance", (2014, 7, 15), {"amount": "1000000.00"})]),
+    ("SP-T2-00002", [("submit", "applicant", (2014, 4, 14), {}),
+                     ("start_assessment", "assessor", (2014, 6, 2), {}),
+                     ("record_assessment", "assessor", (2014, 6, 25),
+                      {"recommendation": "positive", "reasoning": "Goed onderbouwd."}),
+                     ("approve", "approver", (2014, 7, 11), {})]),
+    ("SP-T2-00003", [("submit", "applicant", (2014, 5, 2), {}),
+                     ("start_assessment", "assessor", (2014, 6, 3), {}),
+                     ("record_assessment", "assessor", (2014, 7, 1),
+                      {"recommendation": "positive", "reasoning": "Past binnen de regeling."})]),
+    ("SP-T2-00004", [("submit", "applicant", (2014, 5, 20), {}),
+                     ("start_assessment", "assessor", (2014, 6, 4), {})]),
+    ("SP-T2-00005", [("submit", "applicant", (2014, 5, 28), {}),
+                     ("request_information", "assessor", (2014, 6, 10),
+                      {"reason": "De samenwerkingsovereenkomst is niet ondertekend."})]),
+    ("SP-T2-00006", [("submit", "applicant", (2014, 5, 30), {}),
+                     ("start_assessment", "assessor", (2014, 6, 5), {}),
+                     ("record_assessment", "assessor", (2014, 6, 30),
+                      {"recommendation": "negative", "reasoning": "Maatregelen te algemeen."}),
+                     ("reject", "approver", (2014, 7, 14),
+                      {"reason": "De maatregelen zijn niet concreet genoeg."})]),
+    ("SP-T2-00007", [("submit", "applicant", (2014, 5, 31), {})]),
+    ("PL-2013-2014-00001", [("submit", "applicant", (2014, 6, 10), {}),
+                            ("start_assessment", "assessor", (2014, 9, 20), {}),
+                            ("record_assessment", "assessor", (2014, 9, 25), {})]),
+    ("PL-2013-2014-00002", [("submit", "applicant", (2014, 7, 1), {})]),
+    ("RIF-2014-00001", [("submit", "applicant", (2014, 5, 20), {}),
+                        ("start_assessment", "assessor", (2014, 6, 10), {}),
+                        ("record_assessment", "committee", (2014, 6, 20),
+                         {"scores": {"fit": 8, "coordination": 7, "durability": 7,
+                                     "innovation": 8}}),
+                        ("record_assessment", "committee2", (2014, 6, 21),
+                         {"scores": {"fit": 7, "coordination": 7, "durability": 6,
+                                     "innovation": 8}}),
+                        ("approve", "approver", (2014, 7, 1), {})]),
+    ("RIF-2014-00002", [("submit", "applicant", (2014, 6, 2), {}),
+                        ("start_assessment", "assessor", (2014, 6, 10), {}),
+                        ("record_assessment", "committee", (2014, 6, 22),
+                         {"scores": {"fit": 6, "coordination": 6, "durability": 5,
+                                     "innovation": 7}})]),
+]
+
+# Bookings by hand on the budgets without an applicant workflow: (budget, day, kind, euros, why).
+BOOKINGS = [
+    ("beta-docenten", (2013, 9, 2), EntryKind.COMMIT, 30_000_000, "Subsidie zij-instroom 2013"),
+    ("beta-docenten", (2013, 11, 1), EntryKind.DISBURSE, 12_000_000, "Eerste tranche"),
+    ("beta-docenten", (2014, 9, 1), EntryKind.COMMIT, 25_000_000, "Subsidie zij-instroom 2014"),
+    ("beta-docenten", (2015, 3, 2), EntryKind.DISBURSE, 20_000_000, "Tweede tranche"),
+    ("pabo", (2014, 1, 6), EntryKind.COMMIT, 2_500_000, "Techniekmodules pabo's, ronde 1"),
+]
+
+
+def _play_history(applications: dict[str, Application], finance: User) -> None:
+    staff = {
+        "assessor": _user("beoordelaar@demo.techniekpact.nl"),
+        "approver": _user("beslisser@demo.techniekpact.nl"),
+        "committee": _user("commissie@demo.techniekpact.nl"),
+        "committee2": _staff("commissie2@demo.techniekpact.nl", "Greet Hoekstra",
+                             Role.COMMITTEE),
+        "finance": finance,
+    }
+    for reference, steps in HISTORY:
+        application = applications.get(reference)
+        if application is None or application.state != ApplicationState.DRAFT:
+            continue  # played on an earlier run, or changed by hand since
+        for trigger, who, day, data in steps:
+            actor = (_applicant_for(application.organisation) if who == "applicant"
+                     else staff[who])
+            fire_trigger(application.id, trigger, actor, data, amsterdam(*day, 10))
+
+
+def _book(finance: User) -> None:
+    if db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
+            LedgerEntry.cause == "manual")):
+        return
+    lines = {line.budget.code: line for line in db.session.scalars(
+        sa.select(BudgetLine).join(Budget).where(Budget.scheme_id.is_(None)))}
+    for budget, day, kind, amount, reason in BOOKINGS:
+        book_by_hand(lines[budget].id, kind, euros(amount), reason=reason, actor=finance,
+                     now=amsterdam(*day, 9))
+
+
+def _user(email: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.email == email)).one()
 
 
 def load_demo(now: datetime) -> list[DemoUser]:
@@ -145,15 +337,26 @@ def load_demo(now: datetime) -> list[DemoUser]:
                for w in db.session.scalars(sa.select(Window).join(Scheme))}
     taken = set(db.session.scalars(sa.select(Application.reference)))
     sequence: dict[int, int] = {}
-    for window, organisation, title, requested_cents in _drafts(existing, windows):
+    fields = {code: workflow_for(code).fields for code in ("sectorplan", "praktijkleren", "rif")}
+    for window, organisation, title, details in _drafts(existing, windows):
         sequence[window.id] = sequence.get(window.id, 0) + 1
         reference = reference_for(window, sequence[window.id])
         if reference in taken:
             continue
+        module = fields[window.scheme.code]
+        parsed, errors = module.parse(module.to_api(details))
+        assert not errors, (reference, errors)
         db.session.add(Application(
             reference=reference, scheme=window.scheme, window=window, organisation=organisation,
-            region=organisation.region, title=title, requested_cents=requested_cents,
-            created_at=now,
+            region=organisation.region, title=title, details=parsed,
+            requested_cents=module.requested_cents(parsed),
+            created_at=window.opens_at + timedelta(days=sequence[window.id]),
         ))
+    db.session.flush()
+
+    finance = _user("financien@demo.techniekpact.nl")
+    applications = {a.reference: a for a in db.session.scalars(sa.select(Application))}
+    _play_history(applications, finance)
+    _book(finance)
     db.session.flush()
     return DEMO_USERS
