@@ -23,4 +23,4 @@ def prepare_database() -> None:
     behind = current_revisions() != head_revisions()
     db.session.rollback()  # the check's read transaction must not hold the migration up
     if behind:
-        upgrade()
+        upgrade(revision="heads")

@@ -1,5 +1,7 @@
 """All tables, imported here so that metadata (and Alembic) sees every one of them."""
 
+from grants.models.allocations import AllocationResult, AllocationRun
+
 from grants.models.applications import (
     STATE_LABELS,
     Application,
@@ -37,6 +39,8 @@ from grants.models.users import (
 )
 
 __all__ = [
+    "AllocationResult",
+    "AllocationRun",
     "MINISTRY_NAMES",
     "ORGANISATION_KIND_LABELS",
     "ROLE_LABELS",

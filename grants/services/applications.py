@@ -172,11 +172,13 @@ def locked_application(application_id: int, actor: User,
 
 
 def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now: datetime,
-                 expected_version: int | None = None) -> Application:
+                 expected_version: int | None = None,
+                 allocation: int | None = None) -> Application:
+    """Fire one trigger; ``allocation`` names the committed allocation run deciding it."""
     application = locked_application(application_id, actor, expected_version)
     workflow = workflow_for(application.scheme.code)
     rules = current_rules(application, workflow.default_rules)
-    workflow.fire(application, trigger, actor, data, now, rules)
+    workflow.fire(application, trigger, actor, data, now, rules, allocation=allocation)
     db.session.flush()
     return application
 

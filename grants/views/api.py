@@ -3,6 +3,7 @@
 from flask import Blueprint, g, jsonify, request
 
 from grants.access import require_role
+from grants.allocation.runs import run_allocation
 from grants.budget.report import budget_report
 from grants.clock import now
 from grants.database import writing
@@ -250,3 +251,55 @@ def budgets():
                   for line in budget.lines],
     } for budget in budget_report()]
     return jsonify({"items": items, "total": len(items)})
+
+
+def allocation_json(outcome) -> dict:
+    allocation = outcome.allocation
+    return {
+        "id": outcome.run.id if outcome.run else None,
+        "scheme": outcome.window.scheme.code,
+        "window": outcome.window.code,
+        "method": outcome.method,
+        "dry_run": outcome.dry_run,
+        "lottery_seed": outcome.seed,
+        "lottery": allocation.lottery,
+        "available": {code: cents_to_api(cents) for code, cents in outcome.available.items()},
+        # The rate is exact inside the run; shown here rounded down to the cent.
+        "rates": [{"category": category, "rate": cents_to_api(int(rate)),
+                   "exact": f"{rate.numerator}/{rate.denominator}",
+                   "total": cents_to_api(allocation.category_totals.get(category, 0))}
+                  for category, rate in allocation.rates.items()],
+        "results": [{
+            "application": result.application_id,
+            "reference": result.reference,
+            "outcome": result.outcome,
+            "amount": cents_to_api(result.amount),
+            "amounts": {k: cents_to_api(v) for k, v in result.amounts.items()},
+            "rank": result.rank,
+            "reason": result.reason,
+            "lottery_position": result.lottery_position,
+            "running_total": cents_to_api(result.running_total),
+        } for result in allocation.results],
+    }
+
+
+@bp.post("/allocations")
+def allocations():
+    body = _json_body()
+    dry_run = body.get("dry_run", True)
+    if not isinstance(dry_run, bool):
+        raise ValidationFailed("Ongeldige waarde.", {"dry_run": ["true of false."]})
+    seed = body.get("lottery_seed")
+    if seed is not None and (not isinstance(seed, str) or not 0 < len(seed) <= 64):
+        raise ValidationFailed("Ongeldig lotingszaad.", {"lottery_seed": [
+            "Een tekst van hoogstens 64 tekens."]})
+    categories = body.get("categories")
+    if categories is not None and not isinstance(categories, list):
+        raise ValidationFailed("Ongeldige categorieën.", {"categories": [
+            "Een lijst van {\"code\", \"ceiling\"}."]})
+    outcome = run_allocation(
+        str(body.get("scheme")), str(body.get("window")), g.api_user, now(), dry_run=dry_run,
+        ceiling=body.get("ceiling"), categories=categories, seed=seed)
+    if not dry_run:
+        db.session.commit()
+    return jsonify(allocation_json(outcome)), (200 if dry_run else 201)

@@ -135,12 +135,20 @@ class Workflow:
                        transitions=definitions, initial=state.value, auto_transitions=False,
                        send_event=False, model_attribute="state")
 
+    def may_fire(self, trigger: str, actor: User, allocation: int | None) -> bool:
+        if actor.has_role(*self.roles_for(trigger)):
+            return True
+        # A committed allocation run, made by finance, takes the decisions its method dictates
+        # (Awb 4:26: the way of dividing is fixed beforehand).
+        return allocation is not None and trigger in ALLOCATION_TRIGGERS \
+            and actor.has_role(Role.FINANCE)
+
     def fire(self, application: Application, trigger: str, actor: User, data: dict,
-             now: datetime, rules: dict) -> AuditEvent:
+             now: datetime, rules: dict, allocation: int | None = None) -> AuditEvent:
         if trigger not in self.triggers:
             raise TriggerUnknown(f"Onbekende handeling: {trigger}.")
         state = application.state
-        if not actor.has_role(*self.roles_for(trigger)):
+        if not self.may_fire(trigger, actor, allocation):
             raise Forbidden(f"U mag de handeling '{trigger}' niet uitvoeren.")
         if not self.candidates(trigger, state):
             raise Conflict(f"De handeling '{trigger}' is niet mogelijk in de status "
@@ -157,6 +165,8 @@ class Workflow:
         if not fired:
             raise Conflict(f"De handeling '{trigger}' is nu niet mogelijk.")
 
+        if allocation is not None:
+            firing.audit_data["allocation_run"] = allocation
         application.state = ApplicationState(firing.state)
         db.session.flush()  # effects may have set relationships whose keys the row needs
         event = AuditEvent(application_id=application.id, trigger=trigger, from_state=state,
@@ -177,6 +187,7 @@ class Workflow:
         ]
 
 
+ALLOCATION_TRIGGERS = frozenset({"approve", "reject", "settle"})
 REGISTRY: dict[str, Workflow] = {}
 
 

@@ -1,0 +1,65 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.database import UTCDateTime
+from grants.extensions import db
+from grants.models.applications import Application
+from grants.models.schemes import Scheme, Window
+from grants.models.users import User
+
+
+class AllocationRun(db.Model):
+    """A committed division of a window's money: its inputs, method, seed, rates and results.
+
+    Previews (dry runs) are computed, shown and forgotten; only a committed run is stored.
+    """
+
+    __tablename__ = "allocation_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("schemes.id", ondelete="RESTRICT"))
+    window_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("windows.id", ondelete="RESTRICT"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(30))
+    lottery_seed: Mapped[str] = mapped_column(sa.String(64))
+    # What was divided: per line (or category) the money available when the run was made.
+    available: Mapped[dict] = mapped_column(sa.JSON)
+    # The candidates as the method saw them, so the run can be recomputed and explained.
+    inputs: Mapped[list] = mapped_column(sa.JSON)
+    # Praktijkleren: the exact rate per category as "numerator/denominator" cents.
+    rates: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    lottery: Mapped[list] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+
+    scheme: Mapped[Scheme] = relationship()
+    window: Mapped[Window] = relationship()
+    created_by: Mapped[User] = relationship()
+    results: Mapped[list["AllocationResult"]] = relationship(
+        back_populates="run", order_by="AllocationResult.id")
+
+
+class AllocationResult(db.Model):
+    __tablename__ = "allocation_results"
+    __table_args__ = (
+        sa.UniqueConstraint("run_id", "application_id"),
+        sa.CheckConstraint("amount_cents >= 0", name="amount"),
+        sa.CheckConstraint("outcome IN ('approved', 'rejected', 'settled', 'ineligible')",
+                           name="outcome"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_runs.id", ondelete="RESTRICT"))
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="RESTRICT"), index=True)
+    rank: Mapped[int | None]
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    amounts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    lottery_position: Mapped[int | None]
+
+    run: Mapped[AllocationRun] = relationship(back_populates="results")
+    application: Mapped[Application] = relationship()
