@@ -36,6 +36,7 @@ NAVIGATION = [
             frozenset({Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE, Role.ADMIN})),
     NavItem("Regelingen", "main.schemes"),
     NavItem("Budgetten", "finance.budgets", frozenset({Role.FINANCE, Role.ADMIN})),
+    NavItem("Verdelingen", "allocations.index", frozenset({Role.FINANCE})),
     NavItem("Gebruikers", "admin.users", frozenset({Role.ADMIN})),
 ]
 

@@ -165,3 +165,45 @@ def test_rif_ranked_run_and_roll_over_to_period_two(world, clock):
     assert line("2015-1").ceiling_cents == 900_000_00
     assert line("2015-2").ceiling_cents == 11_650_000_00 + 11_100_000_00
     assert "Overheveling" in line("2015-2").amendments[-1].reason
+
+
+def test_allocation_pages_preview_download_and_commit(app, client, login_as, world, clock):
+    import re
+
+    numbers = assessed_plans(world, clock, [3, 4])
+    amend_ceiling(line("T2"), 600_000_00, reason="Testplafond", effective_on=date(2014, 4, 1),
+                  now=clock(), user=None)
+    db.session.commit()
+    clock.moment = AFTER_T2
+    login_as(world.finance.user)
+
+    page = client.get("/financien/verdelingen/sectorplan/T2?seed=abc").get_data(as_text=True)
+    assert "Proefberekening" in page and "Verleend" in page and "Afgewezen" in page
+    assert "abc" in page
+    what_if = client.get("/financien/verdelingen/sectorplan/T2?seed=abc&ceiling=1000333,32")
+    assert what_if.get_data(as_text=True).count("Verleend") == 2
+    assert "Besluiten nemen" not in what_if.get_data(as_text=True)  # no commit on a what-if
+    download = client.get("/financien/verdelingen/sectorplan/T2.csv?seed=abc")
+    assert download.mimetype == "text/csv"
+    lines = download.get_data(as_text=True).splitlines()
+    assert lines[0].startswith("rank,reference") and len(lines) == 3
+    assert lines[1].split(",")[4:6] == ["approved", "500166.66"]
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    unconfirmed = client.post("/financien/verdelingen/sectorplan/T2",
+                              data={"csrf_token": token, "seed": "abc"})
+    assert unconfirmed.status_code == 302
+    assert world.applicant.get(numbers[0]).get_json()["state"] == "assessed"
+    done = client.post("/financien/verdelingen/sectorplan/T2",
+                       data={"csrf_token": token, "seed": "abc", "confirm": "y"})
+    assert done.status_code == 302
+    run_page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Verdeling" in run_page and "abc" in run_page
+    assert [world.applicant.get(n).get_json()["state"] for n in numbers] == [
+        "approved", "rejected"]
+    assert client.get("/financien/verdelingen/").status_code == 200
+
+
+def test_allocation_pages_are_for_finance(client, login_as, world):
+    login_as(world.approver.user)
+    assert client.get("/financien/verdelingen/").status_code == 403
