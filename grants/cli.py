@@ -13,10 +13,16 @@ from grants.extensions import db
 from grants.models import ROLE_LABELS, Organisation, Role, User
 
 
+# These only read: on SQLite a write transaction would lock out every web request that writes
+# for as long as they run (an export of a large database takes minutes).
+READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget"})
+
+
 @click.pass_context
 def _declare_writes(ctx: click.Context) -> None:
     # Commands write: SQLite takes its write lock when their transactions begin.
-    ctx.with_resource(writing())
+    if ctx.invoked_subcommand not in READ_ONLY_COMMANDS:
+        ctx.with_resource(writing())
 
 
 grants_cli = AppGroup("grants", help="Beheer van de subsidie-applicatie.", callback=_declare_writes)
@@ -203,3 +209,27 @@ def budget_report_command():
             click.echo(f"{name:<46}" + "".join(f"{format_eur(a):>20}" for a in amounts)
                        + f"{row.used_percent_text:>8}")
         click.echo("")
+
+
+@grants_cli.command("export")
+@click.option("--sqlite", "path", required=True, type=click.Path(dir_okay=False),
+              help="Het SQLite-bestand dat wordt geschreven (te openen met Datasette).")
+@click.option("--replace", is_flag=True, help="Overschrijf het bestand als het al bestaat.")
+def export_command(path, replace):
+    """Write a denormalised analysis database (SQLite): applications, decisions, audit trail,
+    ledger, budgets and lines. Reads only; an existing FILE is kept unless --replace."""
+    from grants.exports import ExportRefused, click_progress, export_sqlite
+
+    try:
+        result = export_sqlite(path, replace=replace, progress=click_progress)
+    except ExportRefused:
+        click.secho(f"{path} bestaat al; er is niets geschreven. Geef --replace om het te "
+                    "overschrijven.", fg="red", err=True)
+        sys.exit(1)
+    except OSError as error:  # no such folder, no room, no permission
+        click.secho(f"{path} is niet geschreven: {error.strerror or error}.", fg="red", err=True)
+        sys.exit(1)
+    for table, count in result.counts.items():
+        click.echo(f"{table:<14} {count:>10} rijen")
+    click.echo(f"Geschreven: {result.path}  (bekijken: datasette {result.path})")
+
