@@ -230,3 +230,10 @@ def test_budgets_api_for_finance_only(world, client, clock):
     admin_token = create_token(UserFactory(role=Role.ADMIN), clock())[1]
     admin = client.get("/api/v1/budgets", headers={"Authorization": f"Bearer {admin_token}"})
     assert admin.status_code == 200
+
+
+def test_an_approval_raises_the_version_by_one(world):
+    number = assessed(world)
+    before = world.applicant.get(number).get_json()["version"]
+    ok(world.approver.fire(number, "approve"))
+    assert world.applicant.get(number).get_json()["version"] == before + 1

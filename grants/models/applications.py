@@ -105,6 +105,7 @@ class Application(db.Model):
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
     # Optimistic lock: an UPDATE that finds another version changed nothing and is refused.
+    # Raised by hand, once per change (a trigger, an edit), however many flushes it takes.
     version: Mapped[int] = mapped_column(default=1)
 
     scheme: Mapped[Scheme] = relationship()
@@ -113,7 +114,7 @@ class Application(db.Model):
     created_by: Mapped[User | None] = relationship()
     rules_version: Mapped["RuleVersion | None"] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def state_label(self) -> str:

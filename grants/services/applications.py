@@ -135,6 +135,7 @@ def update_application(application_id: int, actor: User, payload: dict,
     errors.update(field_errors)
     if errors:
         raise ValidationFailed("De aanvraag is niet gewijzigd.", errors)
+    application.version += 1
     if title is not None:
         application.title = title
     # A null in a PATCH clears the field: it is left out of the stored document.

@@ -161,6 +161,7 @@ class Workflow:
             raise Conflict(f"De handeling '{trigger}' is niet mogelijk in de status "
                            f"'{application.state_label}'.")
 
+        application.version += 1
         firing = Firing(application=application, trigger_name=trigger, actor=actor, data=data,
                         now=now, rules=rules, fields=self.fields)
         machine = self.machine

@@ -20,10 +20,23 @@ from sqlalchemy.engine import make_url
 
 from grants import create_app
 from grants.extensions import db
-from grants.models import Organisation, OrganisationKind, Region, Role, User
+from grants.models import (
+    AuditEvent,
+    BudgetLine,
+    EntryKind,
+    LedgerEntry,
+    Organisation,
+    OrganisationKind,
+    Region,
+    Role,
+    Scheme,
+    User,
+    Window,
+)
 from grants.schema import prepare_database
 from grants.seed import seed_schemes
 from grants.services.accounts import create_user
+from grants.services.schemes import amend_ceiling
 from grants.services.tokens import create_token
 from tests.concurrency.workers import FixedClock, bearer, run_job
 from tests.workflows.test_fields_sectorplan import payload as sectorplan_payload
@@ -149,6 +162,64 @@ class Race:
             db.session.commit()
         return tokens
 
+    # The money: the budget line of window T2 that approvals commit on.
+
+    def _main_line(self) -> BudgetLine:
+        window = db.session.scalars(
+            sa.select(Window).join(Scheme)
+            .where(Scheme.code == "sectorplan", Window.code == "T2")).one()
+        return window.line_for(None)
+
+    def line(self) -> dict:
+        """The balances of T2's main line, as committed now."""
+        with self.app.app_context():
+            line = self._main_line()
+            balances = {name: getattr(line, f"{name}_cents") for name in
+                        ("ceiling", "reserved", "committed", "disbursed", "recovered")}
+            balances.update(id=line.id, remaining=line.remaining_cents)
+            db.session.remove()
+        return balances
+
+    def leave_room(self, room_cents: int) -> dict:
+        """Amend T2's ceiling (committed) so that exactly ``room_cents`` remain on it."""
+        with self.app.app_context():
+            line = self._main_line()
+            amend_ceiling(line, line.reserved_cents + line.committed_cents + room_cents,
+                          reason="Racetest: een laag plafond.", effective_on=NOW.date(),
+                          now=NOW, user=None)
+            db.session.commit()
+        balances = self.line()
+        assert balances["remaining"] == room_cents
+        return balances
+
+    def entries(self, line_id: int | None = None,
+                application_ids: list[int] | None = None) -> list[dict]:
+        """Ledger entries (of a line, or of applications) in the order they were booked."""
+        with self.app.app_context():
+            stmt = sa.select(LedgerEntry).order_by(LedgerEntry.id)
+            if line_id is not None:
+                stmt = stmt.where(LedgerEntry.line_id == line_id)
+            if application_ids is not None:
+                stmt = stmt.where(LedgerEntry.application_id.in_(application_ids))
+            rows = [{"id": e.id, "line_id": e.line_id, "application_id": e.application_id,
+                     "kind": EntryKind(e.kind), "bucket": e.bucket,
+                     "amount_cents": e.amount_cents, "actor": e.actor.email if e.actor else None,
+                     "cause": e.cause, "at": e.at}
+                    for e in db.session.scalars(stmt)]
+            db.session.remove()
+        return rows
+
+    def audit_events(self, application_id: int, trigger: str) -> list[dict]:
+        """The audit rows of one trigger on one application, straight from the database."""
+        with self.app.app_context():
+            rows = [{"actor_id": e.actor_id, "at": e.at, "data": dict(e.data or {})}
+                    for e in db.session.scalars(
+                        sa.select(AuditEvent).where(AuditEvent.application_id == application_id,
+                                                    AuditEvent.trigger == trigger)
+                        .order_by(AuditEvent.id))]
+            db.session.remove()
+        return rows
+
     # The race itself.
 
     def run(self, jobs: list[dict]) -> list[Outcome]:
@@ -235,7 +306,7 @@ def _populate(race: Race) -> None:
     db.session.flush()
     race.employers_id, race.employees_id = employers.id, employees.id
 
-    # Applicants of one organisation (the employers'), two assessors, four approvers; the
+    # Applicants of one organisation (the employers'), two assessors, eight approvers; the
     # approvers never assess, so four eyes never stands in the way.
     def user(key: str, role: Role) -> None:
         organisation = employers if role is Role.APPLICANT else None
@@ -248,6 +319,6 @@ def _populate(race: Race) -> None:
         user(f"applicant{number}", Role.APPLICANT)
     user("assessor", Role.ASSESSOR)
     user("assessor2", Role.ASSESSOR)
-    for number in ("", "2", "3", "4"):
+    for number in ("", "2", "3", "4", "5", "6", "7", "8"):
         user(f"approver{number}", Role.APPROVER)
     db.session.commit()
