@@ -50,9 +50,20 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from grants.extensions import csrf
-    from grants.views import admin, allocations, api, applications, auth, finance, main, workflows
+    from grants.views import (
+        admin,
+        allocations,
+        api,
+        applications,
+        auth,
+        finance,
+        main,
+        places,
+        workflows,
+    )
 
-    for module in (auth, main, applications, finance, allocations, admin, workflows):
+    # places also adds a route to the API blueprint, so it is imported before that registers.
+    for module in (auth, main, applications, places, finance, allocations, admin, workflows):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

@@ -36,6 +36,9 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
+    # Largest places CSV an applicant may upload.
+    PLACES_CSV_MAX_BYTES = 20 * 1024 * 1024
+
     # SQLite waits this long for a competing writer before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 

@@ -186,7 +186,7 @@ def _check_place(place: dict, prefix: str, weeks_per_place: dict[str, int],
                                           f"{format_day(first)} tot en met {format_day(last)}.")
 
 
-def _student_key(place: dict) -> tuple[str, str | None] | None:
+def student_key(place: dict) -> tuple[str, str | None] | None:
     name = place.get("student_name")
     if not isinstance(name, str) or not name.strip():
         return None
@@ -205,7 +205,7 @@ def _check_students(places: list[dict], weeks_per_place: dict[str, int],
     counted: dict[tuple[str, str | None], Fraction] = {}
     for index in order:
         place = places[index]
-        key, fraction = _student_key(place), _fraction(place, weeks_per_place)
+        key, fraction = student_key(place), _fraction(place, weeks_per_place)
         if key is None or fraction is None:
             continue
         counted[key] = counted.get(key, Fraction(0)) + fraction

@@ -1,0 +1,302 @@
+"""How fast does praktijkleren intake go? 100,000 places over 20,000 applications, as CSV files.
+
+    python bench/places_csv_bench.py [--database-url URL] [--applications 20000]
+                                     [--places 5] [--single 100000]
+
+A fresh database (a temporary SQLite file by default; given a PostgreSQL URL, a database
+``<name>_bench_places`` created next to it and dropped at the end) gets the schemes
+(``seed_schemes``) and ``--applications`` draft praktijkleren applications in window 2013-2014,
+spread over employers of 100 applications each, every employer with one applicant. Those are a
+bulk INSERT: the bench is about the import, not about making drafts.
+
+Then one CSV file per application is written (``--places`` places each, lines of the size a
+real export has), and imported through the service (``grants.services.places_csv
+.import_places``), one application after another, each in a transaction of its own that is
+committed, as a request would. SQLite takes its write lock for each (BEGIN IMMEDIATE), as in
+the app. Measured: the wall time of the whole loop, reading the files included.
+
+Last, for the rate of a single large file: ``--single`` places in one file, imported into one
+more application (0 to skip).
+
+The result is checked: every application has its places and the requested amount they bring.
+"""
+
+import argparse
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from grants import create_app
+from grants.database import writing
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationState,
+    Organisation,
+    OrganisationKind,
+    Region,
+    Role,
+    Scheme,
+    User,
+    UserRole,
+    Window,
+)
+
+IN_WINDOW = datetime(2014, 6, 10, 8, 0, tzinfo=UTC)  # window 2013-2014 is open
+WINDOW = "2013-2014"
+PER_EMPLOYER = 100
+BATCH = 5_000
+PASSWORD = "een lang genoeg wachtwoord voor de bench"  # noqa: S105  (throwaway database)
+HEADER = "student_name,category,programme_code,school,starts_on,ends_on,weeks\n"
+# (category, programme code, school, weeks): a mix of the four categories, some part-time.
+KINDS = [
+    ("mbo", "25180", "ROC Noorderpoort", 40),
+    ("mbo", "25181", "ROC van Twente", 30),
+    ("hbo", "34820", "Hanzehogeschool Groningen", 42),
+    ("vmbo", "", "Het Stedelijk Lyceum", 20),
+    ("promovendus", "34821", "Rijksuniversiteit Groningen", 40),
+]
+# Each category's full place in weeks (DEFAULT_RULES), for the check at the end.
+FULL_WEEKS = {"vmbo": 40, "mbo": 40, "hbo": 42, "promovendus": 40}
+
+
+@contextmanager
+def database(url: str | None):
+    if not url or make_url(url).get_backend_name() == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="places-bench-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    base = make_url(url).set(drivername="postgresql+psycopg")
+    name = f"{base.database}_bench_places"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+
+    def drop():
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    try:
+        drop()  # left over from an interrupted run
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
+
+
+# -- building the data ----------------------------------------------------------------------
+
+def applicants(count: int) -> list[int]:
+    """``count`` employers with one applicant each; returns the users' ids."""
+    from grants.services.accounts import hash_password
+
+    password_hash = hash_password(PASSWORD)  # deliberately slow: once for all of them
+    db.session.execute(sa.insert(Organisation), [{
+        "name": f"Leerbedrijf {number}", "kvk": f"{70000000 + number:08d}",
+        "kind": OrganisationKind.EMPLOYER, "region": Region.NOORD, "created_at": IN_WINDOW,
+    } for number in range(1, count + 1)])
+    organisations = list(db.session.scalars(
+        sa.select(Organisation.id).where(Organisation.kind == OrganisationKind.EMPLOYER)
+        .order_by(Organisation.id)))
+    db.session.execute(sa.insert(User), [{
+        "email": f"werkgever{number}@bench.example", "name": f"Werkgever {number}",
+        "password_hash": password_hash, "active": True, "organisation_id": organisation_id,
+        "created_at": IN_WINDOW,
+    } for number, organisation_id in enumerate(organisations, start=1)])
+    users = list(db.session.scalars(
+        sa.select(User.id).where(User.organisation_id.in_(organisations)).order_by(User.id)))
+    db.session.execute(sa.insert(UserRole),
+                       [{"user_id": user_id, "role": Role.APPLICANT} for user_id in users])
+    return users
+
+
+def drafts(count: int, users: list[int]) -> list[tuple[int, int]]:
+    """``count`` draft praktijkleren applications without places: (application id, user id)."""
+    window = db.session.scalars(sa.select(Window).join(Scheme).where(
+        Scheme.code == "praktijkleren", Window.code == WINDOW)).one()
+    owners = dict(db.session.execute(sa.select(User.id, User.organisation_id)).all())
+    rows = []
+    for number in range(1, count + 1):
+        user_id = users[(number - 1) // PER_EMPLOYER]
+        rows.append({
+            "reference": f"PL-{WINDOW}-{number:05d}", "scheme_id": window.scheme_id,
+            "window_id": window.id, "organisation_id": owners[user_id],
+            "region": Region.NOORD, "title": f"Praktijkleren {WINDOW} ({number})",
+            "state": ApplicationState.DRAFT, "requested_cents": 0,
+            "details": {"employer_id": f"{100000 + number}", "iban": "NL91ABNA0417164300"},
+            "created_at": IN_WINDOW, "created_by_id": user_id, "version": 1,
+        })
+        if len(rows) == BATCH:
+            db.session.execute(sa.insert(Application), rows)
+            rows = []
+    if rows:
+        db.session.execute(sa.insert(Application), rows)
+    ids = list(db.session.scalars(sa.select(Application.id).order_by(Application.id)))
+    return [(application_id, users[index // PER_EMPLOYER])
+            for index, application_id in enumerate(ids)]
+
+
+def place_line(application: int, number: int) -> str:
+    category, code, school, weeks = KINDS[(application + number) % len(KINDS)]
+    return (f"Student {application:06d}-{number:03d},{category},{code},{school},"
+            f"2013-09-02,2014-06-27,{weeks}\n")
+
+
+def write_files(folder: Path, count: int, places: int) -> tuple[list[Path], int]:
+    paths, size = [], 0
+    for application in range(count):
+        path = folder / f"plaatsen-{application:06d}.csv"
+        body = HEADER + "".join(place_line(application, number) for number in range(places))
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+        size += len(body.encode())
+    return paths, size
+
+
+def expected_cents(places: int, application: int) -> int:
+    total = 0
+    for number in range(places):
+        category, _code, _school, weeks = KINDS[(application + number) % len(KINDS)]
+        total += 270000 * min(weeks, FULL_WEEKS[category]) // FULL_WEEKS[category]
+    return total
+
+
+# -- measuring ------------------------------------------------------------------------------
+
+def import_all(pairs: list[tuple[int, int]], paths: list[Path]) -> float:
+    from grants.services.places_csv import import_places
+
+    users: dict[int, User] = {}
+    started = time.perf_counter()
+    for done, ((application_id, user_id), path) in enumerate(zip(pairs, paths, strict=True),
+                                                             start=1):
+        with writing():
+            actor = users.get(user_id) or users.setdefault(user_id,
+                                                           db.session.get(User, user_id))
+            with path.open("rb") as stream:
+                import_places(application_id, actor, stream, IN_WINDOW)
+            db.session.commit()
+        if done % 5_000 == 0:
+            print(f"    {done:>7,} applications imported "
+                  f"({time.perf_counter() - started:6.1f} s)", flush=True)
+    return time.perf_counter() - started
+
+
+def import_single(folder: Path, places: int, user_id: int) -> tuple[float, int, int]:
+    """One file of ``places`` places into one more draft: (seconds, bytes, application id)."""
+    from grants.services.places_csv import import_places
+
+    with writing():
+        application_id = drafts_for_single(user_id)
+        db.session.commit()
+    path = folder / "plaatsen-groot.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(HEADER)
+        for number in range(places):
+            handle.write(place_line(number, 0).replace("-000,", ","))
+    started = time.perf_counter()
+    with writing():
+        actor = db.session.get(User, user_id)
+        with path.open("rb") as stream:
+            result = import_places(application_id, actor, stream, IN_WINDOW)
+        assert result.imported == places, result
+        db.session.commit()
+    return time.perf_counter() - started, path.stat().st_size, application_id
+
+
+def drafts_for_single(user_id: int) -> int:
+    window = db.session.scalars(sa.select(Window).join(Scheme).where(
+        Scheme.code == "praktijkleren", Window.code == WINDOW)).one()
+    user = db.session.get(User, user_id)
+    application = Application(
+        reference=f"PL-{WINDOW}-99999", scheme_id=window.scheme_id, window_id=window.id,
+        organisation_id=user.organisation_id, region=Region.NOORD,
+        title="Praktijkleren, één groot bestand", details={}, created_at=IN_WINDOW,
+        created_by_id=user.id)
+    db.session.add(application)
+    db.session.flush()
+    return application.id
+
+
+def check(pairs: list[tuple[int, int]], places: int) -> None:
+    ids = [application_id for application_id, _user in pairs]
+    found = dict(db.session.execute(sa.select(Application.id, Application.requested_cents)
+                                    .where(Application.id.in_(ids))).all())
+    for index, application_id in enumerate(ids):
+        assert found[application_id] == expected_cents(places, index), application_id
+    sample = db.session.get(Application, ids[len(ids) // 2])
+    assert len(sample.details["places"]) == places
+    db.session.rollback()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--database-url", help="a PostgreSQL URL; the bench creates and drops "
+                        "<name>_bench_places next to its database (default: a temporary "
+                        "SQLite file)")
+    parser.add_argument("--applications", type=int, default=20_000,
+                        help="applications, one CSV file each")
+    parser.add_argument("--places", type=int, default=5, help="places per file")
+    parser.add_argument("--single", type=int, default=100_000,
+                        help="places in one more, single file (0: skip)")
+    args = parser.parse_args(argv)
+    if args.applications < 1 or args.places < 1:
+        parser.error("at least one application with one place")
+
+    with database(args.database_url) as url, \
+            tempfile.TemporaryDirectory(prefix="places-bench-files-") as files, \
+            tempfile.TemporaryDirectory(prefix="places-bench-instance-") as instance:
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance,
+                          "SECRET_KEY": "places-bench", "CLOCK": lambda: IN_WINDOW})
+        kind = make_url(url).get_backend_name()
+        rows = args.applications * args.places
+        print(f"Database: {kind}; {rows:,} places over {args.applications:,} draft "
+              f"praktijkleren applications ({args.places} per CSV file), window {WINDOW}.",
+              flush=True)
+        try:
+            with app.app_context():
+                from grants.schema import prepare_database
+                from grants.seed import seed_schemes
+
+                prepare_database()
+                with writing():
+                    seed_schemes(IN_WINDOW)
+                    users = applicants(-(-args.applications // PER_EMPLOYER))
+                    pairs = drafts(args.applications, users)
+                    db.session.commit()
+                started = time.perf_counter()
+                paths, size = write_files(Path(files), args.applications, args.places)
+                print(f"  {len(paths):,} CSV files written ({size / 1e6:.1f} MB) in "
+                      f"{time.perf_counter() - started:.1f} s", flush=True)
+
+                print("  importing, one application after another, a commit each:",
+                      flush=True)
+                seconds = import_all(pairs, paths)
+                check(pairs, args.places)
+                print(f"\nImport of {rows:,} places in {args.applications:,} files: "
+                      f"{seconds:.1f} s")
+                print(f"  {rows / seconds:,.0f} rows per second, "
+                      f"{args.applications / seconds:,.0f} applications per second, "
+                      f"{seconds / args.applications * 1000:.2f} ms per application")
+
+                if args.single:
+                    single_seconds, single_size, _ = import_single(
+                        Path(files), args.single, users[0])
+                    print(f"\nOne file of {args.single:,} places ({single_size / 1e6:.1f} MB) "
+                          f"into one application: {single_seconds:.1f} s, "
+                          f"{args.single / single_seconds:,.0f} rows per second")
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

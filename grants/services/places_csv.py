@@ -1,0 +1,409 @@
+"""Praktijkleren places from a CSV file: every line checked, all or nothing (shared/api.md).
+
+An employer or a payroll firm files its places as a spreadsheet export. The file is read as a
+stream, line by line: only the parsed places are kept, as they are to be stored. Each line is
+read with the praktijkleren field rules (grants.workflows.fields.praktijkleren), and the whole
+list then gets the completeness check the application itself gets, under the application's own
+rules (frozen once submitted, else the scheme's current ones). One wrong line and nothing is
+imported: the refusal names every wrong line (the header is line 1) and, per line, the column
+and the reason.
+
+Accepted: UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8"); a comma or a
+semicolon between the columns (taken from the header line); the API's column names or their
+Dutch equivalents, in any order. Lines without any filled-in cell are skipped.
+
+What the import changes goes through ``update_application``: the application's places are
+replaced by the file's and the requested amount is recomputed, only while it is a draft or
+incomplete, and only by an applicant of its own organisation. Nothing is committed here.
+"""
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+from itertools import chain
+from typing import BinaryIO
+
+from flask import current_app
+
+from grants.access import require_role
+from grants.errors import Conflict, NotFound, ValidationFailed
+from grants.models import Application, Role, User
+from grants.services.applications import (
+    EDITABLE_STATES,
+    get_application,
+    locked_application,
+    update_application,
+)
+from grants.workflows import workflow_for
+from grants.workflows.fields import praktijkleren as fields
+from grants.workflows.fields.common import parse_document
+from grants.workflows.rules import current_rules
+
+SCHEME = "praktijkleren"
+# The API's field names, in the order the messages name them.
+COLUMNS = ("student_name", "category", "programme_code", "school", "starts_on", "ends_on",
+           "weeks")
+DUTCH_COLUMNS = {"naam_student": "student_name", "categorie": "category",
+                 "opleidingscode": "programme_code", "school": "school",
+                 "begindatum": "starts_on", "einddatum": "ends_on", "weken": "weeks"}
+HEADER_NAMES = {**{column: column for column in COLUMNS}, **DUTCH_COLUMNS}
+PLACE_FIELDS = fields.SPEC["places"].items
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+MAX_REPORTED_LINES = 200
+CHUNK_BYTES = 64 * 1024
+PROGRESS_EVERY = 1000
+
+_PLACE_PATH = re.compile(r"places\[(\d+)\]\.(\w+)")
+
+# progress(lines read so far, bytes read so far)
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportResult:
+    application: Application
+    lines: int  # data lines read (blank lines not counted)
+    imported: int  # places now on the application
+    fractions: dict[str, Fraction]  # per category, every category present
+    at: datetime
+
+    def fractions_api(self) -> dict[str, str]:
+        return {category: decimal_text(value) for category, value in self.fractions.items()}
+
+
+def decimal_text(value: Fraction, places: int = 4) -> str:
+    """A fraction as a decimal string: exact where four decimals hold it ("12.5", "0.175"),
+    else rounded half to even at the fourth ("0.0238" for 1/42)."""
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    return f"{rounded.normalize():f}" if rounded else "0"
+
+
+def max_bytes() -> int:
+    return int(current_app.config.get("PLACES_CSV_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def too_large(limit: int) -> ValidationFailed:
+    megabytes = limit / (1024 * 1024)
+    size = (f"{megabytes:g} MB".replace(".", ",") if megabytes >= 1
+            else f"{limit:,} bytes".replace(",", "."))
+    return ValidationFailed("Het bestand is te groot; er is niets ingelezen.", {"file": [
+        f"Een bestand met plaatsen is hoogstens {size}. Verdeel de plaatsen over kleinere "
+        f"bestanden of aanvragen."]})
+
+
+def _file_error(message: str, *details: str) -> ValidationFailed:
+    return ValidationFailed(message, {"file": list(details) or [message]})
+
+
+# -- access ---------------------------------------------------------------------------------
+
+def _require_editable(application: Application) -> None:
+    if application.state not in EDITABLE_STATES:
+        raise Conflict(f"Een aanvraag met status '{application.state_label}' kan niet meer "
+                       "worden gewijzigd; er zijn geen plaatsen ingelezen.")
+
+
+def editable_application(application_id: int, actor: User) -> Application:
+    """The praktijkleren application ``actor`` may import places into, without locking it.
+
+    403 for a user without the applicant role, 404 when it is not theirs (or not praktijkleren),
+    409 when its state no longer allows changes. A door calls this before it receives a large
+    upload; ``import_places`` checks it all again, under the lock, when it writes.
+    """
+    require_role(actor, Role.APPLICANT)
+    application = get_application(application_id, actor)
+    if application.scheme.code != SCHEME:
+        raise NotFound("Alleen een aanvraag voor praktijkleren heeft plaatsen.")
+    _require_editable(application)
+    return application
+
+
+# -- reading the file -----------------------------------------------------------------------
+
+class _Source:
+    """The stream as text lines (newlines kept, as csv wants them), with a byte count."""
+
+    def __init__(self, stream: BinaryIO, limit: int):
+        self.stream = stream
+        self.limit = limit
+        self.bytes_read = 0
+        self.lines_read = 0
+
+    def lines(self) -> Iterator[str]:
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        head: list[str] = []  # the pieces of the line not yet ended
+        while True:
+            chunk = self.stream.read(CHUNK_BYTES)
+            if not chunk:
+                break
+            self.bytes_read += len(chunk)
+            if self.bytes_read > self.limit:
+                raise too_large(self.limit)
+            parts = self._decode(decoder, chunk).split("\n")
+            if len(parts) == 1:
+                head.append(parts[0])
+                continue
+            parts[0] = "".join(head) + parts[0]
+            head = [parts.pop()]
+            for part in parts:
+                self.lines_read += 1
+                yield part + "\n"
+        tail = "".join(head) + self._decode(decoder, b"", final=True)
+        if tail:
+            self.lines_read += 1
+            yield tail
+
+    def _decode(self, decoder, chunk: bytes, *, final: bool = False) -> str:
+        try:
+            return decoder.decode(chunk, final)
+        except UnicodeDecodeError as error:
+            # Lines before this chunk, plus those in it before the offending byte.
+            line = self.lines_read + 1 + chunk[:max(error.start, 0)].count(b"\n")
+            raise _file_error(
+                "Het bestand is geen UTF-8-tekst; er is niets ingelezen.",
+                f"Regel {line} bevat tekens die geen UTF-8 zijn. Sla het bestand in Excel op "
+                f"als 'CSV UTF-8 (door komma's gescheiden)' en probeer het opnieuw.") from None
+
+
+def _delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _columns(header: list[str]) -> tuple[dict[str, int], dict[str, str]]:
+    """Position and label (as the file writes it) of each column; refuses a wrong header."""
+    positions: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    unknown, doubled = [], []
+    for position, cell in enumerate(header):
+        label = cell.strip()
+        column = HEADER_NAMES.get(label.casefold())
+        if column is None:
+            if label:
+                unknown.append(label)
+            continue
+        if column in positions:
+            doubled.append(label)
+            continue
+        positions[column], labels[column] = position, label
+    problems = []
+    if unknown:
+        problems.append(f"Onbekende kolom{'men' if len(unknown) > 1 else ''} in de kopregel: "
+                        f"{', '.join(unknown)}.")
+    if doubled:
+        problems.append(f"Dubbele kolom{'men' if len(doubled) > 1 else ''} in de kopregel: "
+                        f"{', '.join(doubled)}.")
+    missing = [column for column in COLUMNS if column not in positions]
+    if missing:
+        problems.append(f"De kopregel mist de kolom{'men' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)}.")
+    if problems:
+        problems.append(f"De kopregel noemt de kolommen {', '.join(COLUMNS)} (of in het "
+                        f"Nederlands {', '.join(DUTCH_COLUMNS)}), in een willekeurige "
+                        f"volgorde, gescheiden door komma's of puntkomma's.")
+        raise _file_error("De kopregel van het bestand klopt niet; er is niets ingelezen.",
+                          *problems)
+    return positions, labels
+
+
+@dataclass
+class _Parsed:
+    places: list[dict]
+    lines: list[int]  # the file's line number of each place
+    errors: dict[int, list[tuple[str | None, str]]]  # line → (column or None, message)
+    positions: dict[str, int]  # column → its position in the file
+    labels: dict[str, str]  # column → its name in the file's header
+    records: int = 0  # data lines read
+
+    def add(self, line: int, column: str | None, message: str) -> None:
+        items = self.errors.setdefault(line, [])
+        if (column, message) not in items:
+            items.append((column, message))
+
+    def unreadable(self, line: int) -> set[str | None]:
+        return {column for column, _message in self.errors.get(line, ())}
+
+
+def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
+    source = _Source(stream, limit)
+    lines = source.lines()
+    header_line = next(lines, None)
+    if header_line is None or not header_line.strip():
+        raise _file_error(
+            "Het bestand is leeg of begint niet met een kopregel; er is niets ingelezen.",
+            f"De eerste regel is de kopregel, met de kolommen {', '.join(COLUMNS)}.")
+    reader = csv.reader(chain([header_line], lines), delimiter=_delimiter(header_line))
+    header = next(reader)
+    positions, labels = _columns(header)
+    parsed = _Parsed(places=[], lines=[], errors={}, positions=positions, labels=labels)
+    line = reader.line_num + 1  # where the next record starts
+    while True:
+        try:
+            cells = next(reader, None)
+        except csv.Error as error:
+            # The reader cannot find its way back into the file after this.
+            parsed.add(line, None, f"Deze regel is geen geldige CSV ({error}); het bestand is "
+                                   f"vanaf hier niet gelezen.")
+            break
+        if cells is None:
+            break
+        record_line, line = line, reader.line_num + 1
+        if not any(cell.strip() for cell in cells):
+            continue
+        parsed.records += 1
+        if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
+            parsed.add(record_line, None,
+                       f"Deze regel heeft {len(cells)} kolommen en de kopregel {len(header)}: "
+                       f"staat er een komma of puntkomma in een veld zonder "
+                       f"aanhalingstekens eromheen?")
+        row = {column: cells[position] if position < len(cells) else ""
+               for column, position in positions.items()}
+        place, errors = parse_document(row, PLACE_FIELDS)
+        for column, messages in errors.items():
+            for message in messages:
+                parsed.add(record_line, column, message)
+        parsed.places.append(place)
+        parsed.lines.append(record_line)
+        if progress is not None and parsed.records % PROGRESS_EVERY == 0:
+            progress(parsed.records, source.bytes_read)
+    if progress is not None:
+        progress(parsed.records, source.bytes_read)
+    return parsed
+
+
+# -- checking the places together -----------------------------------------------------------
+
+def _place_errors(found: dict[str, list[str]]) -> dict[int, dict[str, list[str]]]:
+    """check_complete's messages on places, per place index and column."""
+    by_index: dict[int, dict[str, list[str]]] = {}
+    for path, messages in found.items():
+        match = _PLACE_PATH.fullmatch(path)
+        if match:
+            by_index.setdefault(int(match[1]), {}).setdefault(match[2], []).extend(messages)
+    return by_index
+
+
+def _line_list(lines) -> str:
+    numbers = [str(number) for number in sorted(set(lines))]
+    if len(numbers) == 1:
+        return f"regel {numbers[0]}"
+    return f"regels {', '.join(numbers[:-1])} en {numbers[-1]}"
+
+
+def _check(parsed: _Parsed, rules: dict, window_code: str) -> None:
+    """The completeness rules over the whole list, their messages put on the file's lines.
+
+    A message a place also gets on its own is about that line alone. One it gets only in the
+    company of the others is the rule that a student counts for at most one full place a year:
+    the field module marks the place that pushes the student over; the earlier places of the
+    same student (in the order the rule counts them) are named with it, and get a message
+    pointing back.
+    """
+    places = parsed.places
+    found = _place_errors(fields.check_complete({"places": places}, rules,
+                                                window_code=window_code))
+    students: dict[tuple, list[int]] | None = None
+    partners_of: dict[int, set[int]] = {}  # an earlier line → the lines it pushed over one
+    for index in sorted(found):
+        line = parsed.lines[index]
+        alone = _place_errors(fields.check_complete({"places": [places[index]]}, rules,
+                                                    window_code=window_code)).get(0, {})
+        unreadable = parsed.unreadable(line)
+        for column, messages in found[index].items():
+            for message in messages:
+                if message in alone.get(column, ()):
+                    # A column that could not be read is not also "missing".
+                    if column not in unreadable:
+                        parsed.add(line, column, message)
+                    continue
+                if students is None:
+                    students = _students(places)
+                earlier = _earlier_lines(parsed, students, index)
+                for partner in earlier:
+                    partners_of.setdefault(partner, set()).add(line)
+                suffix = f" Zie {_line_list(earlier)}." if earlier else ""
+                parsed.add(line, column, message + suffix)
+    for partner, lines in partners_of.items():
+        parsed.add(partner, "weeks",
+                   f"Samen met {_line_list(lines)} telt deze student voor meer dan één "
+                   f"volledige plaats in het studiejaar.")
+
+
+def _students(places: list[dict]) -> dict[tuple, list[int]]:
+    """Place indices per student, by the field module's own notion of "the same student"
+    (its ``student_key``), so that the two can never disagree about who is who."""
+    students: dict[tuple, list[int]] = {}
+    for index, place in enumerate(places):
+        key = fields.student_key(place)
+        if key is not None:
+            students.setdefault(key, []).append(index)
+    return students
+
+
+def _counting_order(places: list[dict], index: int) -> tuple[str, int]:
+    return places[index].get("starts_on") or "", index
+
+
+def _earlier_lines(parsed: _Parsed, students: dict[tuple, list[int]], index: int) -> list[int]:
+    """The lines of the same student counted before this place (and so counted at all)."""
+    places = parsed.places
+    key = fields.student_key(places[index])
+    mine = _counting_order(places, index)
+    return [parsed.lines[other] for other in students.get(key, ())
+            if other != index and _counting_order(places, other) < mine
+            and places[other].get("category") and isinstance(places[other].get("weeks"), int)]
+
+
+def _refusal(parsed: _Parsed) -> ValidationFailed:
+    wrong = sorted(parsed.errors)
+    reported: dict[str, list[str]] = {}
+    for line in wrong[:MAX_REPORTED_LINES]:
+        items = sorted(parsed.errors[line],
+                       key=lambda item: -1 if item[0] is None else parsed.positions[item[0]])
+        reported[f"line {line}"] = [
+            message if column is None else f"{parsed.labels[column]}: {message}"
+            for column, message in items]
+    rest = len(wrong) - MAX_REPORTED_LINES
+    if rest > 0:
+        reported["file"] = [f"… en nog {rest} {'regel' if rest == 1 else 'regels'} met fouten."]
+    count = len(wrong)
+    return ValidationFailed(
+        f"Er is niets ingelezen: {count} {'regel' if count == 1 else 'regels'} van het bestand "
+        f"{'bevat' if count == 1 else 'bevatten'} fouten.", reported)
+
+
+# -- the import -----------------------------------------------------------------------------
+
+def import_places(application_id: int, actor: User, stream: BinaryIO, now: datetime, *,
+                  progress: Progress | None = None,
+                  limit: int | None = None) -> ImportResult:
+    """Replace the application's places by the file's, or refuse the whole file.
+
+    ``stream`` is binary and is read once, in chunks, up to ``limit`` bytes (the config's
+    ``PLACES_CSV_MAX_BYTES``, 20 MB by default). ``progress(lines, bytes)`` is called every
+    thousand lines and at the end. Raises ValidationFailed (422) with ``fields`` per line
+    ("line 3": ["weeks: …"]) or on "file", Forbidden (403), NotFound (404) or Conflict (409).
+    """
+    editable_application(application_id, actor)  # before reading a large file for nothing
+    parsed = _read(stream, limit or max_bytes(), progress)
+    if not parsed.places and not parsed.errors:
+        raise _file_error("Het bestand bevat geen plaatsen; er is niets ingelezen.",
+                          "Onder de kopregel staat geen enkele plaats.")
+
+    application = locked_application(application_id, actor)
+    _require_editable(application)  # it may have been submitted while the file came in
+    rules = current_rules(application, workflow_for(SCHEME).default_rules)["rules"]
+    _check(parsed, rules, application.window.code)
+    if parsed.errors:
+        raise _refusal(parsed)
+
+    application = update_application(application_id, actor, {"places": parsed.places})
+    return ImportResult(application=application, lines=parsed.records,
+                        imported=len(parsed.places),
+                        fractions=fields.fractions({"places": parsed.places}, rules), at=now)

@@ -1,0 +1,147 @@
+/* Places upload (grants/templates/places/show.html): progressive enhancement of the form.
+ *
+ * Without this script the form posts normally and the server answers with the page. With it,
+ * the same form data goes by XMLHttpRequest, a <progress> shows how much of the file is sent,
+ * a live region says so in words, and the server's answer (the very page it would have shown:
+ * the result, or the errors per line) replaces the page's main content.
+ */
+(function () {
+  "use strict";
+
+  var STEPS = 4; // announce 25, 50, 75 and 100 percent, not every event
+
+  function formatMegabytes(bytes) {
+    return (bytes / (1024 * 1024)).toLocaleString("nl-NL", { maximumFractionDigits: 1 }) + " MB";
+  }
+
+  function showClientError(form, message) {
+    var main = document.querySelector("main");
+    var old = main.querySelector(".error-summary");
+    if (old) { old.remove(); }
+    var summary = document.createElement("div");
+    summary.className = "error-summary";
+    summary.setAttribute("role", "alert");
+    summary.setAttribute("tabindex", "-1");
+    var title = document.createElement("h2");
+    title.textContent = "Er is een probleem";
+    var list = document.createElement("ul");
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    var input = form.querySelector("input[type=file]");
+    link.href = "#" + input.id;
+    link.textContent = message;
+    item.appendChild(link);
+    list.appendChild(item);
+    summary.appendChild(title);
+    summary.appendChild(list);
+    var heading = main.querySelector("h1");
+    var lead = heading.nextElementSibling && heading.nextElementSibling.classList.contains("lead")
+      ? heading.nextElementSibling : heading;
+    lead.insertAdjacentElement("afterend", summary);
+    summary.focus();
+  }
+
+  function replaceMain(doc) {
+    var fresh = doc && doc.querySelector("main");
+    if (!fresh) { return false; }
+    Array.prototype.forEach.call(fresh.querySelectorAll("script"), function (script) {
+      script.remove();
+    });
+    var main = document.querySelector("main");
+    var nodes = Array.prototype.map.call(fresh.childNodes, function (node) {
+      return document.importNode(node, true);
+    });
+    main.replaceChildren.apply(main, nodes);
+    if (doc.title) { document.title = doc.title; }
+    enhance(main);
+    var target = main.querySelector(".error-summary") || main.querySelector(".notice") ||
+      main.querySelector("h1");
+    if (target) {
+      if (!target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+      target.focus();
+    }
+    return true;
+  }
+
+  function upload(form, file) {
+    var wrapper = form.querySelector(".places-upload__progress");
+    var bar = form.querySelector("progress");
+    var status = form.querySelector("[role=status]");
+    var button = form.querySelector("button[type=submit]");
+    var announced = -1;
+
+    function say(text) { status.textContent = text; }
+    function fail(text) {
+      wrapper.hidden = true;
+      button.disabled = false;
+      form.removeAttribute("aria-busy");
+      say(text);
+    }
+
+    wrapper.hidden = false;
+    bar.value = 0;
+    bar.textContent = "0%";
+    button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    say("Het bestand " + file.name + " (" + formatMegabytes(file.size) + ") wordt geüpload.");
+
+    var request = new XMLHttpRequest();
+    request.open("POST", form.action);
+    request.responseType = "document";
+    request.upload.addEventListener("progress", function (event) {
+      if (!event.lengthComputable) { return; }
+      var percent = Math.floor((event.loaded / event.total) * 100);
+      bar.value = percent;
+      bar.textContent = percent + "%";
+      var step = Math.floor((percent / 100) * STEPS);
+      if (step > announced && step > 0) {
+        announced = step;
+        say("Geüpload: " + percent + "%.");
+      }
+    });
+    request.upload.addEventListener("load", function () {
+      bar.value = 100;
+      bar.textContent = "100%";
+      say("Het bestand is geüpload; de regels worden gecontroleerd.");
+    });
+    request.addEventListener("load", function () {
+      if (!replaceMain(request.response)) {
+        fail("Het antwoord van de server kon niet worden getoond. Probeer het opnieuw.");
+      }
+    });
+    request.addEventListener("error", function () {
+      fail("Het uploaden is mislukt. Controleer de verbinding en probeer het opnieuw.");
+    });
+    request.addEventListener("abort", function () {
+      fail("Het uploaden is afgebroken.");
+    });
+    request.send(new FormData(form));
+  }
+
+  function enhance(root) {
+    if (!window.XMLHttpRequest || !window.FormData) { return; }
+    Array.prototype.forEach.call(root.querySelectorAll("form[data-places-upload]"),
+      function (form) {
+        form.addEventListener("submit", function (event) {
+          var input = form.querySelector("input[type=file]");
+          var file = input && input.files && input.files[0];
+          if (!file) { return; } // the server says what is missing, as without script
+          event.preventDefault();
+          var max = parseInt(form.getAttribute("data-max-bytes"), 10);
+          if (max && file.size > max) {
+            showClientError(form, "Het bestand is " + formatMegabytes(file.size) +
+              "; een bestand met plaatsen is hoogstens " + formatMegabytes(max) +
+              ". Verdeel de plaatsen over kleinere bestanden.");
+            return;
+          }
+          upload(form, file);
+        });
+      });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
+}());

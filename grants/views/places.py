@@ -1,0 +1,212 @@
+"""Praktijkleren places from a CSV file: the API's ``POST /applications/{id}/places.csv`` and
+the applicant's page ``/aanvragen/<id>/plaatsen``. Both hand the file to
+grants.services.places_csv, which checks every line and imports all or nothing.
+
+A large upload is received before the database is asked to hold a lock: the page's multipart
+body is parsed (into a temporary file) by the CSRF check before any query runs; the API closes
+the token check's transaction, receives the body into a temporary file, and only then imports.
+On SQLite a writing request holds the database's write lock from its first query, so a slow
+upload would otherwise hold up every other writer.
+"""
+
+import tempfile
+from contextlib import suppress
+
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from grants.access import login_required, role_required
+from grants.clock import now
+from grants.errors import Conflict, GrantsError, NotFound, ValidationFailed
+from grants.extensions import db
+from grants.models import Application, Role
+from grants.money import cents_to_api, format_eur
+from grants.services.applications import EDITABLE_STATES, get_application
+from grants.services.places_csv import (
+    COLUMNS,
+    DUTCH_COLUMNS,
+    SCHEME,
+    ImportResult,
+    decimal_text,
+    editable_application,
+    import_places,
+    max_bytes,
+    too_large,
+)
+from grants.views.api import bp as api
+from grants.workflows import workflow_for
+from grants.workflows.fields import praktijkleren as fields
+from grants.workflows.rules import current_rules
+
+bp = Blueprint("places", __name__, url_prefix="/aanvragen")
+
+# A raw CSV body may come with any of these types; anything else is probably a mistake.
+CSV_TYPES = frozenset({"", "text/csv", "application/csv", "text/plain", "text/x-csv",
+                       "application/vnd.ms-excel", "application/octet-stream"})
+MULTIPART_SLACK = 64 * 1024  # the form's other parts and boundaries around the file
+SPOOL_IN_MEMORY = 1024 * 1024  # a received body beyond this goes to a temporary file
+COPY_CHUNK = 64 * 1024
+SHOWN_PLACES = 200
+
+
+def _cap_body(limit: int) -> None:
+    """Refuse a body over ``limit`` before it is read (and stop reading one without a length).
+
+    The Content-Length check gives the clear message; ``max_content_length`` (Flask ≥ 3.1)
+    also stops a chunked body that announced no length.
+    """
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(max_bytes())
+    with suppress(AttributeError):
+        request.max_content_length = limit
+
+
+# -- API --------------------------------------------------------------------------------------
+
+def _received_csv():
+    """The CSV of the request, as a binary file: the multipart field ``file`` or the body."""
+    limit = max_bytes()
+    if request.mimetype == "multipart/form-data":
+        _cap_body(limit + MULTIPART_SLACK)
+        try:
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            raise too_large(limit) from None
+        if upload is None:
+            raise ValidationFailed("Er is geen bestand ontvangen.", {"file": [
+                "Stuur het CSV-bestand in het veld file van het formulier."]})
+        return upload.stream
+    if request.mimetype not in CSV_TYPES:
+        raise GrantsError("Stuur de plaatsen als CSV, met Content-Type: text/csv, of als "
+                          "multipart/form-data met het bestand in het veld file.")
+    _cap_body(limit)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+    try:
+        received = 0
+        while chunk := request.stream.read(COPY_CHUNK):
+            received += len(chunk)
+            if received > limit:
+                raise too_large(limit)
+            spool.write(chunk)
+    except RequestEntityTooLarge:
+        spool.close()
+        raise too_large(limit) from None
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return spool
+
+
+def result_json(result: ImportResult) -> dict:
+    return {
+        "imported": result.imported,
+        "lines": result.lines,
+        "fractions": result.fractions_api(),
+        "application": result.application.id,
+        "requested_amount": cents_to_api(result.application.requested_cents),
+    }
+
+
+@api.post("/applications/<int:application_id>/places.csv")
+def upload_places(application_id: int):
+    editable_application(application_id, g.api_user)  # 403/404/409 before a large upload
+    # Nothing is written yet: end the transaction, so that no lock is held while the body
+    # comes in; the import begins a new one.
+    db.session.commit()
+    body = _received_csv()
+    try:
+        result = import_places(application_id, g.api_user, body, now())
+    finally:
+        body.close()
+    db.session.commit()
+    return jsonify(result_json(result))
+
+
+# -- the applicant's page ---------------------------------------------------------------------
+
+class PlacesUploadForm(FlaskForm):
+    file = FileField(
+        "CSV-bestand met plaatsen",
+        validators=[FileRequired("Kies het CSV-bestand met de plaatsen.")],
+        render_kw={"accept": ".csv,text/csv"},
+    )
+
+
+@bp.url_value_preprocessor
+def refuse_oversized_upload(endpoint, _values):
+    # Runs before the CSRF check reads (and stores) the whole multipart body.
+    if endpoint == "places.upload" and request.method == "POST":
+        _cap_body(max_bytes() + MULTIPART_SLACK)
+
+
+def _application(application_id: int) -> Application:
+    application = get_application(application_id, current_user)
+    if application.scheme.code != SCHEME:
+        raise NotFound("Alleen een aanvraag voor praktijkleren heeft plaatsen.")
+    return application
+
+
+def _page(application_id: int, form: PlacesUploadForm, *, refusal: GrantsError | None = None):
+    application = _application(application_id)
+    workflow = workflow_for(SCHEME)
+    rules = current_rules(application, workflow.default_rules)["rules"]
+    places = (application.details or {}).get("places") or []
+    totals = fields.fractions(application.details or {}, rules)
+    line_errors, other_errors = [], []
+    if refusal is not None:
+        for key, messages in refusal.fields.items():
+            if key.startswith("line "):
+                line_errors.append((int(key.removeprefix("line ")), messages))
+            else:
+                other_errors.extend(messages)
+    return render_template(
+        "places/show.html", application=application, form=form, refusal=refusal,
+        line_errors=line_errors, other_errors=other_errors,
+        can_upload=(current_user.has_role(Role.APPLICANT)
+                    and application.state in EDITABLE_STATES),
+        places=places[:SHOWN_PLACES], hidden_places=max(0, len(places) - SHOWN_PLACES),
+        fractions={category: decimal_text(value).replace(".", ",")
+                   for category, value in totals.items() if value},
+        columns=COLUMNS, dutch_columns=list(DUTCH_COLUMNS), max_mb=max_bytes() / 1024 / 1024,
+        max_bytes=max_bytes())
+
+
+@bp.get("/<int:application_id>/plaatsen")
+@login_required
+def show(application_id: int):
+    return _page(application_id, PlacesUploadForm(formdata=None))
+
+
+@bp.post("/<int:application_id>/plaatsen")
+@role_required(Role.APPLICANT)
+def upload(application_id: int):
+    _application(application_id)  # 404 for what is not the user's
+    form = PlacesUploadForm()
+    if not form.validate_on_submit():
+        return _page(application_id, form), 422
+    try:
+        result = import_places(application_id, current_user._get_current_object(),
+                               form.file.data.stream, now())
+    except (ValidationFailed, Conflict) as refused:
+        db.session.rollback()  # nothing of a refused import stays behind
+        return _page(application_id, form, refusal=refused), refused.status
+    requested = result.application.requested_cents
+    db.session.commit()
+    flash(f"{result.imported} {'plaats' if result.imported == 1 else 'plaatsen'} ingelezen "
+          f"uit {result.lines} {'regel' if result.lines == 1 else 'regels'}; de vorige "
+          f"plaatsen zijn vervangen. Het gevraagde bedrag is nu {format_eur(requested)}.",
+          "success")
+    return redirect(url_for("places.show", application_id=application_id), 303)
