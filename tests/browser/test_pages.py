@@ -43,7 +43,9 @@ def log_in(page: Page, local: str) -> None:
 
 
 def main_text(page: Page) -> str:
-    return page.get_by_role("main").inner_text()
+    # Whitespace folded: layout may put a trailing space after a label on one render and not on
+    # the next, which says nothing about what the page tells the user.
+    return " ".join(page.get_by_role("main").inner_text().split())
 
 
 # -- logging in -------------------------------------------------------------------------------
