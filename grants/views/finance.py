@@ -1,15 +1,151 @@
+"""Finance's pages: budgets and their lines, the ledger behind them, downloads and bookings by
+hand. Every amount comes from grants.budget.report, as in the API and the CLI."""
+
+import re
+from datetime import date
+
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from grants.access import role_required
+from grants.budget import downloads
+from grants.budget.charts import budget_chart
+from grants.budget.manual import book_by_hand
+from grants.budget.report import budget_figures, budget_report, line_figures
+from grants.clock import now
+from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
-from grants.models import Budget, Role
+from grants.forms.finance import BookingForm
+from grants.models import MINISTRY_NAMES, Budget, BudgetLine, Role
+from grants.money import format_eur
+from grants.timefmt import AMSTERDAM
 
 bp = Blueprint("finance", __name__, url_prefix="/financien")
 
+VIEWERS = (Role.FINANCE, Role.ADMIN)
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _today() -> date:
+    return now().astimezone(AMSTERDAM).date()
+
+
+def _download(body: str | bytes, mimetype: str, name: str) -> Response:
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name)
+    return Response(body, headers={
+        "Content-Type": mimetype,
+        "Content-Disposition": f'attachment; filename="{safe}"',
+        "Cache-Control": "no-store",
+    })
+
+
+def _budgets() -> dict[int, Budget]:
+    return {budget.id: budget for budget in db.session.scalars(
+        sa.select(Budget).options(selectinload(Budget.scheme)))}
+
+
+def _budget(budget_id: int) -> Budget:
+    budget = db.session.scalars(
+        sa.select(Budget).where(Budget.id == budget_id)
+        .options(selectinload(Budget.scheme),
+                 selectinload(Budget.lines).selectinload(BudgetLine.window))).one_or_none()
+    if budget is None:
+        raise NotFound("Dit budget bestaat niet.")
+    return budget
+
+
+def _line(line_id: int) -> BudgetLine:
+    line = downloads.get_line(line_id)
+    if line is None:
+        raise NotFound("Deze budgetregel bestaat niet.")
+    return line
+
 
 @bp.get("/budgetten")
-@role_required(Role.FINANCE, Role.ADMIN)
+@role_required(*VIEWERS)
 def budgets():
-    budgets = db.session.scalars(sa.select(Budget).order_by(Budget.id)).all()
-    return render_template("finance/budgets.html", budgets=budgets)
+    return render_template("finance/budgets.html", report=budget_report(), budgets=_budgets(),
+                           today=_today())
+
+
+@bp.get("/budgetten.csv")
+@role_required(*VIEWERS)
+def budgets_csv():
+    return _download(downloads.overview_csv(budget_report()), CSV,
+                     f"budgetten-{_today().isoformat()}.csv")
+
+
+@bp.get("/budgetten.xlsx")
+@role_required(*VIEWERS)
+def budgets_xlsx():
+    return _download(downloads.overview_xlsx(budget_report()), XLSX,
+                     f"budgetten-{_today().isoformat()}.xlsx")
+
+
+@bp.get("/budgetten/<int:budget_id>")
+@role_required(*VIEWERS)
+def budget(budget_id: int):
+    budget = _budget(budget_id)
+    return render_template("finance/budget.html", budget=budget, figures=budget_figures(budget),
+                           ministry=MINISTRY_NAMES[budget.ministry],
+                           chart=budget_chart(budget, _today(), id_prefix=f"grafiek-{budget.id}"),
+                           today=_today())
+
+
+def _line_page(line: BudgetLine, form: BookingForm, error: str | None = None):
+    manual = line.budget.scheme_id is None
+    return render_template(
+        "finance/line.html", line=line, budget=line.budget, figures=line_figures(line),
+        manual=manual, can_book=manual and current_user.has_role(Role.FINANCE),
+        form=form, error=error,
+        entries=downloads.entry_page(line.id, request.args.get("page", type=int)),
+        holdings=None if manual else downloads.holding_page(
+            line.id, request.args.get("aanvragen", type=int)),
+        today=_today())
+
+
+@bp.get("/regels/<int:line_id>")
+@role_required(*VIEWERS)
+def line(line_id: int):
+    return _line_page(_line(line_id), BookingForm(formdata=None))
+
+
+@bp.post("/regels/<int:line_id>/boekingen")
+@role_required(Role.FINANCE)
+def book(line_id: int):
+    line = _line(line_id)
+    form = BookingForm()
+    error = None
+    if form.validate_on_submit():
+        kind, bucket = form.entry_kind()
+        try:
+            book_by_hand(line.id, kind, form.amount.cents, reason=form.reason.data,
+                         actor=current_user._get_current_object(), now=now(), bucket=bucket)
+        except ValidationFailed as refused:
+            db.session.rollback()  # nothing of a refused booking stays behind
+            error = " ".join([refused.message, *form.add_service_errors(refused.fields)])
+        else:
+            db.session.commit()
+            flash(f"Geboekt: {format_eur(form.amount.cents)} {form.done()} op {line.name}.",
+                  "success")
+            return redirect(url_for("finance.line", line_id=line.id))
+    return _line_page(_line(line_id), form, error), 422
+
+
+@bp.get("/regels/<int:line_id>/boekingen.csv")
+@role_required(*VIEWERS)
+def entries_csv(line_id: int):
+    line = _line(line_id)
+    return _download(downloads.entries_csv(downloads.all_entries(line.id)), CSV,
+                     f"boekingen-{line.code}-{_today().isoformat()}.csv")
+
+
+@bp.get("/regels/<int:line_id>/boekingen.xlsx")
+@role_required(*VIEWERS)
+def entries_xlsx(line_id: int):
+    line = _line(line_id)
+    return _download(downloads.entries_xlsx(line, downloads.all_entries(line.id)), XLSX,
+                     f"boekingen-{line.code}-{_today().isoformat()}.xlsx")
