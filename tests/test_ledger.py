@@ -237,3 +237,33 @@ def test_an_approval_raises_the_version_by_one(world):
     before = world.applicant.get(number).get_json()["version"]
     ok(world.approver.fire(number, "approve"))
     assert world.applicant.get(number).get_json()["version"] == before + 1
+
+
+def test_demo_figures_are_identical_on_the_page_in_the_api_and_on_the_command_line(
+        app, client, login_as, clock):
+    from decimal import Decimal
+
+    from grants.budget.report import budget_report
+    from tests.conftest import login
+
+    assert app.test_cli_runner().invoke(args=["grants", "demo"]).exit_code == 0
+    report = budget_report()
+    assert any(line.committed for budget in report for line in budget.lines)
+
+    token = create_token(UserFactory(role=Role.FINANCE), clock())[1]
+    api = client.get("/api/v1/budgets", headers={"Authorization": f"Bearer {token}"}).get_json()
+    cli = app.test_cli_runner().invoke(args=["grants", "budget", "report"]).output
+    page_client = app.test_client()
+    assert login(page_client, "financien@demo.techniekpact.nl",
+                 "financien-demo-2014").status_code == 302
+    page = page_client.get("/financien/budgetten").get_data(as_text=True)
+
+    api_lines = {(b["code"], line["code"]): line for b in api["items"] for line in b["lines"]}
+    for budget in report:
+        for figures in budget.lines:
+            shown = api_lines[budget.code, figures.code]
+            for field in ("ceiling", "reserved", "committed", "disbursed", "remaining"):
+                cents = getattr(figures, field)
+                assert Decimal(shown[field]) * 100 == cents, (figures.code, field)
+                assert format_eur(cents) in cli, (figures.code, field)
+                assert format_eur(cents) in page, (figures.code, field)

@@ -202,6 +202,12 @@ def test_allocation_pages_preview_download_and_commit(app, client, login_as, wor
     assert [world.applicant.get(n).get_json()["state"] for n in numbers] == [
         "approved", "rejected"]
     assert client.get("/financien/verdelingen/").status_code == 200
+    # The finance pages show what the run booked.
+    from grants.money import format_eur
+
+    line_page = client.get(f"/financien/regels/{line('T2').id}").get_data(as_text=True)
+    assert format_eur(500_166_66) in line_page
+    assert line("T2").committed_cents == 500_166_66
 
 
 def test_allocation_pages_are_for_finance(client, login_as, world):
