@@ -60,9 +60,10 @@ def application_balance(application_id: int, line_id: int | None = None) -> Bala
             .where(LedgerEntry.application_id == application_id).group_by(bucket))
     if line_id is not None:
         stmt = stmt.where(LedgerEntry.line_id == line_id)
-    sums = dict(db.session.execute(stmt).all())
-    return Balance(reserved=sums.get("reserved", 0) or 0, committed=sums.get("committed", 0) or 0,
-                   disbursed=sums.get("disburse", 0) or 0, recovered=sums.get("recover", 0) or 0)
+    # PostgreSQL sums bigints as numeric (Decimal); cents are whole numbers either way.
+    sums = {bucket: int(total or 0) for bucket, total in db.session.execute(stmt).all()}
+    return Balance(reserved=sums.get("reserved", 0), committed=sums.get("committed", 0),
+                   disbursed=sums.get("disburse", 0), recovered=sums.get("recover", 0))
 
 
 def _refuse(message: str, field: str = "amount"):
