@@ -1,7 +1,6 @@
 """All tables, imported here so that metadata (and Alembic) sees every one of them."""
 
 from grants.models.allocations import AllocationResult, AllocationRun
-
 from grants.models.applications import (
     STATE_LABELS,
     Application,
