@@ -12,7 +12,6 @@ from grants.errors import GrantsError
 from grants.extensions import db
 from grants.models import ROLE_LABELS, Organisation, Role, User
 
-
 # These only read: on SQLite a write transaction would lock out every web request that writes
 # for as long as they run (an export of a large database takes minutes).
 READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget"})
