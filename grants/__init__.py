@@ -30,12 +30,15 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from grants import models  # noqa: F401  (every table registered before Alembic looks)
     from grants.database import engine_options
-    from grants.extensions import csrf, db, login_manager, migrate
+    from grants.extensions import babel, csrf, db, login_manager, migrate
+    from grants.i18n import select_locale
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_locale="nl",
+                   default_timezone="Europe/Amsterdam")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Log in om deze pagina te zien."
@@ -56,14 +59,17 @@ def register_blueprints(app: Flask) -> None:
         api,
         applications,
         auth,
+        decisions,
         finance,
         main,
         places,
         workflows,
     )
 
-    # places also adds a route to the API blueprint, so it is imported before that registers.
-    for module in (auth, main, applications, places, finance, allocations, admin, workflows):
+    # places and decisions also add routes to the API blueprint, so they are imported before
+    # that registers.
+    for module in (auth, main, applications, places, finance, allocations, admin, workflows,
+                   decisions):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

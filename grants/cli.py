@@ -232,3 +232,104 @@ def export_command(path, replace):
         click.echo(f"{table:<14} {count:>10} rijen")
     click.echo(f"Geschreven: {result.path}  (bekijken: datasette {result.path})")
 
+
+# -- background jobs (decision letters) --------------------------------------------------------
+
+@grants_cli.group("jobs", cls=AppGroup, invoke_without_command=True)
+@click.option("--limit", default=20, show_default=True, help="Hoeveel taken, nieuwste eerst.")
+@click.pass_context
+def jobs_cli(ctx, limit):
+    """Background jobs: progress (done/total, failures). Subcommands: show, retry, run, resume."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from grants.jobs.letters import job_progress
+
+    found = job_progress(limit=limit)
+    if not found:
+        click.echo("Er zijn nog geen taken.")
+        return
+    click.echo(f"{'Taak':>6}  {'Status':<18} {'Klaar':>13} {'Fouten':>7}  Omschrijving")
+    for item in found:
+        click.secho(f"{item.job.id:>6}  {item.job.status_label:<18} "
+                    f"{f'{item.done}/{item.total}':>13} {item.failed:>7}  {item.job.label}",
+                    fg="red" if item.failed else None)
+
+
+@jobs_cli.command("show")
+@click.argument("job_id", type=int)
+def jobs_show(job_id):
+    """One job's progress and the letters that failed, with the reason."""
+    from grants.jobs.letters import job_failures, job_progress
+
+    found = job_progress(job_id=job_id)
+    if not found:
+        click.secho(f"Er is geen taak {job_id}.", fg="red", err=True)
+        sys.exit(1)
+    item = found[0]
+    click.echo(f"Taak {item.job.id}: {item.job.label}")
+    click.echo(f"Status: {item.job.status_label}; klaar {item.done} van {item.total}, "
+               f"wachtend {item.waiting}, mislukt {item.failed}; {item.job.runs} keer opgepakt.")
+    for failure in job_failures(job_id):
+        click.secho(f"  {failure.reference:<24} {failure.attempts} poging(en): {failure.reason}",
+                    fg="red")
+
+
+@jobs_cli.command("retry")
+@click.argument("job_id", type=int)
+def jobs_retry(job_id):
+    """Queue a job again for the letters it has not made yet."""
+    from flask import current_app
+
+    from grants.jobs.letters import retry_job
+
+    if not retry_job(current_app._get_current_object(), job_id):
+        click.secho(f"Er is geen taak {job_id}.", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"Taak {job_id} staat weer in de wachtrij.")
+
+
+@jobs_cli.command("run")
+@click.argument("job_id", type=int)
+def jobs_run(job_id):
+    """Run a job here and now, without a worker (what is made already is skipped)."""
+    from grants.jobs.letters import run_letters_job
+
+    outcome = run_letters_job(job_id)
+    click.echo(f"Taak {job_id}: {outcome.stored} brieven gemaakt, {len(outcome.failed)} mislukt.")
+
+
+@jobs_cli.command("resume")
+def jobs_resume():
+    """Queue every unfinished job again (after a crash or a lost message)."""
+    from flask import current_app
+
+    from grants.jobs.letters import adopt_orphans
+    from grants.jobs.queue import resume_unfinished
+
+    adopt_orphans()
+    ids = resume_unfinished(current_app._get_current_object())
+    click.echo(f"{len(ids)} onafgemaakte taken opnieuw in de wachtrij.")
+
+
+@grants_cli.command("worker")
+@click.option("--workers", default=1, show_default=True, help="Hoeveel taken tegelijk.")
+def worker_command(workers):
+    """Run background jobs from the queue (SQLite in the instance folder, or GRANTS_REDIS_URL)
+    until stopped; unfinished jobs are queued again at the start."""
+    import logging
+
+    from flask import current_app
+
+    from grants.jobs.queue import queue_for, resume_unfinished
+
+    app = current_app._get_current_object()
+    queue = queue_for(app)
+    if queue.huey.immediate:
+        click.secho("JOBS_IMMEDIATE staat aan: taken lopen dan meteen in het proces dat ze "
+                    "maakt, en een worker is niet nodig.", fg="red", err=True)
+        sys.exit(1)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    ids = resume_unfinished(app)
+    click.echo(f"Wachtrij: {queue.where}. {len(ids)} onafgemaakte taken opnieuw in de "
+               "wachtrij.", err=True)
+    queue.huey.create_consumer(workers=workers, worker_type="thread").run()

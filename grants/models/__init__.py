@@ -12,6 +12,15 @@ from grants.models.applications import (
     Recommendation,
 )
 from grants.models.budgets import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry
+from grants.models.decisions import (
+    DECISION_KIND_LABELS,
+    JOB_STATUS_LABELS,
+    Decision,
+    DecisionKind,
+    Job,
+    JobKind,
+    JobStatus,
+)
 from grants.models.organisations import (
     ORGANISATION_KIND_LABELS,
     Organisation,
@@ -40,6 +49,8 @@ from grants.models.users import (
 __all__ = [
     "AllocationResult",
     "AllocationRun",
+    "DECISION_KIND_LABELS",
+    "JOB_STATUS_LABELS",
     "MINISTRY_NAMES",
     "ORGANISATION_KIND_LABELS",
     "ROLE_LABELS",
@@ -54,7 +65,12 @@ __all__ = [
     "Budget",
     "BudgetLine",
     "CeilingAmendment",
+    "Decision",
+    "DecisionKind",
     "EntryKind",
+    "Job",
+    "JobKind",
+    "JobStatus",
     "LedgerEntry",
     "LoginFailure",
     "Ministry",

@@ -222,6 +222,10 @@ def decided(f: Firing) -> None:
     application.decided_at = f.now
     application.objection_due_on = f.today + timedelta(weeks=f.params["objection_term_weeks"])
     f.audit_data["objection_due_on"] = application.objection_due_on.isoformat()
+    # The decision's letter: its row is written in this transaction, rendered after it.
+    from grants.decisions.outbox import record_decision
+
+    record_decision(f)
 
 
 def granted(f: Firing) -> None:
@@ -268,6 +272,9 @@ def decide_on_objection(f: Firing) -> None:
     objection.decided_by_id = f.actor.id
     objection.decision_reason = f.reason
     f.audit_data["outcome"] = objection.outcome.value
+    from grants.decisions.outbox import record_decision
+
+    record_decision(f, objection)
 
 
 # -- transitions every scheme shares ---------------------------------------------------------
@@ -396,7 +403,8 @@ def settle_grant(f: Firing) -> None:
     held = ledger.application_balance(application.id, line.id)
     if held.paid > final:
         _post(f, line, EntryKind.RECOVER, held.paid - final)
-        f.audit_data["recovered_cents"] = held.paid - final
+        # int: PostgreSQL sums to Decimal, which the audit row's JSON cannot hold.
+        f.audit_data["recovered_cents"] = int(held.paid - final)
     if held.committed > final:
         _post(f, line, EntryKind.RELEASE, held.committed - final, Bucket.COMMITTED)
     application.settled_cents = final

@@ -1,0 +1,220 @@
+"""The outbox: every decision writes its ``decisions`` row in the transaction that takes it.
+
+``record_decision`` is called from the workflow's decision effects (grants.workflows.common).
+It reads what the letter will say while everything is at hand and prepares the row; the row is
+linked to the transition's audit event as soon as the engine adds that, and joins the letter job
+of the transaction (one job for all decisions committed together, e.g. an allocation run).
+Nothing is rendered here: after the commit the job is put on the queue (grants.jobs),
+so the write lock is never held while a PDF is made.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from grants.decisions import context as letters
+from grants.decisions.render import TEMPLATE_VERSION
+from grants.extensions import db
+from grants.models import (
+    Application,
+    AuditEvent,
+    Decision,
+    DecisionKind,
+    Job,
+    JobKind,
+    JobStatus,
+    Objection,
+)
+from grants.money import InvalidAmount, euros
+
+K = DecisionKind
+PENDING = "grants.decisions.pending"  # decisions waiting for their audit event
+JOB = "grants.decisions.job"  # the letter job of the session's transaction
+LABEL = "grants.decisions.label"
+
+KIND_OF_TRIGGER = {
+    "approve": K.GRANT,
+    "reject": K.REJECTION,
+    "close_unprocessed": K.NOT_PROCESSED,
+    "decide_objection": K.OBJECTION,
+}
+
+
+@dataclass
+class _Pending:
+    application_id: int
+    trigger: str
+    decision: Decision
+
+
+def label_letters(label: str) -> None:
+    """Name the letter job of the current transaction (e.g. "Toekenningsronde T2")."""
+    db.session.info[LABEL] = label
+    job = db.session.info.get(JOB)
+    if job is not None:
+        job.label = label[:200]
+
+
+def _next_sequence(application: Application, session: Session) -> int:
+    stored = session.scalar(sa.select(sa.func.count(Decision.id))
+                            .where(Decision.application_id == application.id)) or 0
+    waiting = sum(1 for p in session.info.get(PENDING, [])
+                  if p.application_id == application.id)
+    return stored + waiting + 1
+
+
+def _rates(given) -> dict[str, int] | None:
+    """The rates per category an allocation run may pass (``{"mbo": "2216.70"}``)."""
+    if not isinstance(given, dict):
+        return None
+    try:
+        return {str(category): euros(value) for category, value in given.items()}
+    except InvalidAmount:
+        return None
+
+
+def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
+    """The decisions (one, or two for a settlement that recovers money) a firing takes."""
+    application = f.application
+    params = f.params
+    actor = f.actor.name
+    due = application.objection_due_on
+    sequence = _next_sequence(application, db.session)
+
+    def reference(offset: int = 0) -> str:
+        return f"{application.reference}/{sequence + offset}"
+
+    def base(kind: DecisionKind, ref: str) -> dict:
+        return letters.base_context(kind, application, ref, f.today, params, actor, due)
+
+    trigger = f.trigger_name
+    if trigger == "settle" and application.scheme.code == "praktijkleren":
+        amount = f.audit_data["amount_cents"]
+        context = base(K.DIRECT_SETTLEMENT, reference())
+        context.update(amount=letters.format_eur(amount), reason=f.reason,
+                       places=letters.places_part(application, f.audit_data["amounts_cents"],
+                                                  params, _rates(f.data.get("rates")), f.fields))
+        return [letters.Draft(K.DIRECT_SETTLEMENT, amount, context)]
+
+    if trigger == "settle":
+        from grants.budget.ledger import application_balance
+
+        final = f.audit_data["amount_cents"]
+        recovered = f.audit_data.get("recovered_cents", 0)
+        # settle_grant has booked the recovery already: what was paid before it is added back.
+        paid_before = int(application_balance(application.id).paid) + int(recovered)
+        granted = application.granted_cents or 0
+        settlement_ref = reference()
+        recovery_ref = reference(1) if recovered else None
+        context = base(K.SETTLEMENT, settlement_ref)
+        context.update(amount=letters.format_eur(final), reason=f.reason,
+                       settlement=letters.settlement_part(granted, paid_before, final,
+                                                          recovery_ref, params))
+        drafts = [letters.Draft(K.SETTLEMENT, final, context)]
+        if recovered:
+            recovery = base(K.RECOVERY, recovery_ref)
+            recovery.update(amount=letters.format_eur(recovered),
+                            recovery=letters.recovery_part(paid_before, final, settlement_ref,
+                                                           f.today, params))
+            drafts.append(letters.Draft(K.RECOVERY, recovered, recovery))
+        return drafts
+
+    kind = KIND_OF_TRIGGER[trigger]
+    context = base(kind, reference())
+    context["reason"] = f.reason
+    amount = None
+    if kind == K.GRANT:
+        amount = f.audit_data["amount_cents"]
+        context.update(amount=letters.format_eur(amount),
+                       grant=letters.grant_part(application, amount, params, f.today))
+    elif kind == K.REJECTION:
+        context["rejection"] = letters.rejection_part(application, f.data, f.reason)
+        if context["rejection"]["ceiling"]:
+            context["articles"] = [f"{article} {letters.AWB}"
+                                   for article in letters.CEILING_ARTICLES]
+    elif kind == K.NOT_PROCESSED:
+        context["not_processed"] = letters.not_processed_part(application)
+    elif kind == K.OBJECTION:
+        part, amount = letters.objection_part(objection)
+        # The letter names the decision objected to; its term runs from this decision.
+        context.update(objection={**part, "due": letters.format_day(
+            f.today + timedelta(weeks=params["objection_term_weeks"]))},
+                       reason=objection.decision_reason,
+                       amount=letters.format_eur(amount) if amount is not None else None)
+    return [letters.Draft(kind, amount, context)]
+
+
+def record_decision(f, objection: Objection | None = None) -> None:
+    """Prepare the decision rows of this firing; they are added with its audit event.
+
+    ``f`` is the engine's Firing; ``objection`` the objection decided (for decide_objection).
+    """
+    # Reading what the letter says must not flush the firing half-way (the version column).
+    with db.session.no_autoflush:
+        drafts = drafts_for(f, objection)
+    pending = db.session.info.setdefault(PENDING, [])
+    for draft in drafts:
+        decision = Decision(
+            application_id=f.application.id, kind=draft.kind,
+            reference=draft.context["reference"], decided_on=f.today,
+            amount_cents=draft.amount_cents, context=draft.context,
+            template_version=TEMPLATE_VERSION, created_at=f.now)
+        pending.append(_Pending(f.application.id, f.trigger_name, decision))
+
+
+def _job(session: Session, now) -> Job:
+    job = session.info.get(JOB)
+    if job is None:
+        job = Job(kind=JobKind.LETTERS, status=JobStatus.QUEUED, created_at=now, runs=0,
+                  label=session.info.get(LABEL, "Besluitbrieven")[:200], worker="")
+        session.info[JOB] = job
+    return job
+
+
+@event.listens_for(Session, "before_flush")
+def _link_to_audit_events(session: Session, _context, _instances) -> None:
+    pending = session.info.get(PENDING)
+    if not pending:
+        return
+    for item in list(session.new):
+        if not isinstance(item, AuditEvent):
+            continue
+        for waiting in [p for p in pending if p.application_id == item.application_id
+                        and p.trigger == item.trigger]:
+            waiting.decision.audit_event = item
+            waiting.decision.job = _job(session, item.at)
+            session.add(waiting.decision)
+            pending.remove(waiting)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget(session: Session, previous_transaction) -> None:
+    # Decisions still waiting belonged to a firing that failed; a job whose rows were rolled
+    # back is gone with them (a later decision in the transaction starts a new one).
+    session.info.pop(PENDING, None)
+    job = session.info.get(JOB)
+    if job is not None and sa.inspect(job).transient:
+        session.info.pop(JOB, None)
+    if previous_transaction.parent is None:
+        session.info.pop(JOB, None)
+        session.info.pop(LABEL, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue(session: Session) -> None:
+    session.info.pop(PENDING, None)
+    session.info.pop(LABEL, None)
+    job = session.info.pop(JOB, None)
+    if job is None:
+        return
+    identity = sa.inspect(job).identity
+    if identity is None:
+        return
+    from grants.jobs.queue import enqueue
+
+    # After the commit: the job and its rows are there for whoever takes it from the queue.
+    enqueue(current_app._get_current_object(), identity[0])

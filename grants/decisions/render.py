@@ -1,0 +1,246 @@
+"""Decision letters from plain values to PDF: Jinja templates, WeasyPrint, and pypdf to split.
+
+Templates get plain values only (the ``context`` stored on the decision: strings and numbers),
+never ORM objects, and may fetch nothing but the files in their own ``assets`` folder: the URL
+fetcher refuses every other ``file://`` path and every network address.
+
+Many letters are laid out as one HTML document (each letter starts on a new page) and the PDF
+is split per letter with pypdf: WeasyPrint's fixed cost per render is paid once per chunk
+(see shared/architecture.md, "Decision letters fast"). Each part is a complete PDF of its own.
+"""
+
+import hashlib
+import io
+import logging
+import mimetypes
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+TEMPLATE_VERSION = "1"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "decisions"
+
+
+class RenderError(Exception):
+    """A letter could not be made; the message says why (stored on the decision)."""
+
+
+def template_dir(version: str) -> Path:
+    folder = TEMPLATES / f"v{version}"
+    if not folder.is_dir():
+        raise RenderError(f"Onbekende sjabloonversie {version!r}.")
+    return folder
+
+
+def assets_dir(version: str) -> Path:
+    return template_dir(version) / "assets"
+
+
+# -- fetching: the assets folder and nothing else ----------------------------------------------
+
+def _url_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class AssetsOnlyFetcher(URLFetcher):
+        """Serves ``file://`` URLs inside one folder; refuses everything else (logged)."""
+
+        def __init__(self, folder: Path):
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.folder = folder.resolve()
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            path = allowed_asset(url, self.folder)
+            if path is None:
+                self.refused.append(url)
+                raise ValueError(f"refused: {url} is not one of the letter's assets")
+            mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                      headers={"Content-Type": mimetype})
+
+    return AssetsOnlyFetcher
+
+
+def allowed_asset(url: str, folder: Path) -> Path | None:
+    """The file a URL names when it is a ``file://`` URL inside ``folder``; else None."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    folder = folder.resolve()
+    if folder not in path.parents or not path.is_file():
+        return None
+    return path
+
+
+def url_fetcher(version: str = TEMPLATE_VERSION):
+    return _url_fetcher_class()(assets_dir(version))
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+_REFERENCE = re.compile(r"\b[A-Z]{2,3}-[0-9A-Za-z-]+(?:/\d+)?")
+
+
+def _keep_references_whole(text: str) -> Markup:
+    """Escape ``text`` and keep references (SP-T2-00004/1) from breaking at their hyphens."""
+    escaped = str(escape(text))
+    return Markup(_REFERENCE.sub(  # noqa: S704  (escaped above; only our own span is added)
+        lambda match: f'<span class="ref">{match.group(0)}</span>', escaped))
+
+
+@cache
+def _environment(version: str) -> Environment:
+    environment = Environment(loader=FileSystemLoader(str(template_dir(version))),
+                              autoescape=select_autoescape(default=True,
+                                                           default_for_string=True),
+                              undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["refs"] = _keep_references_whole
+    return environment
+
+
+def letters_html(contexts: list[dict], version: str = TEMPLATE_VERSION) -> str:
+    """One HTML document holding every letter, each starting on a page of its own."""
+    for context in contexts:
+        _check_plain(context)
+    return _environment(version).get_template("document.html").render(letters=contexts)
+
+
+def _check_plain(value, path: str = "context") -> None:
+    """Templates get plain values only: no ORM objects, no dates, nothing with behaviour."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise RenderError(f"{path}: keys are strings")
+            _check_plain(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_plain(item, f"{path}[{index}]")
+    elif value is not None and not isinstance(value, str | int | bool | float):
+        raise RenderError(f"{path}: {type(value).__name__} is not a plain value")
+
+
+# -- PDF ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Letter:
+    pdf: bytes
+    sha256: str
+    pages: int
+
+
+def _quiet_weasyprint() -> None:
+    # WeasyPrint reports what it cannot fetch or lay out through logging; a refused URL is
+    # expected (and recorded by the fetcher), so only errors are let through.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
+_local = threading.local()
+
+
+def _font_config():
+    """One font configuration per thread, kept between renders (fonts are found once)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    if getattr(_local, "font_config", None) is None:
+        _local.font_config = FontConfiguration()
+    return _local.font_config
+
+
+def _document(html: str, version: str, fetcher=None):
+    from weasyprint import HTML
+
+    _quiet_weasyprint()
+    fetcher = fetcher or url_fetcher(version)
+    base = assets_dir(version).as_uri() + "/"
+    return HTML(string=html, base_url=base, url_fetcher=fetcher).render(
+        font_config=_font_config())
+
+
+def _write(document) -> bytes:
+    return document.write_pdf()
+
+
+def _letter(pdf: bytes, pages: int) -> Letter:
+    return Letter(pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), pages=pages)
+
+
+def render_one(context: dict, version: str = TEMPLATE_VERSION) -> Letter:
+    """One letter, rendered on its own."""
+    try:
+        document = _document(letters_html([context], version), version)
+        return _letter(_write(document), len(document.pages))
+    except RenderError:
+        raise
+    except Exception as error:  # template or layout: say what, keep the job going
+        raise RenderError(f"{type(error).__name__}: {error}") from error
+
+
+def render_batch(contexts: list[dict], version: str = TEMPLATE_VERSION) -> list[Letter]:
+    """Many letters in one WeasyPrint pass, split per letter into complete PDFs.
+
+    Every letter's first page carries the anchor ``letter-<n>``; the pages from there to the
+    next letter's anchor are its pages.
+    """
+    if not contexts:
+        return []
+    if len(contexts) == 1:
+        return [render_one(contexts[0], version)]
+    try:
+        document = _document(letters_html(contexts, version), version)
+        starts = _letter_starts(document, len(contexts))
+        return _split(_write(document), starts, len(document.pages),
+                      [_metadata(context) for context in contexts])
+    except RenderError:
+        raise
+    except Exception as error:
+        raise RenderError(f"{type(error).__name__}: {error}") from error
+
+
+def _letter_starts(document, count: int) -> list[int]:
+    starts = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor.startswith("letter-"):
+                starts.setdefault(int(anchor.removeprefix("letter-")), number)
+    if sorted(starts) != list(range(count)):
+        raise RenderError("De brieven konden niet per brief worden gesplitst.")
+    ordered = [starts[index] for index in range(count)]
+    if ordered != sorted(ordered) or len(set(ordered)) != count:
+        raise RenderError("De brieven staan niet elk op eigen pagina's.")
+    return ordered
+
+
+def _metadata(context: dict) -> dict:
+    """The title and author a letter rendered on its own gets from its HTML head."""
+    return {"/Title": f"{context.get('title', '')} {context.get('reference', '')}".strip(),
+            "/Author": str((context.get("ministry") or {}).get("name", ""))}
+
+
+def _split(pdf: bytes, starts: list[int], total_pages: int,
+           metadata: list[dict]) -> list[Letter]:
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(io.BytesIO(pdf))
+    if len(reader.pages) != total_pages:
+        raise RenderError("Het aantal pagina's van de PDF klopt niet.")
+    ends = [*starts[1:], total_pages]
+    letters = []
+    for start, end, info in zip(starts, ends, metadata, strict=True):
+        writer = PdfWriter()
+        writer.add_metadata(info)
+        for number in range(start, end):
+            writer.add_page(reader.pages[number])
+        # Only what the letter's own pages use is written: fonts, not the other letters.
+        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+        letters.append(_letter(out.getvalue(), end - start))
+    return letters

@@ -1,0 +1,1 @@
+"""Background jobs: the huey queue (``queue``) and the jobs it runs (``letters``)."""

@@ -1,0 +1,149 @@
+"""The job queue on huey: the embedded SQLite queue by default, Redis for several machines.
+
+Without ``GRANTS_REDIS_URL`` the queue is a SQLite file in the instance folder (``jobs.sqlite3``;
+no server); with it, Redis. ``flask grants worker`` runs a consumer. With ``JOBS_IMMEDIATE``
+(the default when testing) a job runs in the process that enqueues it, right after the commit.
+
+A job is a ``jobs`` row; the queue carries only its id. One worker at a time holds a job's
+lease. A worker that took a job up and died leaves its lease behind; it runs out after
+``JOBS_LEASE_SECONDS``, or at once for a worker on the same machine when the process that held
+it no longer exists. Jobs are boundaries: they commit their own transactions.
+"""
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from grants.clock import now
+from grants.database import writing
+from grants.extensions import db
+from grants.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "grants.jobs"
+DEFAULTS = {
+    "JOBS_IMMEDIATE": None,  # None: immediate when testing
+    "JOBS_LEASE_SECONDS": 120,
+    "LETTERS_CHUNK_SIZE": 20,
+    # Seconds to wait after each committed chunk: only for tests that stop a worker mid-batch.
+    "LETTERS_PAUSE_AFTER_CHUNK": 0,
+    "REDIS_URL": None,
+}
+
+
+def setting(app: Flask, name: str):
+    return app.config.get(name, DEFAULTS[name])
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+class Queue:
+    """The app's huey instance and its tasks, made on first use."""
+
+    def __init__(self, app: Flask):
+        from huey import RedisHuey, SqliteHuey
+
+        immediate = setting(app, "JOBS_IMMEDIATE")
+        immediate = app.testing if immediate is None else bool(immediate)
+        redis_url = setting(app, "REDIS_URL")
+        if redis_url:
+            self.huey = RedisHuey("grants", url=redis_url, results=False, immediate=immediate)
+            self.where = f"Redis ({redis_url.rsplit('@', 1)[-1]})"
+        else:
+            path = Path(app.instance_path) / "jobs.sqlite3"
+            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+            self.huey = SqliteHuey("grants", filename=str(path), results=False,
+                                   immediate=immediate)
+            self.where = f"SQLite ({path})"
+
+        def render_letters(job_id: int) -> None:
+            from grants.jobs.letters import run_letters_job
+
+            with app.app_context():
+                run_letters_job(job_id, reschedule=self.reschedule)
+
+        self.render_letters = self.huey.task(name="grants.render_letters")(render_letters)
+
+    def reschedule(self, job_id: int, eta: datetime) -> None:
+        if not self.huey.immediate:
+            self.render_letters.schedule(args=(job_id,), eta=eta)
+
+
+def queue_for(app: Flask) -> Queue:
+    queue = app.extensions.get(EXTENSION)
+    if queue is None:
+        queue = app.extensions[EXTENSION] = Queue(app)
+    return queue
+
+
+def enqueue(app: Flask, job_id: int) -> None:
+    """Put a job on the queue (after the commit that made it)."""
+    try:
+        queue_for(app).render_letters(job_id)
+    except Exception:  # the broker is away: the job stays queued; a worker's start picks it up
+        log.exception("job %s could not be put on the queue", job_id)
+
+
+def resume_unfinished(app: Flask) -> list[int]:
+    """Enqueue every job that is not finished (after a crash, a restart, a lost message)."""
+    ids = list(db.session.scalars(sa.select(Job.id).where(
+        Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])).order_by(Job.id)))
+    db.session.commit()
+    for job_id in ids:
+        enqueue(app, job_id)
+    return ids
+
+
+# -- the lease ----------------------------------------------------------------------------------
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def _dead(worker: str) -> bool:
+    """The lease holder ran on this machine in a process that is gone."""
+    host, _, rest = worker.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def claim(job_id: int, me: str, lease: timedelta) -> tuple[bool, datetime | None]:
+    """Take the job's lease: (taken, when the current lease runs out if not)."""
+    with writing():
+        job = db.session.get(Job, job_id, populate_existing=True)
+        if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            db.session.commit()
+            return False, None
+        moment = now()
+        holder = job.worker
+        free = (job.lease_until is None or job.lease_until <= moment or holder == me
+                or _dead(holder))
+        if not free:
+            until = job.lease_until
+            db.session.commit()
+            return False, until
+        updated = db.session.execute(
+            sa.update(Job).where(Job.id == job_id, Job.worker == holder,
+                                 Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]))
+            .values(worker=me, lease_until=moment + lease, status=JobStatus.RUNNING,
+                    started_at=sa.func.coalesce(Job.started_at, moment), runs=Job.runs + 1)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+        return updated.rowcount == 1, None
