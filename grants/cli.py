@@ -14,7 +14,8 @@ from grants.models import ROLE_LABELS, Organisation, Role, User
 
 # These only read: on SQLite a write transaction would lock out every web request that writes
 # for as long as they run (an export of a large database takes minutes).
-READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget"})
+# Long-running commands declare their writes where they make them.
+READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget", "serve", "worker"})
 
 
 @click.pass_context
@@ -80,6 +81,14 @@ def demo_command():
     prepare_database()
     users = load_demo(now())
     db.session.commit()
+    # The demo's decisions get their letters here and now, so the pages show them without a
+    # worker; the messages already on the queue then find nothing left to do.
+    from grants.jobs.letters import run_letters_job
+    from grants.jobs.queue import unfinished_jobs
+
+    made = sum(run_letters_job(job_id).stored for job_id in unfinished_jobs())
+    if made:
+        click.echo(f"{made} besluitbrieven gemaakt.")
     click.echo("Demodata geladen. Inloggen kan met:")
     for demo in users:
         click.echo(f"  {ROLE_LABELS[demo.role]:<26} {demo.email:<36} {demo.password}")
@@ -309,6 +318,35 @@ def jobs_resume():
     adopt_orphans()
     ids = resume_unfinished(current_app._get_current_object())
     click.echo(f"{len(ids)} onafgemaakte taken opnieuw in de wachtrij.")
+
+
+@grants_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host, port):
+    """Serve on one machine: the development web server plus a job worker beside it.
+
+    For production use gunicorn and `flask grants worker` processes instead."""
+    import subprocess
+
+    from flask import current_app
+
+    from grants.jobs.queue import queue_for
+
+    app = current_app._get_current_object()
+    worker = None
+    if not queue_for(app).huey.immediate:
+        # Its own process: huey's consumer wants the main thread (signals), and rendering
+        # letters must not slow the web server down.
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "grants", "worker"])
+    try:
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True)
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
 
 
 @grants_cli.command("worker")

@@ -64,6 +64,30 @@ ORGANISATIONS = [
     ("80005004", "ROC Amstelland Techniek", K.MBO_INSTITUTION, Region.NOORDVLEUGEL),
 ]
 
+# Where decision letters go (KvK -> street, postcode, city); invented, like the organisations.
+ADDRESSES = {
+    "40001001": ("Oosterhamrikkade 12", "9714 BA", "Groningen"),
+    "40001002": ("Postbus 1120", "9701 BC", "Groningen"),
+    "40001003": ("Industrieweg 41", "9402 NP", "Assen"),
+    "40001004": ("Steenweg 5", "9932 AA", "Delfzijl"),
+    "50002001": ("Hengelosestraat 500", "7521 AN", "Enschede"),
+    "50002002": ("Postbus 190", "2700 AD", "Zoetermeer"),
+    "50002003": ("Haaksbergerstraat 211", "7513 EM", "Enschede"),
+    "50002004": ("Gieskesstraat 2", "7546 AB", "Enschede"),
+    "60003001": ("Emmasingel 11", "5611 AZ", "Eindhoven"),
+    "60003002": ("Postbus 8040", "3503 RA", "Utrecht"),
+    "60003003": ("De Run 4312", "5503 LN", "Veldhoven"),
+    "60003004": ("Sterrenlaan 10", "5631 KA", "Eindhoven"),
+    "70004001": ("Wilhelminakade 909", "3072 AP", "Rotterdam"),
+    "70004002": ("Postbus 5501", "3008 AM", "Rotterdam"),
+    "70004003": ("Werfstraat 3", "3311 BD", "Dordrecht"),
+    "70004004": ("Schiedamseweg 400", "3026 AS", "Rotterdam"),
+    "80005001": ("Zekeringstraat 17", "1014 BM", "Amsterdam"),
+    "80005002": ("Postbus 8575", "1005 AN", "Amsterdam"),
+    "80005003": ("Duivendrechtsekade 80", "1096 AH", "Amsterdam"),
+    "80005004": ("Laan van de Helende Meesters 2", "1186 DA", "Amstelveen"),
+}
+
 
 @dataclass(frozen=True)
 class DemoUser:
@@ -319,6 +343,9 @@ def load_demo(now: datetime) -> list[DemoUser]:
         if kvk not in existing:
             existing[kvk] = Organisation(kvk=kvk, name=name, kind=kind, region=region)
             db.session.add(existing[kvk])
+        if not existing[kvk].address and kvk in ADDRESSES:
+            organisation = existing[kvk]
+            organisation.address, organisation.postcode, organisation.city = ADDRESSES[kvk]
     db.session.flush()
 
     for demo in DEMO_USERS:

@@ -46,6 +46,9 @@ class OrganisationFactory(Base):
     kvk = factory.Sequence(lambda n: f"{90000000 + n:08d}")
     kind = OrganisationKind.EMPLOYERS_ORGANISATION
     region = Region.NOORD
+    address = factory.Sequence(lambda n: f"Werkplaatsweg {n + 1}")
+    postcode = "8011 AB"
+    city = "Zwolle"
 
 
 class UserFactory(Base):

@@ -137,3 +137,34 @@ def test_token_create_for_unknown_user_fails_clearly(app):
     result = app.test_cli_runner().invoke(args=["grants", "token", "create", "x@example.nl"])
     assert result.exit_code == 1
     assert "Er is geen gebruiker met e-mailadres x@example.nl." in result.output
+
+
+def test_serve_runs_a_worker_beside_the_web_server_and_stops_it(app, monkeypatch):
+    import subprocess
+
+    import werkzeug.serving
+
+    from grants.jobs.queue import queue_for
+
+    started, served = [], []
+
+    class Worker:
+        def __init__(self, args):
+            started.append(args)
+            self.stopped = False
+
+        def terminate(self):
+            self.stopped = True
+
+        def wait(self, timeout):
+            assert self.stopped
+            started.append("stopped")
+
+    monkeypatch.setattr(subprocess, "Popen", Worker)
+    monkeypatch.setattr(werkzeug.serving, "run_simple",
+                        lambda host, port, application, threaded: served.append((host, port)))
+    monkeypatch.setattr(queue_for(app).huey, "immediate", False)
+    result = app.test_cli_runner().invoke(args=["grants", "serve", "--port", "5099"])
+    assert result.exit_code == 0, result.output
+    assert served == [("127.0.0.1", 5099)]
+    assert started[0][-2:] == ["grants", "worker"] and started[-1] == "stopped"

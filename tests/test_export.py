@@ -9,6 +9,7 @@ import sqlite_utils
 from grants.exports import export_sqlite
 from grants.extensions import db
 from grants.models import Application, AuditEvent, BudgetLine, LedgerEntry
+from tests.workflows.scenarios import PARTLY
 
 TABLES = {"applications", "decisions", "audit_events", "ledger", "budgets", "budget_lines"}
 
@@ -28,7 +29,7 @@ def approved(world, clock):
     ok(world.assessor.fire(number, "record_assessment", {
         "recommendation": "positive", "reasoning": "Past bij de regeling."}))
     clock.advance(days=7)
-    ok(world.approver.fire(number, "approve", {"amount": "450000.00"}))
+    ok(world.approver.fire(number, "approve", {"amount": "450000.00", **PARTLY}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "360000.00"}))
     ok(world.applicant.create(world.sectorplan(title="Scholingsfonds installatietechniek")), 201)
     return number

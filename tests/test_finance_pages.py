@@ -22,6 +22,7 @@ from grants.money import format_eur
 from grants.services.tokens import create_token
 from tests.conftest import csrf_token
 from tests.factories import UserFactory
+from tests.workflows.scenarios import PARTLY
 from tests.workflows.test_lifecycles import ok
 
 T2 = "Tweede aanvraagtijdvak"
@@ -114,7 +115,7 @@ def approve(world, amount: str | None = None) -> int:
     ok(world.assessor.fire(number, "start_assessment"))
     ok(world.assessor.fire(number, "record_assessment",
                            {"recommendation": "positive", "reasoning": "Goed plan."}))
-    ok(world.approver.fire(number, "approve", {"amount": amount} if amount else {}))
+    ok(world.approver.fire(number, "approve", {"amount": amount, **PARTLY} if amount else {}))
     return number
 
 

@@ -13,6 +13,7 @@ from grants.money import format_eur
 from grants.services.schemes import amend_ceiling
 from grants.services.tokens import create_token
 from tests.factories import UserFactory
+from tests.workflows.scenarios import PARTLY
 from tests.workflows.test_lifecycles import ok
 
 
@@ -45,7 +46,7 @@ def shrink_t2(clock, cents: int) -> None:
 
 def test_approval_commits_the_granted_amount_on_the_windows_line(world):
     number = assessed(world)
-    ok(world.approver.fire(number, "approve", {"amount": "450000.00"}))
+    ok(world.approver.fire(number, "approve", {"amount": "450000.00", **PARTLY}))
     t2 = line("T2")
     assert t2.committed_cents == 450_000_00
     assert t2.remaining_cents == 205_000_000_00 - 450_000_00
@@ -71,7 +72,7 @@ def test_approving_over_the_ceiling_is_refused_and_changes_nothing(world, clock)
     assert line("T2").committed_cents == 500_166_66
     assert [e["trigger"] for e in world.applicant.history(second)][-1] == "record_assessment"
     # What does fit can still be granted.
-    ok(world.approver.fire(second, "approve", {"amount": "199833.34"}))
+    ok(world.approver.fire(second, "approve", {"amount": "199833.34", **PARTLY}))
     assert line("T2").remaining_cents == 0
 
 
@@ -82,7 +83,7 @@ def test_a_positive_assessment_reserves_when_the_rules_say_so(world, schemes):
     kept, refused = assessed(world), assessed(world)
     assert line("T2").reserved_cents == 2 * 500_166_66
 
-    ok(world.approver.fire(kept, "approve", {"amount": "400000.00"}))
+    ok(world.approver.fire(kept, "approve", {"amount": "400000.00", **PARTLY}))
     assert entries(kept) == [("reserve", None, 500_166_66, "record_assessment"),
                              ("release", "reserved", 500_166_66, "approve"),
                              ("commit", None, 400_000_00, "approve")]
@@ -94,7 +95,7 @@ def test_a_positive_assessment_reserves_when_the_rules_say_so(world, schemes):
 
 def test_advances_settlement_lower_than_paid_and_recovery(world):
     number = assessed(world)
-    ok(world.approver.fire(number, "approve", {"amount": "400000.00"}))
+    ok(world.approver.fire(number, "approve", {"amount": "400000.00", **PARTLY}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "160000.00"}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "160000.00"}))
     too_much = world.finance.fire(number, "pay_advance", {"amount": "80000.01"})
@@ -115,7 +116,7 @@ def test_advances_settlement_lower_than_paid_and_recovery(world):
 
 def test_settlement_above_what_was_paid_pays_the_balance(world):
     number = assessed(world)
-    ok(world.approver.fire(number, "approve", {"amount": "400000.00"}))
+    ok(world.approver.fire(number, "approve", {"amount": "400000.00", **PARTLY}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "320000.00"}))
     ok(world.applicant.fire(number, "request_settlement"))
     ok(world.assessor.fire(number, "settle", {"amount": "380000.00"}))
@@ -147,7 +148,7 @@ def test_praktijkleren_direct_settlement_commits_per_category(world, clock):
 
 def test_ceiling_amendments_respect_commitments_and_the_budget(world, clock):
     number = assessed(world)
-    ok(world.approver.fire(number, "approve", {"amount": "400000.00"}))
+    ok(world.approver.fire(number, "approve", {"amount": "400000.00", **PARTLY}))
     with pytest.raises(ValidationFailed) as below:
         amend_ceiling(line("T2"), 300_000_00, reason="Bezuiniging", effective_on=clock().date(),
                       now=clock(), user=None)
@@ -210,7 +211,7 @@ def test_the_database_itself_refuses_over_commitment(world):
 
 def test_budgets_api_for_finance_only(world, client, clock):
     number = assessed(world)
-    ok(world.approver.fire(number, "approve", {"amount": "450000.00"}))
+    ok(world.approver.fire(number, "approve", {"amount": "450000.00", **PARTLY}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "100000.00"}))
 
     assert world.applicant.call("GET", "/budgets").status_code == 403

@@ -39,3 +39,14 @@ def test_kvk_numbers_are_normalised(given, kept):
 def test_bad_kvk_numbers_are_refused(bad):
     with pytest.raises(InvalidIdentifier):
         normalise_kvk(bad)
+
+
+def test_letters_get_a_postal_address_in_postnl_style():
+    from grants.models import Organisation
+
+    organisation = Organisation(name="Werkgevers Noord", address="Postbus 1120",
+                                postcode="9701bc", city="Groningen")
+    assert organisation.postal_lines == ["Postbus 1120", "9701 BC  GRONINGEN"]
+    assert Organisation(name="Zonder adres").postal_lines == []
+    with pytest.raises(ValueError, match="postcode"):
+        Organisation(postcode="97011BC")

@@ -158,9 +158,8 @@ def base_context(kind: DecisionKind, application: Application, reference: str, t
         "minister_title": minister[0].upper() + minister[1:],
         "addressee": {
             "name": organisation.name,
-            # Organisations have no postal address in the system yet: the letter goes to the
-            # contact person, and names the organisation by its KvK number.
             "attention": "t.a.v. de contactpersoon",
+            "address": organisation.postal_lines,
             "kvk": organisation.kvk,
         },
         "application": {

@@ -71,6 +71,7 @@ class Queue:
 
         self.render_letters = self.huey.task(name="grants.render_letters")(render_letters)
 
+
     def reschedule(self, job_id: int, eta: datetime) -> None:
         if not self.huey.immediate:
             self.render_letters.schedule(args=(job_id,), eta=eta)
@@ -91,11 +92,17 @@ def enqueue(app: Flask, job_id: int) -> None:
         log.exception("job %s could not be put on the queue", job_id)
 
 
-def resume_unfinished(app: Flask) -> list[int]:
-    """Enqueue every job that is not finished (after a crash, a restart, a lost message)."""
+def unfinished_jobs() -> list[int]:
+    """The jobs that are queued or were running, oldest first (ends the read transaction)."""
     ids = list(db.session.scalars(sa.select(Job.id).where(
         Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])).order_by(Job.id)))
     db.session.commit()
+    return ids
+
+
+def resume_unfinished(app: Flask) -> list[int]:
+    """Enqueue every job that is not finished (after a crash, a restart, a lost message)."""
+    ids = unfinished_jobs()
     for job_id in ids:
         enqueue(app, job_id)
     return ids

@@ -3,6 +3,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
+from stdnum.exceptions import ValidationError
+from stdnum.nl import postcode as nl_postcode
 
 from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
@@ -47,11 +49,31 @@ class Organisation(db.Model):
     kvk: Mapped[str] = mapped_column(sa.String(8), unique=True)
     kind: Mapped[OrganisationKind] = mapped_column(enum_type(OrganisationKind, "kind"))
     region: Mapped[Region] = mapped_column(enum_type(Region, "region"))
+    # The postal address decision letters are sent to (street and number, or a Postbus).
+    address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    postcode: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @validates("kvk")
     def _validate_kvk(self, _key, value):
         return normalise_kvk(value)
+
+    @validates("postcode")
+    def _validate_postcode(self, _key, value):
+        """Dutch postcodes, written the way PostNL wants them ("2500 BJ")."""
+        if not value:
+            return ""
+        try:
+            return nl_postcode.validate(value)
+        except ValidationError as error:
+            raise ValueError(f"Ongeldige postcode: {value!r}.") from error
+
+    @property
+    def postal_lines(self) -> list[str]:
+        """The address block's lines under the name; empty when no address is known."""
+        place = f"{self.postcode or ''}  {(self.city or '').upper()}".strip()
+        return [line for line in (self.address, place) if line]
 
     @property
     def kind_label(self) -> str:

@@ -109,6 +109,11 @@ def grant_amount(f: Firing) -> None:
     if amount > requested:
         raise ValidationFailed("Te hoog bedrag.", {"amount": [
             f"Er kan niet meer worden verleend dan is aangevraagd ({format_eur(requested)})."]})
+    if amount < requested and not f.reason:
+        # The letter must say why less is granted than was asked (Awb 3:46, 3:47).
+        raise ValidationFailed("Reden ontbreekt.", {"reason": [
+            f"U verleent minder dan is aangevraagd ({format_eur(requested)}); geef de reden, "
+            "die komt in het besluit."]})
     f.audit_data["amount_cents"] = amount
 
 

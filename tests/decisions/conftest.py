@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from grants.extensions import db
 from grants.models import Decision
 from tests.conftest import START
+from tests.workflows.scenarios import PARTLY
 
 
 def ok(response, status=200):
@@ -47,7 +48,7 @@ class Steps:
     def granted(self, amount: str = "450000.00") -> int:
         number = self.assessed_sector_plan()
         self.clock.advance(days=9)
-        ok(self.world.approver.fire(number, "approve", {"amount": amount}))
+        ok(self.world.approver.fire(number, "approve", {"amount": amount, **PARTLY}))
         return number
 
     def rejected(self, reason: str, **data) -> int:

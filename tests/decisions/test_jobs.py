@@ -153,9 +153,9 @@ def test_with_a_redis_url_the_jobs_travel_through_redis(world, steps, app, redis
     (decision,) = decisions_of(number)
     decision_id = decision.id
     assert decision.rendered_at is None
-    assert queue.huey.pending_count() == 1
-    task = queue.huey.dequeue()  # what a worker on another machine does
-    queue.huey.execute(task)
+    # (The mails the steps wrote went on the queue too, as tasks of their own.)
+    (task,) = [task for task in queue.huey.pending() if task.name == "grants.render_letters"]
+    queue.huey.execute(task)  # what a worker on another machine does
     rendered = db.session.scalar(sa.select(Decision.sha256).where(Decision.id == decision_id))
     assert rendered is not None
     assert db.session.scalar(sa.select(Job.status).where(Job.id == task.args[0])) == \

@@ -12,6 +12,7 @@ from grants.jobs.queue import queue_for
 from grants.models import AuditEvent, Decision, Job, JobStatus
 from grants.money import format_eur
 from tests.decisions.conftest import decisions_of, ok, pdf_text, plain
+from tests.workflows.scenarios import PARTLY
 
 SECTORPLAN_BASIS = "Regeling cofinanciering sectorplannen, Staatscourant 2013, 22962"
 PRAKTIJKLEREN_BASIS = "Subsidieregeling praktijkleren, Staatscourant 2013, 31130"
@@ -92,8 +93,9 @@ def test_each_kind_of_letter_is_complete(world, steps, case):
 
     text = pdf_text(first.data)
     for fact in (decision.reference, expected["date"], expected["addressee"],
-                 "t.a.v. de contactpersoon", expected["basis"], expected["article"],
-                 expected["objection"], *expected["amounts"], *expected["more"]):
+                 "t.a.v. de contactpersoon", "8011 AB ZWOLLE", expected["basis"],
+                 expected["article"], expected["objection"], *expected["amounts"],
+                 *expected["more"]):
         assert fact in text, f"{fact!r} missing from the {case} letter:\n{text}"
 
 
@@ -203,7 +205,7 @@ def test_a_letter_not_rendered_yet_answers_409_then_arrives(world, steps, queued
 def test_a_failed_firing_leaves_no_decision_and_no_job(world, steps):
     number = steps.assessed_sector_plan()
     jobs_before = db.session.scalar(sa.select(sa.func.count(Job.id)))
-    refused = world.approver.fire(number, "approve", {"amount": "999999999.00"})
+    refused = world.approver.fire(number, "approve", {"amount": "999999999.00", **PARTLY})
     assert refused.status_code == 422
     assert decisions_of(number) == []
     assert db.session.scalar(sa.select(sa.func.count(Job.id))) == jobs_before

@@ -110,7 +110,8 @@ def _take_decisions(app) -> int:
             steps = [("submit", Role.APPLICANT, {}), ("start_assessment", Role.ASSESSOR, {}),
                      ("record_assessment", Role.ASSESSOR,
                       {"recommendation": "positive", "reasoning": "Voldoet."}),
-                     ("approve", Role.APPROVER, {"amount": f"{100000 + number}.00"})]
+                     ("approve", Role.APPROVER, {"amount": f"{100000 + number}.00",
+                                                  "reason": "Begroting deels goedgekeurd."})]
             for trigger, role, data in steps:
                 fire_trigger(application.id, trigger, people[role], data, NOW)
         db.session.commit()  # the decisions and their job; the job goes on the queue now

@@ -9,6 +9,8 @@ from grants.services.tokens import create_token
 from tests.factories import OrganisationFactory, UserFactory
 
 K = OrganisationKind
+# Granting less than requested needs the reason the letter gives (Awb 3:46).
+PARTLY = {"reason": "Niet alle kosten komen in aanmerking."}
 
 
 @dataclass

@@ -235,6 +235,17 @@ def test_approve_needs_the_approver_role_and_a_sound_amount(world):
     assert world.approver.fire(number, "reject").status_code == 422  # a reason is required
 
 
+def test_granting_less_than_requested_needs_the_reason_for_the_letter(world):
+    number = _assessed_sector_plan(world, world.assessor)
+    less = world.approver.fire(number, "approve", {"amount": "400000.00"})
+    assert less.status_code == 422
+    assert "reden" in less.get_json()["error"]["fields"]["reason"][0]
+    assert world.approver.get(number).get_json()["state"] == "assessed"
+    granted = ok(world.approver.fire(number, "approve", {"amount": "400000.00",
+                                                         "reason": "Maatregel 2 valt af."}))
+    assert granted["state"] == "approved"
+
+
 def test_repair_term_pauses_the_clock_and_allows_closing_after(world, clock):
     number = ok(world.applicant.create(world.sectorplan()), 201)["id"]
     ok(world.applicant.fire(number, "submit"))

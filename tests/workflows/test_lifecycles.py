@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from grants.extensions import db
 from grants.models import Assessment, AuditEvent
+from tests.workflows.scenarios import PARTLY
 
 
 def ok(response, status=200):
@@ -45,7 +46,7 @@ def test_sector_plan_from_draft_to_monitored(world, clock):
         "recommendation": "positive", "reasoning": "Past bij de regeling; maatregelen helder."}))
     assert assessed["state"] == "assessed"
 
-    approved = ok(world.approver.fire(number, "approve", {"amount": "450000.00"}))
+    approved = ok(world.approver.fire(number, "approve", {"amount": "450000.00", **PARTLY}))
     assert approved["state"] == "approved"
     assert approved["granted_amount"] == "450000.00"
     assert approved["objection_due"] == "2014-05-22"  # six weeks after the decision (10 April)
