@@ -17,6 +17,7 @@ from grants.models import EntryKind
 from grants.money import cents_to_api, format_eur
 from tests.concurrency.test_trigger_races import assert_raced
 from tests.concurrency.workers import trigger_job
+from tests.workflows.scenarios import PARTLY
 
 pytestmark = pytest.mark.no_db
 
@@ -36,7 +37,7 @@ def race_approvals(race, amounts: list[int]):
     applications = [race.application("assessed") for _ in amounts]
     outcomes = race.run([
         trigger_job(application["id"], "approve", race.tokens[approver],
-                    {"amount": cents_to_api(amount)})
+                    {"amount": cents_to_api(amount), **PARTLY})
         for application, approver, amount in zip(applications, APPROVERS, amounts, strict=True)
     ])
     assert_raced(outcomes)
