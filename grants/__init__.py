@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from grants import clock
 from grants.config import load_config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -15,6 +16,7 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("GRANTS_INSTANCE_PATH")
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, config)
+    clock.configure(app)
     if app.config.get("TRUSTED_PROXIES"):
         # Behind a reverse proxy the client address (for login throttling) is in X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]),
@@ -28,10 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
+    from flask_babel import gettext
+
     from grants import models  # noqa: F401  (every table registered before Alembic looks)
     from grants.database import engine_options
     from grants.extensions import babel, csrf, db, login_manager, migrate
-    from grants.i18n import select_locale
+    from grants.i18n import N_, select_locale
+    from grants.mail import outbox  # noqa: F401  (its session hooks write the notifications)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
     db.init_app(app)
@@ -41,7 +46,8 @@ def register_extensions(app: Flask) -> None:
                    default_timezone="Europe/Amsterdam")
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in om deze pagina te zien."
+    login_manager.login_message = N_("Log in om deze pagina te zien.")
+    login_manager.localize_callback = gettext
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
@@ -57,19 +63,24 @@ def register_blueprints(app: Flask) -> None:
         admin,
         allocations,
         api,
+        api_admin,  # noqa: F401  (adds its routes to the API blueprint)
         applications,
+        assess,
+        attachments,
         auth,
         decisions,
         finance,
+        language,
         main,
         places,
+        portal,
         workflows,
     )
 
-    # places and decisions also add routes to the API blueprint, so they are imported before
-    # that registers.
+    # places, decisions and api_admin also add routes to the API blueprint, so they are
+    # imported before that registers.
     for module in (auth, main, applications, places, finance, allocations, admin, workflows,
-                   decisions):
+                   decisions, language, assess, portal, attachments):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

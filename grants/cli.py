@@ -10,12 +10,13 @@ from grants.clock import now
 from grants.database import writing
 from grants.errors import GrantsError
 from grants.extensions import db
+from grants.mail.cli import mail_cli
 from grants.models import ROLE_LABELS, Organisation, Role, User
 
 # These only read: on SQLite a write transaction would lock out every web request that writes
 # for as long as they run (an export of a large database takes minutes).
 # Long-running commands declare their writes where they make them.
-READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget", "serve", "worker"})
+READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget", "serve", "worker", "mail"})
 
 
 @click.pass_context
@@ -30,6 +31,7 @@ user_cli = AppGroup("user", help="Gebruikers.")
 token_cli = AppGroup("token", help="API-tokens.")
 grants_cli.add_command(user_cli)
 grants_cli.add_command(token_cli)
+grants_cli.add_command(mail_cli)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 

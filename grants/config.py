@@ -36,8 +36,25 @@ class DefaultConfig:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
+    # How many days ahead a term counts as "soon" on the work queue and the deadlines page.
+    DUE_SOON_DAYS = 7
+
     # Largest places CSV an applicant may upload.
     PLACES_CSV_MAX_BYTES = 20 * 1024 * 1024
+    # Largest PDF attachment (PDF only) an applicant may upload.
+    ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+    # Largest request body at all: above the largest upload, so their own limits answer first
+    # with a specific message.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+
+    # Outgoing e-mail. Without an SMTP host every message is written to <instance>/mail/ as an
+    # .eml file instead (the embedded default), where it can be read.
+    MAIL_SMTP_HOST = None
+    MAIL_SMTP_PORT = 587
+    MAIL_SMTP_USER = None
+    MAIL_SMTP_PASSWORD = None
+    MAIL_SMTP_STARTTLS = True
+    MAIL_FROM = "Subsidies Techniekpact <noreply@localhost>"
 
     # SQLite waits this long for a competing writer before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 15_000

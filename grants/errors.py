@@ -1,5 +1,7 @@
 """Domain errors: services raise these, and each door (web pages, API) shows them its own way."""
 
+from grants.i18n import N_
+
 
 class GrantsError(Exception):
     status = 400
@@ -24,7 +26,7 @@ class NotFound(GrantsError):
     status = 404
     code = "not_found"
 
-    def __init__(self, message: str = "Niet gevonden."):
+    def __init__(self, message: str = N_("Niet gevonden.")):
         super().__init__(message)
 
 
@@ -32,7 +34,7 @@ class Forbidden(GrantsError):
     status = 403
     code = "forbidden"
 
-    def __init__(self, message: str = "U heeft hiervoor niet de juiste rol."):
+    def __init__(self, message: str = N_("U heeft hiervoor niet de juiste rol.")):
         super().__init__(message)
 
 

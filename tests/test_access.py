@@ -43,10 +43,17 @@ def test_another_organisations_application_is_not_found(client, login_as, two_or
     own = client.get(f"/aanvragen/{two_organisations['own'].id}")
     other = client.get(f"/aanvragen/{two_organisations['other'].id}")
     missing = client.get("/aanvragen/999999")
-    assert own.status_code == 200
+    # Applicants follow their own applications in the portal.
+    assert own.status_code == 302
+    assert own.location.endswith(f"/portaal/aanvragen/{two_organisations['own'].id}")
+    assert client.get(own.location).status_code == 200
+    assert client.get(f"/portaal/aanvragen/{two_organisations['other'].id}").status_code == 404
     assert other.status_code == missing.status_code == 404
     assert "Andere Werkgevers" not in other.get_data(as_text=True)
-    assert other.get_data(as_text=True) == missing.get_data(as_text=True)
+    # The same page as for an application that does not exist (only the path it names differs).
+    other_id = str(two_organisations["other"].id)
+    assert (other.get_data(as_text=True).replace(f"/aanvragen/{other_id}", "/aanvragen/N")
+            == missing.get_data(as_text=True).replace("/aanvragen/999999", "/aanvragen/N"))
 
 
 @pytest.mark.parametrize("role", [Role.ASSESSOR, Role.APPROVER, Role.FINANCE, Role.ADMIN])
@@ -79,8 +86,12 @@ def test_landing_page_shows_what_each_role_can_do_next(client, login_as, schemes
                                                        expected):
     user = UserFactory(role=role, name="Test Persoon")
     login_as(user)
-    page = client.get("/").get_data(as_text=True)
-    assert "Welkom, Test Persoon" in page
+    response = client.get("/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    if role == Role.FINANCE:  # finance starts from its overview of the money
+        assert response.request.path == "/financien/"
+    else:
+        assert "Welkom, Test Persoon" in page
     assert expected in page
 
 
@@ -96,3 +107,17 @@ def test_security_headers(client):
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_menu_marks_one_item_as_the_current_page(client, login_as, two_organisations):
+    from grants.models import UserRole
+
+    login_as(UserFactory(role=Role.ASSESSOR, role_rows=[
+        UserRole(role=role) for role in (Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE)]))
+    for path, current in [("/beoordelen/besluiten", "Besluiten"),
+                          ("/beoordelen/commissie", "Commissie"),
+                          (f"/aanvragen/{two_organisations['own'].id}", "Aanvragen"),
+                          ("/aanvragen/termijnen", "Termijnen")]:
+        page = client.get(path).get_data(as_text=True)
+        assert page.count('aria-current="page"') == 1, path
+        assert f'aria-current="page">{current}</a>' in page, path

@@ -61,7 +61,7 @@ def test_demo_users_can_log_in_with_the_printed_passwords(app, client):
         assert demo.password in output
         fresh = app.test_client()
         assert login(fresh, demo.email, demo.password).status_code == 302
-        assert demo.name in fresh.get("/").get_data(as_text=True)
+        assert demo.name in fresh.get("/", follow_redirects=True).get_data(as_text=True)
 
 
 def test_t2_ceiling_amendment_keeps_the_old_value(app, schemes):

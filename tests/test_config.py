@@ -61,3 +61,19 @@ def test_secret_key_from_the_environment_writes_no_file(instance, monkeypatch):
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert not (instance / "secret_key").exists()
+
+
+def test_clock_start_lets_time_run_from_another_moment(tmp_path):
+    from datetime import datetime, timedelta
+
+    from grants.clock import now
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://",
+                      "CLOCK_START": "2014-05-15T10:00:00+02:00"})
+    with app.app_context():
+        moment = now()
+    start = datetime.fromisoformat("2014-05-15T10:00:00+02:00")
+    assert start <= moment < start + timedelta(minutes=5)
+    with pytest.raises(ValueError, match="time zone"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://",
+                    "CLOCK_START": "2014-05-15T10:00:00"})

@@ -312,11 +312,11 @@ def test_others_cannot_book(client, login_as, schemes, role):
 
 def test_landing_page_and_menu_lead_to_the_budgets(client, login_as, schemes):
     login_as(UserFactory(role=Role.FINANCE))
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'href="/financien/budgetten"' in home
     assert "Naar de budgetten" in home
     page = client.get("/financien/budgetten").get_data(as_text=True)
-    assert '<a href="/financien/budgetten" aria-current="page">Budgetten</a>' in page
+    assert '<a href="/financien/" aria-current="page">Financiën</a>' in page
 
 
 # -- booking by hand --------------------------------------------------------------------------

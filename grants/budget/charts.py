@@ -4,7 +4,8 @@
 less what was released of commitments, reserved likewise. ``budget_chart`` turns the series
 into a step chart (committed, with reserved stacked on top) under the ceiling as a horizontal
 line, plus the rows of the table that the page shows as its accessible alternative. No
-scripts, no external assets; every text is escaped by ElementTree.
+scripts, no external assets; every text is escaped by ElementTree. The chart is drawn for a
+page, so its texts, amounts and dates are in the page's language.
 """
 
 import math
@@ -13,15 +14,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from grants.budget.report import Figures
 from grants.extensions import db
+from grants.i18n import current_language, page_day, page_eur, page_share
 from grants.models import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry
-from grants.money import format_eur
-from grants.timefmt import AMSTERDAM, format_day
+from grants.timefmt import AMSTERDAM
 
 K = EntryKind
 
@@ -116,17 +119,19 @@ def budget_chart(budget: Budget, today: date, *, id_prefix: str = "grafiek") -> 
     if not points:
         return None
     ceiling = budget.ceiling_cents
-    title = f"Verplicht en gereserveerd op {budget.name}, tegen het plafond"
+    title = _("Verplicht en gereserveerd op %(budget)s, tegen het plafond", budget=budget.name)
     start = min(budget.starts_on, points[0].day)
     end = max(budget.ends_on, points[-1].day + timedelta(days=1))
     # The steps run on to today (or the end of the period), never into the future.
     drawn_to = min(max(today, points[-1].day + timedelta(days=1)), end)
     last = points[-1]
-    description = (
-        f"Stapgrafiek van {format_day(start)} tot {format_day(end)}. Op {format_day(last.day)} "
-        f"verplicht {format_eur(last.committed)} en gereserveerd {format_eur(last.reserved)}: "
-        f"samen {_percent_text(ceiling, last.used)} van het plafond van {format_eur(ceiling)}. "
-        "De tabel bij de grafiek geeft de stand per dag.")
+    description = _(
+        "Stapgrafiek van %(start)s tot %(end)s. Op %(day)s verplicht %(committed)s en "
+        "gereserveerd %(reserved)s: samen %(share)s van het plafond van %(ceiling)s. De tabel "
+        "bij de grafiek geeft de stand per dag.", start=page_day(start), end=page_day(end),
+        day=page_day(last.day), committed=page_eur(last.committed),
+        reserved=page_eur(last.reserved), share=page_share(last.used, ceiling),
+        ceiling=page_eur(ceiling))
     svg = render_svg(points, ceiling, start=start, end=end, drawn_to=drawn_to, title=title,
                      description=description, id_prefix=id_prefix)
     rows = [ChartRow(day=p.day, reserved=p.reserved, committed=p.committed, used=p.used,
@@ -161,9 +166,14 @@ def value_axis(highest: int) -> tuple[int, int]:
 
 def _euro_tick(cents: int) -> str:
     if cents % 100:
-        return format_eur(cents)
-    return format_currency(cents // 100, "EUR", format="¤ #,##0", currency_digits=False,
-                           locale="nl_NL")
+        return page_eur(cents)
+    # Whole euros in the language's own currency pattern (without its cents, and with a plain
+    # space where it has one): € 20.000.000 or €20,000,000.
+    language = current_language()
+    pattern = Locale.parse(language).currency_formats["standard"].pattern.split(";")[0]
+    return format_currency(cents // 100, "EUR",
+                           format=pattern.replace(".00", "").replace("\xa0", " "),
+                           currency_digits=False, locale=language)
 
 
 def _months_between(start: date, end: date, every: int) -> list[date]:
@@ -191,10 +201,11 @@ def date_ticks(start: date, end: date) -> list[tuple[date, str]]:
         for every in (1, 2, 3, 6, 12):
             months = _months_between(start, end, every)
             if len(months) <= 7:
-                return [(d, format_date(d, "MMM yyyy", locale="nl_NL")) for d in months]
+                return [(d, format_date(d, "MMM yyyy", locale=current_language()))
+                        for d in months]
     step = max(1, math.ceil(span / 6))
     days = [start + timedelta(days=i) for i in range(0, span + 1, step)]
-    return [(d, format_date(d, "d MMM yyyy", locale="nl_NL")) for d in days]
+    return [(d, format_date(d, "d MMM yyyy", locale=current_language())) for d in days]
 
 
 class _Plot:
@@ -276,5 +287,5 @@ def render_svg(points: list[Point], ceiling: int, *, start: date, end: date, dra
         "class": "chart__ceiling-label", "x": str(WIDTH - RIGHT), "y": y, "dy": "-8",
         "text-anchor": "end", "fill": CEILING, "font-weight": "600", "stroke": "#fff",
         "stroke-width": "4", "paint-order": "stroke",
-    }).text = f"Plafond {format_eur(ceiling)}"
+    }).text = _("Plafond %(amount)s", amount=page_eur(ceiling))
     return ET.tostring(svg, encoding="unicode")

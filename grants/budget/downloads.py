@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from grants.budget.report import BudgetFigures, Figures, LineFigures
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models import (
     STATE_LABELS,
     Application,
@@ -38,20 +39,20 @@ from grants.workflows.labels import TRIGGER_LABELS
 PER_PAGE = 50
 
 KIND_LABELS = {
-    EntryKind.RESERVE: "reserveren",
-    EntryKind.COMMIT: "verplichten",
-    EntryKind.RELEASE: "vrijgeven",
-    EntryKind.DISBURSE: "betalen",
-    EntryKind.RECOVER: "terugvorderen",
+    EntryKind.RESERVE: N_("reserveren"),
+    EntryKind.COMMIT: N_("verplichten"),
+    EntryKind.RELEASE: N_("vrijgeven"),
+    EntryKind.DISBURSE: N_("betalen"),
+    EntryKind.RECOVER: N_("terugvorderen"),
 }
-BUCKET_LABELS = {Bucket.RESERVED: "reservering", Bucket.COMMITTED: "verplichting"}
+BUCKET_LABELS = {Bucket.RESERVED: N_("reservering"), Bucket.COMMITTED: N_("verplichting")}
 MANUAL = "manual"
 
 
 def cause_label(cause: str) -> str:
     """What made the entry: the trigger's Dutch name, or "handmatig" for a booking by hand."""
     if cause == MANUAL:
-        return "handmatig"
+        return N_("handmatig")
     return TRIGGER_LABELS.get(cause, cause)
 
 

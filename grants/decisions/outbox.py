@@ -206,6 +206,8 @@ def _forget(session: Session, previous_transaction) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a savepoint was released: the decisions are not committed yet
     session.info.pop(PENDING, None)
     session.info.pop(LABEL, None)
     job = session.info.pop(JOB, None)

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -10,14 +11,15 @@ class WhatIfForm(FlaskForm):
         csrf = False
 
     ceiling = StringField(
-        "Ander plafond (wat-als, optioneel)",
+        lazy_gettext("Ander plafond (wat-als, optioneel)"),
         validators=[Optional(), Regexp(r"^\d{1,13}([.,]\d{1,2})?$",
-                                       message="Een bedrag als 24000000,00.")])
-    seed = StringField("Lotingszaad (optioneel)", validators=[Optional(), Length(max=64)])
+                                       message=lazy_gettext("Een bedrag als 24000000,00."))])
+    seed = StringField(lazy_gettext("Lotingszaad (optioneel)"),
+                       validators=[Optional(), Length(max=64)])
 
 
 class CommitForm(FlaskForm):
     seed = HiddenField(validators=[DataRequired(), Length(max=64)])
     confirm = BooleanField(
-        "Ik heb de uitkomst gecontroleerd en wil de besluiten nu nemen.",
-        validators=[DataRequired("Bevestig dat u de besluiten wilt nemen.")])
+        lazy_gettext("Ik heb de uitkomst gecontroleerd en wil de besluiten nu nemen."),
+        validators=[DataRequired(lazy_gettext("Bevestig dat u de besluiten wilt nemen."))])

@@ -3,23 +3,27 @@
 import re
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from grants.i18n import N_, translated
 from grants.models import Bucket, EntryKind
 
 # What the form offers, in the order finance books most:
-# (value, label, kind, bucket, what the confirmation says was done).
+# (value, label, kind, bucket, what the confirmation says was done); the texts are
+# translated when the form is shown.
 BOOKING_KINDS = [
-    ("commit", "Verplichten", EntryKind.COMMIT, None, "verplicht"),
-    ("disburse", "Betalen", EntryKind.DISBURSE, None, "betaald"),
-    ("release_committed", "Vrijgeven van een verplichting", EntryKind.RELEASE, Bucket.COMMITTED,
-     "vrijgegeven uit de verplichtingen"),
-    ("reserve", "Reserveren", EntryKind.RESERVE, None, "gereserveerd"),
-    ("release_reserved", "Vrijgeven van een reservering", EntryKind.RELEASE, Bucket.RESERVED,
-     "vrijgegeven uit de reserveringen"),
-    ("recover", "Terugvorderen", EntryKind.RECOVER, None, "teruggevorderd"),
+    ("commit", lazy_gettext("Verplichten"), EntryKind.COMMIT, None, N_("verplicht")),
+    ("disburse", lazy_gettext("Betalen"), EntryKind.DISBURSE, None, N_("betaald")),
+    ("release_committed", lazy_gettext("Vrijgeven van een verplichting"), EntryKind.RELEASE,
+     Bucket.COMMITTED, N_("vrijgegeven uit de verplichtingen")),
+    ("reserve", lazy_gettext("Reserveren"), EntryKind.RESERVE, None, N_("gereserveerd")),
+    ("release_reserved", lazy_gettext("Vrijgeven van een reservering"), EntryKind.RELEASE,
+     Bucket.RESERVED, N_("vrijgegeven uit de reserveringen")),
+    ("recover", lazy_gettext("Terugvorderen"), EntryKind.RECOVER, None, N_("teruggevorderd")),
 ]
 _KINDS = {value: (kind, bucket) for value, _label, kind, bucket, _done in BOOKING_KINDS}
 _DONE = {value: done for value, _label, _kind, _bucket, done in BOOKING_KINDS}
@@ -31,7 +35,6 @@ _DOTTED = re.compile(r"(?P<whole>\d+)\.(?P<cents>\d{1,2})")
 # One dot or comma before exactly three digits: thousands (1.500 = 1500) or decimals (1,500)?
 _AMBIGUOUS = re.compile(r"\d{1,3}[.,]\d{3}")
 _MAX_WHOLE_DIGITS = 13
-EXAMPLE = "Schrijf het bedrag als 1.234,56 of als 1234.56."
 
 
 class AmountError(ValueError):
@@ -46,36 +49,41 @@ def parse_amount(text: str) -> int:
     """
     value = (text or "").strip().removeprefix("€").strip()
     if not value:
-        raise AmountError("Vul het bedrag in.")
+        raise AmountError(_("Vul het bedrag in."))
     if value.startswith("-"):
-        raise AmountError("Een boeking is een positief bedrag; kies de soort boeking voor de "
-                          "richting.")
+        raise AmountError(_("Een boeking is een positief bedrag; kies de soort boeking voor de "
+                            "richting."))
     if _AMBIGUOUS.fullmatch(value):
         raise AmountError(_ambiguous(value))
     match = _DUTCH.fullmatch(value) or _DOTTED.fullmatch(value)
     if match is None:
         if re.fullmatch(r"\d+[.,]\d{3,}", value):
-            raise AmountError("Een bedrag heeft hoogstens twee cijfers achter de komma.")
-        raise AmountError(f"“{value}” is geen bedrag. {EXAMPLE}")
+            raise AmountError(_("Een bedrag heeft hoogstens twee cijfers achter de komma."))
+        raise AmountError(_("“%(value)s” is geen bedrag. Schrijf het bedrag als 1.234,56 of als "
+                            "1234.56.", value=value))
     whole = match["whole"].replace(".", "")
     if len(whole.lstrip("0")) > _MAX_WHOLE_DIGITS:
-        raise AmountError("Dit bedrag is te groot.")
+        raise AmountError(_("Dit bedrag is te groot."))
     cents = int(Decimal(f"{whole}.{match['cents'] or '0'}").scaleb(2))
     if cents <= 0:
-        raise AmountError("Een boeking is een positief bedrag.")
+        raise AmountError(_("Een boeking is een positief bedrag."))
     return cents
 
 
 def _ambiguous(value: str) -> str:
     whole, rest = re.split(r"[.,]", value)
     thousands = f"{whole}{rest}"
-    decimal = Decimal(f"{whole}.{rest}").normalize()
-    message = (f"“{value}” is niet eenduidig: bedoelt u {thousands} euro of "
-               f"{_comma(decimal)} euro? Schrijf {thousands} of {whole}.{rest},00 voor "
-               f"{thousands} euro")
+    grouped = f"{whole}.{rest}"
+    decimal = Decimal(grouped).normalize()
     if -decimal.as_tuple().exponent <= 2:
-        message += f", of {_comma(decimal.quantize(Decimal('0.01')))} voor {_comma(decimal)} euro"
-    return message + "."
+        return _("“%(value)s” is niet eenduidig: bedoelt u %(thousands)s euro of %(decimal)s "
+                 "euro? Schrijf %(thousands)s of %(grouped)s,00 voor %(thousands)s euro, of "
+                 "%(cents)s voor %(decimal)s euro.", value=value, thousands=thousands,
+                 decimal=_comma(decimal), grouped=grouped,
+                 cents=_comma(decimal.quantize(Decimal("0.01"))))
+    return _("“%(value)s” is niet eenduidig: bedoelt u %(thousands)s euro of %(decimal)s euro? "
+             "Schrijf %(thousands)s of %(grouped)s,00 voor %(thousands)s euro.", value=value,
+             thousands=thousands, decimal=_comma(decimal), grouped=grouped)
 
 
 def _comma(number: Decimal) -> str:
@@ -97,18 +105,18 @@ class AmountField(StringField):
 
 class BookingForm(FlaskForm):
     kind = RadioField(
-        "Soort boeking",
+        lazy_gettext("Soort boeking"),
         choices=[SelectChoice(value, label) for value, label, *_rest in BOOKING_KINDS],
-        invalid_choice_message="Kies de soort boeking.",
+        invalid_choice_message=lazy_gettext("Kies de soort boeking."),
     )
     amount = AmountField(
-        "Bedrag in euro's",
+        lazy_gettext("Bedrag in euro's"),
         render_kw={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"},
     )
     reason = TextAreaField(
-        "Reden",
-        validators=[DataRequired("Geef de reden van de boeking."),
-                    Length(max=1000, message="Houd de reden onder de 1000 tekens.")],
+        lazy_gettext("Reden"),
+        validators=[DataRequired(lazy_gettext("Geef de reden van de boeking.")),
+                    Length(max=1000, message=lazy_gettext("Houd de reden onder de 1000 tekens."))],
         render_kw={"rows": 3},
     )
 
@@ -117,7 +125,7 @@ class BookingForm(FlaskForm):
 
     def done(self) -> str:
         """What the booking did, for the confirmation: "verplicht", "betaald", …"""
-        return _DONE[self.kind.data]
+        return translated(_DONE[self.kind.data])
 
     # The fields a refusal of the ledger names, mapped onto this form's fields.
     SERVICE_FIELDS = {"amount": "amount", "reason": "reason", "bucket": "kind"}

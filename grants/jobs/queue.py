@@ -71,6 +71,13 @@ class Queue:
 
         self.render_letters = self.huey.task(name="grants.render_letters")(render_letters)
 
+        def send_mail() -> None:
+            from grants.jobs.mail import send_waiting_mail
+
+            with app.app_context():
+                send_waiting_mail()
+
+        self.send_mail = self.huey.task(name="grants.send_mail")(send_mail)
 
     def reschedule(self, job_id: int, eta: datetime) -> None:
         if not self.huey.immediate:
@@ -101,10 +108,14 @@ def unfinished_jobs() -> list[int]:
 
 
 def resume_unfinished(app: Flask) -> list[int]:
-    """Enqueue every job that is not finished (after a crash, a restart, a lost message)."""
+    """Enqueue every job that is not finished (after a crash, a restart, a lost message), and
+    a run for the mail not sent yet."""
+    from grants.jobs.mail import enqueue_sending
+
     ids = unfinished_jobs()
     for job_id in ids:
         enqueue(app, job_id)
+    enqueue_sending(app)
     return ids
 
 

@@ -1,5 +1,6 @@
 """All tables, imported here so that metadata (and Alembic) sees every one of them."""
 
+from grants.models.admin import ADMIN_ACTION_LABELS, AdminAction, AdminEvent
 from grants.models.allocations import AllocationResult, AllocationRun
 from grants.models.applications import (
     STATE_LABELS,
@@ -11,6 +12,7 @@ from grants.models.applications import (
     ObjectionOutcome,
     Recommendation,
 )
+from grants.models.attachments import Attachment
 from grants.models.budgets import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry
 from grants.models.decisions import (
     DECISION_KIND_LABELS,
@@ -20,6 +22,13 @@ from grants.models.decisions import (
     Job,
     JobKind,
     JobStatus,
+)
+from grants.models.mail import (
+    MAIL_KIND_LABELS,
+    MAIL_STATUS_LABELS,
+    MailKind,
+    MailStatus,
+    OutgoingMail,
 )
 from grants.models.organisations import (
     ORGANISATION_KIND_LABELS,
@@ -47,6 +56,9 @@ from grants.models.users import (
 )
 
 __all__ = [
+    "ADMIN_ACTION_LABELS",
+    "AdminAction",
+    "AdminEvent",
     "AllocationResult",
     "AllocationRun",
     "DECISION_KIND_LABELS",
@@ -60,6 +72,7 @@ __all__ = [
     "Application",
     "ApplicationState",
     "Assessment",
+    "Attachment",
     "AuditEvent",
     "Bucket",
     "Budget",
@@ -73,11 +86,16 @@ __all__ = [
     "JobStatus",
     "LedgerEntry",
     "LoginFailure",
+    "MAIL_KIND_LABELS",
+    "MAIL_STATUS_LABELS",
+    "MailKind",
+    "MailStatus",
     "Ministry",
     "Objection",
     "ObjectionOutcome",
     "Organisation",
     "OrganisationKind",
+    "OutgoingMail",
     "PlaceCategory",
     "Recommendation",
     "Region",

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models.columns import enum_type
 from grants.models.organisations import Organisation, Region
 from grants.models.schemes import RuleVersion, Scheme, Window
@@ -33,21 +34,21 @@ class ApplicationState(StrEnum):
 
 
 STATE_LABELS = {
-    ApplicationState.DRAFT: "Concept",
-    ApplicationState.SUBMITTED: "Ingediend",
-    ApplicationState.INCOMPLETE: "Onvolledig",
-    ApplicationState.UNPROCESSED: "Buiten behandeling",
-    ApplicationState.IN_ASSESSMENT: "In beoordeling",
-    ApplicationState.ASSESSED: "Beoordeeld",
-    ApplicationState.VALIDATED: "Gevalideerd",
-    ApplicationState.APPROVED: "Verleend",
-    ApplicationState.REJECTED: "Afgewezen",
-    ApplicationState.WITHDRAWN: "Ingetrokken",
-    ApplicationState.MONITORED: "In uitvoering",
-    ApplicationState.SETTLEMENT_REQUESTED: "Vaststelling aangevraagd",
-    ApplicationState.SETTLED: "Vastgesteld",
-    ApplicationState.PAID: "Betaald",
-    ApplicationState.CLOSED: "Afgesloten",
+    ApplicationState.DRAFT: N_("Concept"),
+    ApplicationState.SUBMITTED: N_("Ingediend"),
+    ApplicationState.INCOMPLETE: N_("Onvolledig"),
+    ApplicationState.UNPROCESSED: N_("Buiten behandeling"),
+    ApplicationState.IN_ASSESSMENT: N_("In beoordeling"),
+    ApplicationState.ASSESSED: N_("Beoordeeld"),
+    ApplicationState.VALIDATED: N_("Gevalideerd"),
+    ApplicationState.APPROVED: N_("Verleend"),
+    ApplicationState.REJECTED: N_("Afgewezen"),
+    ApplicationState.WITHDRAWN: N_("Ingetrokken"),
+    ApplicationState.MONITORED: N_("In uitvoering"),
+    ApplicationState.SETTLEMENT_REQUESTED: N_("Vaststelling aangevraagd"),
+    ApplicationState.SETTLED: N_("Vastgesteld"),
+    ApplicationState.PAID: N_("Betaald"),
+    ApplicationState.CLOSED: N_("Afgesloten"),
 }
 
 

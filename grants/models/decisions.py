@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from grants.database import UTCDateTime
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models.applications import Application, AuditEvent
 from grants.models.columns import enum_type
 
@@ -29,14 +30,15 @@ class DecisionKind(StrEnum):
     OBJECTION = "objection"  # beslissing op bezwaar (Awb 7:11)
 
 
+# Dutch in the letters; pages translate them.
 DECISION_KIND_LABELS = {
-    DecisionKind.GRANT: "Verlening",
-    DecisionKind.REJECTION: "Afwijzing",
-    DecisionKind.NOT_PROCESSED: "Buiten behandeling",
-    DecisionKind.DIRECT_SETTLEMENT: "Directe vaststelling",
-    DecisionKind.SETTLEMENT: "Vaststelling",
-    DecisionKind.RECOVERY: "Terugvordering",
-    DecisionKind.OBJECTION: "Beslissing op bezwaar",
+    DecisionKind.GRANT: N_("Verlening"),
+    DecisionKind.REJECTION: N_("Afwijzing"),
+    DecisionKind.NOT_PROCESSED: N_("Buiten behandeling"),
+    DecisionKind.DIRECT_SETTLEMENT: N_("Directe vaststelling"),
+    DecisionKind.SETTLEMENT: N_("Vaststelling"),
+    DecisionKind.RECOVERY: N_("Terugvordering"),
+    DecisionKind.OBJECTION: N_("Beslissing op bezwaar"),
 }
 
 
@@ -52,10 +54,10 @@ class JobStatus(StrEnum):
 
 
 JOB_STATUS_LABELS = {
-    JobStatus.QUEUED: "In de wachtrij",
-    JobStatus.RUNNING: "Bezig",
-    JobStatus.DONE: "Klaar",
-    JobStatus.FAILED: "Klaar, met fouten",
+    JobStatus.QUEUED: N_("In de wachtrij"),
+    JobStatus.RUNNING: N_("Bezig"),
+    JobStatus.DONE: N_("Klaar"),
+    JobStatus.FAILED: N_("Klaar, met fouten"),
 }
 
 

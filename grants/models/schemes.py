@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models.columns import enum_type
 
 if TYPE_CHECKING:
@@ -20,8 +21,8 @@ class Ministry(StrEnum):
 
 
 MINISTRY_NAMES = {
-    Ministry.SZW: "Ministerie van Sociale Zaken en Werkgelegenheid",
-    Ministry.OCW: "Ministerie van Onderwijs, Cultuur en Wetenschap",
+    Ministry.SZW: N_("Ministerie van Sociale Zaken en Werkgelegenheid"),
+    Ministry.OCW: N_("Ministerie van Onderwijs, Cultuur en Wetenschap"),
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models.columns import enum_type
 from grants.models.organisations import Organisation
 
@@ -21,12 +22,12 @@ class Role(StrEnum):
 
 
 ROLE_LABELS = {
-    Role.APPLICANT: "Aanvrager",
-    Role.ASSESSOR: "Beoordelaar",
-    Role.APPROVER: "Beslisser",
-    Role.COMMITTEE: "Lid beoordelingscommissie",
-    Role.FINANCE: "Financiën",
-    Role.ADMIN: "Beheerder",
+    Role.APPLICANT: N_("Aanvrager"),
+    Role.ASSESSOR: N_("Beoordelaar"),
+    Role.APPROVER: N_("Beslisser"),
+    Role.COMMITTEE: N_("Lid beoordelingscommissie"),
+    Role.FINANCE: N_("Financiën"),
+    Role.ADMIN: N_("Beheerder"),
 }
 
 # Roles that work for the ministry and so see every organisation's records.

@@ -1,8 +1,10 @@
-"""What each role can do next, with the numbers that tell them where to start."""
+"""What each role can do next, with the numbers that tell them where to start (for the start
+page, so in the page's language)."""
 
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from grants.access import scope_to_user
 from grants.extensions import db
@@ -20,7 +22,7 @@ class NextStep:
     link_text: str
     params: dict[str, str] = field(default_factory=dict)
     count: int | None = None
-    count_label: str = "aanvragen"
+    count_label: str = ""
 
 
 def _count(user: User, **filters) -> int:
@@ -35,29 +37,33 @@ def _count(user: User, **filters) -> int:
 def next_steps(user: User) -> list[NextStep]:
     steps: list[NextStep] = []
     if user.has_role(Role.APPLICANT):
-        organisation = user.organisation.name if user.organisation else "uw organisatie"
+        organisation = user.organisation.name if user.organisation else _("uw organisatie")
         steps.append(NextStep(
-            Role.APPLICANT, "Uw aanvragen",
-            f"De aanvragen van {organisation}: concepten om af te maken en ingediende aanvragen "
-            "om te volgen.", "applications.index", "Naar uw aanvragen", count=_count(user)))
+            Role.APPLICANT, _("Uw aanvragen"),
+            _("De aanvragen van %(organisation)s: concepten om af te maken en ingediende "
+              "aanvragen om te volgen.", organisation=organisation),
+            "portal.index", _("Naar uw aanvragen"), count=_count(user),
+            count_label=_("aanvragen")))
         steps.append(NextStep(
-            Role.APPLICANT, "Concepten",
-            "Aanvragen die u nog niet heeft ingediend.", "applications.index",
-            "Bekijk uw concepten", {"state": S.DRAFT.value}, _count(user, state=S.DRAFT)))
+            Role.APPLICANT, _("Concepten"),
+            _("Aanvragen die u nog niet heeft ingediend."), "portal.index",
+            _("Bekijk uw concepten"), count=_count(user, state=S.DRAFT),
+            count_label=_("aanvragen")))
         steps.append(NextStep(
-            Role.APPLICANT, "Regelingen en tijdvakken",
-            "Voor welke regelingen u kunt aanvragen, wanneer, en hoeveel geld er is.",
-            "main.schemes", "Bekijk de regelingen"))
+            Role.APPLICANT, _("Regelingen en tijdvakken"),
+            _("Voor welke regelingen u kunt aanvragen, wanneer, en hoeveel geld er is."),
+            "main.schemes", _("Bekijk de regelingen")))
     if user.has_role(Role.ASSESSOR):
         steps.append(NextStep(
-            Role.ASSESSOR, "Ingediend, nog te beoordelen",
-            "Ingediende aanvragen die op een beoordeling wachten.", "applications.index",
-            "Naar de ingediende aanvragen", {"state": S.SUBMITTED.value},
-            _count(user, state=S.SUBMITTED)))
+            Role.ASSESSOR, _("Ingediend, nog te beoordelen"),
+            _("Ingediende aanvragen die op een beoordeling wachten."), "assess.queue",
+            _("Naar de ingediende aanvragen"), {"state": S.SUBMITTED.value},
+            _count(user, state=S.SUBMITTED), _("aanvragen")))
         steps.append(NextStep(
-            Role.ASSESSOR, "In beoordeling", "Aanvragen waarvan de beoordeling loopt.",
-            "applications.index", "Naar de aanvragen in beoordeling",
-            {"state": S.IN_ASSESSMENT.value}, _count(user, state=S.IN_ASSESSMENT)))
+            Role.ASSESSOR, _("In beoordeling"), _("Aanvragen waarvan de beoordeling loopt."),
+            "assess.queue", _("Naar de aanvragen in beoordeling"),
+            {"state": S.IN_ASSESSMENT.value}, _count(user, state=S.IN_ASSESSMENT),
+            _("aanvragen")))
     if user.has_role(Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE):
         from grants.clock import now
         from grants.services.deadlines import upcoming_deadlines
@@ -67,38 +73,38 @@ def next_steps(user: User) -> list[NextStep]:
         overdue = sum(1 for deadline in deadlines if deadline.overdue)
         steps.append(NextStep(
             Role.ASSESSOR if user.has_role(Role.ASSESSOR) else next(iter(user.roles)),
-            "Termijnen", f"Verlopen of binnen 7 dagen: beslistermijnen, hersteltermijnen en "
-            f"bezwaren. Daarvan verlopen: {overdue}.", "applications.deadlines",
-            "Naar de termijnen", count=len(deadlines), count_label="termijnen"))
+            _("Termijnen"), _("Verlopen of binnen 7 dagen: beslistermijnen, hersteltermijnen en "
+                              "bezwaren. Daarvan verlopen: %(overdue)s.", overdue=overdue),
+            "applications.deadlines", _("Naar de termijnen"), count=len(deadlines),
+            count_label=_("termijnen")))
     if user.has_role(Role.APPROVER):
         steps.append(NextStep(
-            Role.APPROVER, "Wacht op uw besluit",
-            "Beoordeelde aanvragen: verlenen of afwijzen. U beslist niet over een aanvraag "
-            "die u zelf heeft beoordeeld.", "applications.index",
-            "Naar de beoordeelde aanvragen", {"state": S.ASSESSED.value},
-            _count(user, state=S.ASSESSED)))
+            Role.APPROVER, _("Wacht op uw besluit"),
+            _("Beoordeelde aanvragen: verlenen of afwijzen. U beslist niet over een aanvraag "
+              "die u zelf heeft beoordeeld."), "assess.approvals",
+            _("Naar de beoordeelde aanvragen"), {},
+            _count(user, state=S.ASSESSED), _("aanvragen")))
     if user.has_role(Role.COMMITTEE):
         steps.append(NextStep(
-            Role.COMMITTEE, "RIF-aanvragen voor de commissie",
-            "Aanvragen voor het Regionaal investeringsfonds mbo die de commissie scoort.",
-            "applications.index", "Naar de RIF-aanvragen in beoordeling",
-            {"scheme": "rif", "state": S.IN_ASSESSMENT.value},
-            _count(user, scheme="rif", state=S.IN_ASSESSMENT)))
+            Role.COMMITTEE, _("RIF-aanvragen voor de commissie"),
+            _("Aanvragen voor het Regionaal investeringsfonds mbo die de commissie scoort."),
+            "assess.committee", _("Naar de RIF-aanvragen in beoordeling"), {},
+            _count(user, scheme="rif", state=S.IN_ASSESSMENT), _("aanvragen")))
     if user.has_role(Role.FINANCE, Role.ADMIN):
         steps.append(NextStep(
-            Role.FINANCE if user.has_role(Role.FINANCE) else Role.ADMIN, "Budgetten",
-            "Elk Techniekpact-budget met zijn plafond en de tijdvakken eronder.",
-            "finance.budgets", "Naar de budgetten",
+            Role.FINANCE if user.has_role(Role.FINANCE) else Role.ADMIN, _("Budgetten"),
+            _("Elk Techniekpact-budget met zijn plafond en de tijdvakken eronder."),
+            "finance.budgets", _("Naar de budgetten"),
             count=db.session.scalar(sa.select(sa.func.count(Budget.id))),
-            count_label="budgetten"))
+            count_label=_("budgetten")))
     if user.has_role(Role.ADMIN):
         steps.append(NextStep(
-            Role.ADMIN, "Gebruikers en rollen", "Wie toegang heeft, met welke rol.",
-            "admin.users", "Naar de gebruikers",
+            Role.ADMIN, _("Gebruikers en rollen"), _("Wie toegang heeft, met welke rol."),
+            "admin.users", _("Naar de gebruikers"),
             count=db.session.scalar(sa.select(sa.func.count(User.id))),
-            count_label="gebruikers"))
+            count_label=_("gebruikers")))
         steps.append(NextStep(
-            Role.ADMIN, "Regelingen en plafonds",
-            "Tijdvakken en subsidieplafonds, met de geschiedenis van elke wijziging.",
-            "main.schemes", "Naar de regelingen"))
+            Role.ADMIN, _("Regelingen en plafonds"),
+            _("Tijdvakken en subsidieplafonds, met de geschiedenis van elke wijziging."),
+            "main.schemes", _("Naar de regelingen")))
     return steps

@@ -6,6 +6,7 @@ import secrets
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.access import role_required
@@ -14,14 +15,15 @@ from grants.clock import now
 from grants.errors import GrantsError, NotFound
 from grants.extensions import db
 from grants.forms.allocations import CommitForm, WhatIfForm
+from grants.i18n import N_
 from grants.models import AllocationRun, Application, Role
 from grants.money import cents_to_api
 from grants.services.schemes import get_window, list_schemes
 
 bp = Blueprint("allocations", __name__, url_prefix="/financien/verdelingen")
 
-OUTCOME_LABELS = {"approved": "Verleend", "rejected": "Afgewezen", "settled": "Vastgesteld",
-                  "ineligible": "Niet ontvankelijk"}
+OUTCOME_LABELS = {"approved": N_("Verleend"), "rejected": N_("Afgewezen"),
+                  "settled": N_("Vastgesteld"), "ineligible": N_("Niet ontvankelijk")}
 
 
 @bp.get("/")
@@ -80,12 +82,13 @@ def preview(scheme: str, window: str):
 def commit(scheme: str, window: str):
     form = CommitForm()
     if not form.validate_on_submit():
-        flash(" ".join(m for ms in form.errors.values() for m in ms), "error")
+        flash(" ".join(str(m) for ms in form.errors.values() for m in ms), "error")
         return redirect(url_for(".preview", scheme=scheme, window=window, seed=form.seed.data))
     outcome = run_allocation(scheme, window, current_user, now(), dry_run=False,
                              seed=form.seed.data)
     db.session.commit()
-    flash(f"Verdeling {outcome.run.id} is vastgelegd; de besluiten zijn genomen.", "info")
+    flash(_("Verdeling %(number)s is vastgelegd; de besluiten zijn genomen.",
+            number=outcome.run.id), "info")
     return redirect(url_for(".show", run_id=outcome.run.id))
 
 

@@ -1,19 +1,21 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from grants.clock import now
 from grants.extensions import db
 from grants.forms.auth import LoginForm
+from grants.i18n import N_, translated
 from grants.services.accounts import LoginThrottled, authenticate
 
 bp = Blueprint("auth", __name__)
 
-GENERIC_FAILURE = "Het e-mailadres of het wachtwoord is onjuist."
+GENERIC_FAILURE = N_("Het e-mailadres of het wachtwoord is onjuist.")
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would help phishing."""
     if target:
         parts = urlsplit(target)
@@ -35,15 +37,15 @@ def login():
             user = authenticate(form.email.data, form.password.data, request.remote_addr or "",
                                 now())
         except LoginThrottled as throttled:
-            error = (f"Te veel mislukte pogingen om in te loggen. Probeer het over "
-                     f"{throttled.minutes} minuten opnieuw.")
+            error = _("Te veel mislukte pogingen om in te loggen. Probeer het over "
+                      "%(minutes)s minuten opnieuw.", minutes=throttled.minutes)
             status = 429
         else:
             db.session.commit()
             if user is not None:
                 login_user(user)
-                return redirect(_safe_next(request.args.get("next")))
-            error = GENERIC_FAILURE
+                return redirect(safe_next(request.args.get("next")))
+            error = translated(GENERIC_FAILURE)
             status = 401
     elif form.is_submitted():
         status = 422
@@ -53,5 +55,5 @@ def login():
 @bp.post("/logout")
 def logout():
     logout_user()
-    flash("U bent uitgelogd.", "info")
+    flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("auth.login"))

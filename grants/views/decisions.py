@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, g, jsonify, render_template, url_for
 from flask_login import current_user
 
+from grants import i18n
 from grants.access import login_required, role_required, scope_to_user
 from grants.errors import Conflict, NotFound
 from grants.extensions import db
 from grants.jobs.letters import job_failures, job_progress
 from grants.models import Application, Decision, Role, User
-from grants.money import cents_to_api, format_eur
+from grants.money import cents_to_api
 from grants.services.applications import get_application
-from grants.timefmt import format_day
 from grants.views.api import _pagination
 from grants.views.api import bp as api
 
@@ -103,9 +103,9 @@ def download(application_id: int, decision_id: int):
 def decision_letters(application: Application) -> list[dict]:
     """The application's letters as ready values for its page (for who may see the page)."""
     return [{
-        "title": f"{d.kind_label}, {format_day(d.decided_on)}",
+        "title": f"{i18n.translated(d.kind_label)}, {i18n.page_day(d.decided_on)}",
         "reference": d.reference,
-        "amount": format_eur(d.amount_cents) if d.amount_cents is not None else "",
+        "amount": i18n.page_eur(d.amount_cents) if d.amount_cents is not None else "",
         "url": url_for("decisions.download", application_id=application.id,
                        decision_id=d.id) if d.rendered_at is not None else None,
     } for d in db.session.scalars(decisions_of(application))]

@@ -7,17 +7,19 @@ from werkzeug.exceptions import HTTPException
 
 from grants.errors import GrantsError
 from grants.extensions import db
+from grants.i18n import N_, translated
 
+# Dutch, as the API answers; a page shows them in its reader's language (error_response).
 MESSAGES = {
-    400: "Het verzoek kon niet worden verwerkt.",
-    401: "U bent niet ingelogd.",
-    403: "U heeft geen toegang tot deze pagina.",
-    404: "Deze pagina bestaat niet, of u heeft er geen toegang toe.",
-    405: "Deze handeling is hier niet mogelijk.",
-    409: "De gegevens zijn intussen gewijzigd.",
-    422: "De invoer is niet in orde.",
-    429: "Te veel verzoeken. Probeer het later opnieuw.",
-    500: "Er ging iets mis aan onze kant. Probeer het later opnieuw.",
+    400: N_("Het verzoek kon niet worden verwerkt."),
+    401: N_("U bent niet ingelogd."),
+    403: N_("U heeft geen toegang tot deze pagina."),
+    404: N_("Deze pagina bestaat niet, of u heeft er geen toegang toe."),
+    405: N_("Deze handeling is hier niet mogelijk."),
+    409: N_("De gegevens zijn intussen gewijzigd."),
+    422: N_("De invoer is niet in orde."),
+    429: N_("Te veel verzoeken. Probeer het later opnieuw."),
+    500: N_("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
 }
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 422: "validation_failed",
@@ -34,8 +36,12 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
     if _wants_json():
         body = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
     else:
-        body = render_template("errors/error.html", status=status, message=message,
-                               fields=fields or {})
+        # A message in the catalog is shown translated; the services' own messages (built
+        # with names and numbers) are not in it and stay Dutch.
+        body = render_template(
+            "errors/error.html", status=status, message=translated(message),
+            fields={name: [translated(text) for text in texts]
+                    for name, texts in (fields or {}).items()})
     return make_response(body, status)
 
 
@@ -46,15 +52,15 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(StaleDataError)
     def changed_meanwhile(_error: StaleDataError):
-        return error_response(409, "conflict", "De aanvraag is intussen gewijzigd; laad haar "
-                              "opnieuw en probeer het nog eens.")
+        return error_response(409, "conflict", N_("De aanvraag is intussen gewijzigd; laad haar "
+                                                  "opnieuw en probeer het nog eens."))
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
         return error_response(
             400, "csrf_failed",
-            "Het formulier is verlopen of niet van deze site afkomstig. "
-            "Laad de pagina opnieuw en probeer het nog eens.",
+            N_("Het formulier is verlopen of niet van deze site afkomstig. "
+               "Laad de pagina opnieuw en probeer het nog eens."),
         )
 
     @app.errorhandler(HTTPException)

@@ -1,25 +1,27 @@
-"""Finance's pages: budgets and their lines, the ledger behind them, downloads and bookings by
-hand. Every amount comes from grants.budget.report, as in the API and the CLI."""
+"""Finance's pages: the overview they land on, budgets and their lines, the ledger behind them,
+downloads and bookings by hand. Every amount comes from grants.budget.report, as in the API and
+the CLI."""
 
 import re
 from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from grants.access import role_required
 from grants.budget import downloads
 from grants.budget.charts import budget_chart
 from grants.budget.manual import book_by_hand
-from grants.budget.report import budget_figures, budget_report, line_figures
+from grants.budget.report import Figures, budget_figures, budget_report, line_figures
 from grants.clock import now
 from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
 from grants.forms.finance import BookingForm
-from grants.models import MINISTRY_NAMES, Budget, BudgetLine, Role
-from grants.money import format_eur
+from grants.i18n import N_, page_eur
+from grants.models import MINISTRY_NAMES, Application, Budget, BudgetLine, LedgerEntry, Role
 from grants.timefmt import AMSTERDAM
 
 bp = Blueprint("finance", __name__, url_prefix="/financien")
@@ -27,6 +29,7 @@ bp = Blueprint("finance", __name__, url_prefix="/financien")
 VIEWERS = (Role.FINANCE, Role.ADMIN)
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECENT_ENTRIES = 10
 
 
 def _today() -> date:
@@ -53,15 +56,46 @@ def _budget(budget_id: int) -> Budget:
         .options(selectinload(Budget.scheme),
                  selectinload(Budget.lines).selectinload(BudgetLine.window))).one_or_none()
     if budget is None:
-        raise NotFound("Dit budget bestaat niet.")
+        raise NotFound(N_("Dit budget bestaat niet."))
     return budget
 
 
 def _line(line_id: int) -> BudgetLine:
     line = downloads.get_line(line_id)
     if line is None:
-        raise NotFound("Deze budgetregel bestaat niet.")
+        raise NotFound(N_("Deze budgetregel bestaat niet."))
     return line
+
+
+def _recent_entries() -> list[tuple[BudgetLine, downloads.EntryRow]]:
+    """The newest entries on any line, each with its line."""
+    found = db.session.execute(
+        sa.select(LedgerEntry, Application.reference)
+        .outerjoin(Application, Application.id == LedgerEntry.application_id)
+        .options(joinedload(LedgerEntry.line), joinedload(LedgerEntry.actor))
+        .order_by(LedgerEntry.at.desc(), LedgerEntry.id.desc()).limit(RECENT_ENTRIES)).all()
+    return [(entry.line, downloads.EntryRow(
+        id=entry.id, at=entry.at, kind=entry.kind, bucket=entry.bucket, amount=entry.amount_cents,
+        application_id=entry.application_id, reference=reference, cause=entry.cause,
+        actor=entry.actor.name if entry.actor else None, reason=entry.reason,
+    )) for entry, reference in found]
+
+
+@bp.get("/")
+@role_required(*VIEWERS)
+def dashboard():
+    report = budget_report()
+    budgets = _budgets()
+    today = _today()
+    charts = {figures.id: budget_chart(budgets[figures.id], today,
+                                       id_prefix=f"overzicht-{figures.id}")
+              for figures in report}
+    total = Figures(code="", name="", **{
+        key: sum(getattr(figures, key) for figures in report)
+        for key in ("ceiling", "reserved", "committed", "disbursed", "recovered")})
+    return render_template("finance/dashboard.html", report=report, total=total,
+                           budgets=budgets, charts=charts, entries=_recent_entries(),
+                           today=today, can_allocate=current_user.has_role(Role.FINANCE))
 
 
 @bp.get("/budgetten")
@@ -129,7 +163,8 @@ def book(line_id: int):
             error = " ".join([refused.message, *form.add_service_errors(refused.fields)])
         else:
             db.session.commit()
-            flash(f"Geboekt: {format_eur(form.amount.cents)} {form.done()} op {line.name}.",
+            flash(_("Geboekt: %(amount)s %(done)s op %(line)s.",
+                    amount=page_eur(form.amount.cents), done=form.done(), line=line.name),
                   "success")
             return redirect(url_for("finance.line", line_id=line.id))
     return _line_page(_line(line_id), form, error), 422

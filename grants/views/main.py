@@ -1,7 +1,8 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from grants.access import login_required
+from grants.models import Role
 from grants.services.dashboard import next_steps
 from grants.services.schemes import list_schemes
 
@@ -11,6 +12,9 @@ bp = Blueprint("main", __name__)
 @bp.get("/")
 @login_required
 def home():
+    if current_user.roles == {Role.FINANCE}:
+        # Finance's work starts from the money: they land on their overview.
+        return redirect(url_for("finance.dashboard"))
     return render_template("main/home.html", steps=next_steps(current_user))
 
 

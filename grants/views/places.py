@@ -12,6 +12,7 @@ upload would otherwise hold up every other writer.
 import tempfile
 from contextlib import suppress
 
+from babel.numbers import get_decimal_symbol
 from flask import (
     Blueprint,
     flash,
@@ -22,6 +23,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -31,8 +34,9 @@ from grants.access import login_required, role_required
 from grants.clock import now
 from grants.errors import Conflict, GrantsError, NotFound, ValidationFailed
 from grants.extensions import db
+from grants.i18n import N_, current_language, page_eur
 from grants.models import Application, Role
-from grants.money import cents_to_api, format_eur
+from grants.money import cents_to_api
 from grants.services.applications import EDITABLE_STATES, get_application
 from grants.services.places_csv import (
     COLUMNS,
@@ -139,8 +143,8 @@ def upload_places(application_id: int):
 
 class PlacesUploadForm(FlaskForm):
     file = FileField(
-        "CSV-bestand met plaatsen",
-        validators=[FileRequired("Kies het CSV-bestand met de plaatsen.")],
+        lazy_gettext("CSV-bestand met plaatsen"),
+        validators=[FileRequired(lazy_gettext("Kies het CSV-bestand met de plaatsen."))],
         render_kw={"accept": ".csv,text/csv"},
     )
 
@@ -155,7 +159,7 @@ def refuse_oversized_upload(endpoint, _values):
 def _application(application_id: int) -> Application:
     application = get_application(application_id, current_user)
     if application.scheme.code != SCHEME:
-        raise NotFound("Alleen een aanvraag voor praktijkleren heeft plaatsen.")
+        raise NotFound(N_("Alleen een aanvraag voor praktijkleren heeft plaatsen."))
     return application
 
 
@@ -165,6 +169,7 @@ def _page(application_id: int, form: PlacesUploadForm, *, refusal: GrantsError |
     rules = current_rules(application, workflow.default_rules)["rules"]
     places = (application.details or {}).get("places") or []
     totals = fields.fractions(application.details or {}, rules)
+    decimal_symbol = get_decimal_symbol(current_language())
     line_errors, other_errors = [], []
     if refusal is not None:
         for key, messages in refusal.fields.items():
@@ -178,7 +183,7 @@ def _page(application_id: int, form: PlacesUploadForm, *, refusal: GrantsError |
         can_upload=(current_user.has_role(Role.APPLICANT)
                     and application.state in EDITABLE_STATES),
         places=places[:SHOWN_PLACES], hidden_places=max(0, len(places) - SHOWN_PLACES),
-        fractions={category: decimal_text(value).replace(".", ",")
+        fractions={category: decimal_text(value).replace(".", decimal_symbol)
                    for category, value in totals.items() if value},
         columns=COLUMNS, dutch_columns=list(DUTCH_COLUMNS), max_mb=max_bytes() / 1024 / 1024,
         max_bytes=max_bytes())
@@ -205,8 +210,10 @@ def upload(application_id: int):
         return _page(application_id, form, refusal=refused), refused.status
     requested = result.application.requested_cents
     db.session.commit()
-    flash(f"{result.imported} {'plaats' if result.imported == 1 else 'plaatsen'} ingelezen "
-          f"uit {result.lines} {'regel' if result.lines == 1 else 'regels'}; de vorige "
-          f"plaatsen zijn vervangen. Het gevraagde bedrag is nu {format_eur(requested)}.",
+    imported = ngettext("%(num)s plaats ingelezen", "%(num)s plaatsen ingelezen",
+                        result.imported)
+    lines = ngettext("uit %(num)s regel", "uit %(num)s regels", result.lines)
+    flash(_("%(imported)s %(lines)s; de vorige plaatsen zijn vervangen. Het gevraagde bedrag is "
+            "nu %(amount)s.", imported=imported, lines=lines, amount=page_eur(requested)),
           "success")
     return redirect(url_for("places.show", application_id=application_id), 303)

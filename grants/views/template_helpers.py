@@ -1,13 +1,13 @@
 """Filters and the navigation every page shows."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from grants import i18n
+from grants.i18n import N_
 from grants.models import ROLE_LABELS, STATE_LABELS, ApplicationState, Role
-from grants.money import format_eur
-from grants.timefmt import format_day, format_moment
 from grants.workflows.labels import TRIGGER_LABELS
 
 
@@ -16,44 +16,60 @@ class NavItem:
     label: str
     endpoint: str
     roles: frozenset[Role] | None = None  # None: every signed-in user
+    is_current: bool = False
 
     @property
     def url(self) -> str:
         return url_for(self.endpoint)
 
     @property
-    def is_current(self) -> bool:
-        # A page inside a section (an application's page) marks its section's menu item.
-        blueprint = self.endpoint.partition(".")[0]
-        return request.endpoint == self.endpoint or (
-            blueprint != "main" and request.blueprint == blueprint)
+    def blueprint(self) -> str:
+        return self.endpoint.partition(".")[0]
 
 
 NAVIGATION = [
-    NavItem("Start", "main.home"),
-    NavItem("Aanvragen", "applications.index"),
-    NavItem("Termijnen", "applications.deadlines",
+    NavItem(N_("Start"), "main.home"),
+    NavItem(N_("Mijn aanvragen"), "portal.index", frozenset({Role.APPLICANT})),
+    NavItem(N_("Werkvoorraad"), "assess.queue", frozenset({Role.ASSESSOR})),
+    NavItem(N_("Besluiten"), "assess.approvals", frozenset({Role.APPROVER})),
+    NavItem(N_("Commissie"), "assess.committee", frozenset({Role.COMMITTEE})),
+    NavItem(N_("Aanvragen"), "applications.index"),
+    NavItem(N_("Termijnen"), "applications.deadlines",
             frozenset({Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE, Role.ADMIN})),
-    NavItem("Regelingen", "main.schemes"),
-    NavItem("Budgetten", "finance.budgets", frozenset({Role.FINANCE, Role.ADMIN})),
-    NavItem("Verdelingen", "allocations.index", frozenset({Role.FINANCE})),
-    NavItem("Gebruikers", "admin.users", frozenset({Role.ADMIN})),
+    NavItem(N_("Regelingen"), "main.schemes"),
+    NavItem(N_("Financiën"), "finance.dashboard", frozenset({Role.FINANCE, Role.ADMIN})),
+    NavItem(N_("Verdelingen"), "allocations.index", frozenset({Role.FINANCE})),
+    NavItem(N_("Beheer"), "admin.index", frozenset({Role.ADMIN})),
 ]
 
 
 def navigation_for(user) -> list[NavItem]:
+    """The user's menu with one item marked current: the page's own item, or else the first
+    item of the page's section (an application's page marks "Aanvragen")."""
     if not user.is_authenticated:
         return []
-    return [item for item in NAVIGATION if item.roles is None or user.has_role(*item.roles)]
+    items = [item for item in NAVIGATION if item.roles is None or user.has_role(*item.roles)]
+    current = next((item for item in items if item.endpoint == request.endpoint), None) or next(
+        (item for item in items
+         if item.blueprint != "main" and item.blueprint == request.blueprint), None)
+    return [replace(item, is_current=item is current) for item in items]
 
 
 def register(app: Flask) -> None:
-    app.add_template_filter(format_eur, "eur")
-    app.add_template_filter(format_moment, "moment")
-    app.add_template_filter(format_day, "day")
-    app.add_template_filter(lambda role: ROLE_LABELS[Role(role)], "role_label")
-    app.add_template_filter(lambda state: STATE_LABELS[ApplicationState(state)], "state_label")
-    app.add_template_filter(lambda trigger: TRIGGER_LABELS.get(trigger, trigger), "trigger_label")
+    # Amounts, dates and labels in the page's language; letters, exports and the API keep
+    # grants.money and grants.timefmt, always Dutch.
+    app.add_template_filter(i18n.page_eur, "eur")
+    app.add_template_filter(i18n.page_moment, "moment")
+    app.add_template_filter(i18n.page_day, "day")
+    app.add_template_filter(i18n.page_permille, "permille")
+    app.add_template_filter(i18n.page_share, "share_of")
+    app.add_template_filter(i18n.page_number, "number")
+    app.add_template_filter(i18n.translated, "translated")
+    app.add_template_filter(lambda role: i18n.translated(ROLE_LABELS[Role(role)]), "role_label")
+    app.add_template_filter(
+        lambda state: i18n.translated(STATE_LABELS[ApplicationState(state)]), "state_label")
+    app.add_template_filter(
+        lambda trigger: i18n.translated(TRIGGER_LABELS.get(trigger, trigger)), "trigger_label")
 
     @app.context_processor
     def navigation():

@@ -76,6 +76,29 @@ def reason_required(f: Firing) -> None:
         raise ValidationFailed("Geef een reden.", {"reason": ["Geef een reden."]})
 
 
+def criterion_scores(f: Firing) -> dict[str, int]:
+    """A whole score within the rules' range for every criterion the scheme's rules name."""
+    params = f.params
+    given = f.data.get("scores")
+    if not isinstance(given, dict):
+        raise ValidationFailed("Geef de scores.", {"scores": [
+            "Geef per criterium een score: " + ", ".join(params["criteria"]) + "."]})
+    low, high = params["score_min"], params["score_max"]
+    errors = {}
+    scores = {}
+    for criterion in params["criteria"]:
+        value = given.get(criterion)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            errors[f"scores.{criterion}"] = [f"Een hele score van {low} tot en met {high}."]
+        else:
+            scores[criterion] = value
+    for unknown in set(given) - set(params["criteria"]):
+        errors[f"scores.{unknown}"] = ["Geen criterium van deze regeling."]
+    if errors:
+        raise ValidationFailed("De scores zijn niet volledig.", errors)
+    return scores
+
+
 def assessors_of(application: Application) -> set[int]:
     return set(db.session.scalars(
         sa.select(Assessment.assessor_id).where(Assessment.application_id == application.id)))

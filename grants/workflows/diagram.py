@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from grants.i18n import N_
 from grants.models import ROLE_LABELS, ApplicationState, Role
 from grants.workflows.engine import Transition, Workflow
 from grants.workflows.labels import TRIGGER_LABELS
@@ -25,11 +26,11 @@ from grants.workflows.labels import TRIGGER_LABELS
 
 # When a transition is taken only if its condition holds (keyed by the condition's name).
 CONDITION_LABELS = {
-    "quorum_reached": "als het quorum is bereikt",
+    "quorum_reached": N_("als het quorum is bereikt"),
 }
-OTHERWISE = "anders"
-UNDER_CONDITION = "onder voorwaarde"
-STAYS = "blijft"
+OTHERWISE = N_("anders")
+UNDER_CONDITION = N_("onder voorwaarde")
+STAYS = N_("blijft")
 
 
 class Edge(NamedTuple):

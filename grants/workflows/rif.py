@@ -24,23 +24,7 @@ def valid_scores(f: Firing) -> None:
         raise ValidationFailed("U heeft deze aanvraag al gescoord.", {"scores": [
             "Elk commissielid scoort een aanvraag één keer."]})
     params = f.params
-    given = f.data.get("scores")
-    if not isinstance(given, dict):
-        raise ValidationFailed("Geef de scores.", {"scores": [
-            "Geef per criterium een score: " + ", ".join(params["criteria"]) + "."]})
-    low, high = params["score_min"], params["score_max"]
-    errors = {}
-    scores = {}
-    for criterion in params["criteria"]:
-        value = given.get(criterion)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            errors[f"scores.{criterion}"] = [f"Een hele score van {low} tot en met {high}."]
-        else:
-            scores[criterion] = value
-    for unknown in set(given) - set(params["criteria"]):
-        errors[f"scores.{unknown}"] = ["Geen criterium van deze regeling."]
-    if errors:
-        raise ValidationFailed("De scores zijn niet volledig.", errors)
+    scores = common.criterion_scores(f)
     average = Fraction(sum(scores.values()), len(scores))
     sufficient = average >= params["sufficient_average"]
     f.audit_data.update(

@@ -16,6 +16,12 @@ def valid_assessment(f: Firing) -> None:
         errors["recommendation"] = ["Kies positive (positief) of negative (negatief)."]
     if not str(f.data.get("reasoning") or "").strip():
         errors["reasoning"] = ["Onderbouw het advies."]
+    # Scores per criterion back the advice; API clients from before the criteria may omit them.
+    if f.data.get("scores") is not None:
+        try:
+            f.audit_data["scores"] = common.criterion_scores(f)
+        except ValidationFailed as refused:
+            errors.update(refused.fields)
     if errors:
         raise ValidationFailed("De beoordeling is niet volledig.", errors)
     f.audit_data["recommendation"] = recommendation

@@ -1,8 +1,9 @@
 """Real-browser fixtures: the app with the demo data behind a live server, and Chromium.
 
 The browser tests never touch the shared test database (SQLite or the PostgreSQL named in
-GRANTS_DATABASE_URL): the live app always runs on its own SQLite file in a temporary instance
-folder, filled with the demo data set.
+GRANTS_DATABASE_URL): each live app runs on its own SQLite file in a temporary instance folder,
+filled with the demo data set (test_whole_path.py, when GRANTS_DATABASE_URL is set, on a
+PostgreSQL schema of its own instead).
 
 Chromium is Debian's (/usr/bin/chromium), driven by Playwright. When it or Playwright is missing
 the browser tests are skipped with the reason, so the README's test line works on a fresh
@@ -14,6 +15,10 @@ GRANTS_SCREENSHOTS=DIR saves full-page screenshots of some pages in DIR (see ``s
 import importlib.util
 import os
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -77,42 +82,61 @@ def transaction():
     yield None
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Base URL of the app, with the demo data, served by a real HTTP server in a thread."""
+@dataclass
+class DemoServer:
+    url: str
+    app: object
+    clock: Callable[[], datetime]
+
+
+@contextmanager
+def demo_server(instance: Path, name: str, *, clock: Callable[[], datetime] | None = None,
+                database_url: str | None = None, **config) -> Iterator[DemoServer]:
+    """The app with the demo data (loaded as of ``clock()``), served by a real HTTP server in a
+    thread. Its database is ``database_url``, by default a SQLite file ``<name>.db`` of its own
+    in ``instance`` (never the suite's database, whatever GRANTS_DATABASE_URL says)."""
     from grants import create_app
     from grants.database import utcnow
     from grants.demo import load_demo
     from grants.extensions import db
     from grants.schema import prepare_database
 
-    instance = tmp_path_factory.mktemp("browser-instance")
-    app = create_app({
+    settings = {
         "INSTANCE_PATH": str(instance),
-        # Always a file of our own, even when GRANTS_DATABASE_URL names the suite's database.
-        "DATABASE_URL": "sqlite:///" + str(instance / "browser.db"),
+        "DATABASE_URL": database_url or "sqlite:///" + str(instance / f"{name}.db"),
         "TESTING": False,
         # Plain http on 127.0.0.1: cookies must not be marked Secure, whatever the environment.
         "BASE_URL": "http://127.0.0.1",
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
-    })
+        **config,
+    }
+    if clock is not None:
+        settings["CLOCK"] = clock
+    app = create_app(settings)
     with app.app_context():
         prepare_database()
-        load_demo(utcnow())
+        load_demo((clock or utcnow)())
         db.session.commit()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield DemoServer(f"http://127.0.0.1:{server.server_port}", app, clock or utcnow)
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Base URL of the app, with the demo data, served by a real HTTP server in a thread."""
+    with demo_server(tmp_path_factory.mktemp("browser-instance"), "browser") as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")
@@ -135,10 +159,8 @@ def context(browser, live_server):
         context.close()
 
 
-@pytest.fixture
-def page(context):
-    """A fresh page in a fresh context (no cookies), with its console errors in ``.errors``."""
-    page = context.new_page()
+def _watched(page):
+    """``page`` with its console errors collected in ``.errors``."""
     page.errors = []
 
     def console(message):
@@ -150,6 +172,31 @@ def page(context):
     page.on("console", console)
     page.on("pageerror", lambda error: page.errors.append(f"page error: {error}"))
     return page
+
+
+@pytest.fixture
+def page(context):
+    """A fresh page in a fresh context (no cookies), with its console errors in ``.errors``."""
+    return _watched(context.new_page())
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(base_url): a page in a browser session of its own (own cookies), for one
+    user of a server other than ``live_server``; console errors in ``.errors``."""
+    contexts = []
+
+    def open_(base_url: str):
+        context = browser.new_context(base_url=base_url, locale="nl-NL",
+                                      viewport={"width": 1280, "height": 800})
+        contexts.append(context)
+        return _watched(context.new_page())
+
+    try:
+        yield open_
+    finally:
+        for context in contexts:
+            context.close()
 
 
 @pytest.fixture

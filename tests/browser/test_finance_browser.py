@@ -30,7 +30,8 @@ def open_beta_line(page: Page) -> None:
 
 def test_finance_pages_pass_axe(page: Page, screenshot):
     log_in(page, "financien")
-    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Budgetten").click()
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Financiën").click()
+    page.get_by_role("link", name="Naar de budgetten").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Budgetten van het Techniekpact")
     expect(page.get_by_role("region", name=f"Regels van {BETA_BUDGET}")).to_be_visible()
     assert_no_serious_violations(page, "/financien/budgetten")

@@ -4,6 +4,9 @@
  * the same form data goes by XMLHttpRequest, a <progress> shows how much of the file is sent,
  * a live region says so in words, and the server's answer (the very page it would have shown:
  * the result, or the errors per line) replaces the page's main content.
+ *
+ * What it says comes from the form's data-text-* attributes, in the page's language; {name},
+ * {size}, {percent} and {max} in them are filled in here.
  */
 (function () {
   "use strict";
@@ -11,7 +14,16 @@
   var STEPS = 4; // announce 25, 50, 75 and 100 percent, not every event
 
   function formatMegabytes(bytes) {
-    return (bytes / (1024 * 1024)).toLocaleString("nl-NL", { maximumFractionDigits: 1 }) + " MB";
+    var language = document.documentElement.lang || "nl";
+    return (bytes / (1024 * 1024)).toLocaleString(language, { maximumFractionDigits: 1 }) +
+      " MB";
+  }
+
+  function text(form, key, values) {
+    var template = form.getAttribute("data-text-" + key) || "";
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? values[name] : whole;
+    });
   }
 
   function showClientError(form, message) {
@@ -23,7 +35,7 @@
     summary.setAttribute("role", "alert");
     summary.setAttribute("tabindex", "-1");
     var title = document.createElement("h2");
-    title.textContent = "Er is een probleem";
+    title.textContent = text(form, "problem");
     var list = document.createElement("ul");
     var item = document.createElement("li");
     var link = document.createElement("a");
@@ -83,7 +95,7 @@
     bar.textContent = "0%";
     button.disabled = true;
     form.setAttribute("aria-busy", "true");
-    say("Het bestand " + file.name + " (" + formatMegabytes(file.size) + ") wordt geüpload.");
+    say(text(form, "uploading", { name: file.name, size: formatMegabytes(file.size) }));
 
     var request = new XMLHttpRequest();
     request.open("POST", form.action);
@@ -96,24 +108,24 @@
       var step = Math.floor((percent / 100) * STEPS);
       if (step > announced && step > 0) {
         announced = step;
-        say("Geüpload: " + percent + "%.");
+        say(text(form, "progress", { percent: percent }));
       }
     });
     request.upload.addEventListener("load", function () {
       bar.value = 100;
       bar.textContent = "100%";
-      say("Het bestand is geüpload; de regels worden gecontroleerd.");
+      say(text(form, "uploaded"));
     });
     request.addEventListener("load", function () {
       if (!replaceMain(request.response)) {
-        fail("Het antwoord van de server kon niet worden getoond. Probeer het opnieuw.");
+        fail(text(form, "unreadable"));
       }
     });
     request.addEventListener("error", function () {
-      fail("Het uploaden is mislukt. Controleer de verbinding en probeer het opnieuw.");
+      fail(text(form, "failed"));
     });
     request.addEventListener("abort", function () {
-      fail("Het uploaden is afgebroken.");
+      fail(text(form, "aborted"));
     });
     request.send(new FormData(form));
   }
@@ -129,9 +141,8 @@
           event.preventDefault();
           var max = parseInt(form.getAttribute("data-max-bytes"), 10);
           if (max && file.size > max) {
-            showClientError(form, "Het bestand is " + formatMegabytes(file.size) +
-              "; een bestand met plaatsen is hoogstens " + formatMegabytes(max) +
-              ". Verdeel de plaatsen over kleinere bestanden.");
+            showClientError(form, text(form, "too-large",
+              { size: formatMegabytes(file.size), max: formatMegabytes(max) }));
             return;
           }
           upload(form, file);

@@ -29,6 +29,10 @@ DEFAULT_RULES = {
     "min_themes": 2,
     "max_subsidy_share_percent": 50,
     "max_duration_months": 24,
+    # What the assessor scores (assumed: the regulation names no scoring criteria).
+    "criteria": ["analysis", "measures", "partnership", "budget"],
+    "score_min": 1,
+    "score_max": 10,
 }
 
 ROLES = ["employers", "employees", "other"]

@@ -1,0 +1,70 @@
+"""The admin's log: who opened or moved a window, made or changed an account, issued or revoked
+a token, when, and why. Ceiling amendments keep their own history (CeilingAmendment)."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grants.database import UTCDateTime
+from grants.extensions import db
+from grants.i18n import N_
+from grants.models.columns import enum_type
+from grants.models.schemes import Window
+from grants.models.users import ApiToken, User
+
+
+class AdminAction(StrEnum):
+    WINDOW_OPENED = "window_opened"
+    WINDOW_DATES_CHANGED = "window_dates_changed"
+    USER_CREATED = "user_created"
+    ROLES_CHANGED = "roles_changed"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    TOKEN_CREATED = "token_created"  # noqa: S105  (an action's name, not a secret)
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105
+
+
+ADMIN_ACTION_LABELS = {
+    AdminAction.WINDOW_OPENED: N_("Tijdvak geopend"),
+    AdminAction.WINDOW_DATES_CHANGED: N_("Data van een tijdvak gewijzigd"),
+    AdminAction.USER_CREATED: N_("Gebruiker aangemaakt"),
+    AdminAction.ROLES_CHANGED: N_("Rollen gewijzigd"),
+    AdminAction.USER_DEACTIVATED: N_("Gebruiker gedeactiveerd"),
+    AdminAction.USER_REACTIVATED: N_("Gebruiker weer actief gemaakt"),
+    AdminAction.TOKEN_CREATED: N_("API-token gemaakt"),
+    AdminAction.TOKEN_REVOKED: N_("API-token ingetrokken"),
+}
+
+
+class AdminEvent(db.Model):
+    """One admin action, append-only: the database refuses UPDATE and DELETE on this table.
+
+    ``data`` holds the values before and after, in plain JSON (times as ISO 8601, roles as
+    their codes), so the log reads the same whatever the rows it names look like later.
+    """
+
+    __tablename__ = "admin_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    action: Mapped[AdminAction] = mapped_column(enum_type(AdminAction, "action"))
+    window_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("windows.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    token_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_tokens.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    window: Mapped[Window | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    token: Mapped[ApiToken | None] = relationship()
+
+    @property
+    def action_label(self) -> str:
+        return ADMIN_ACTION_LABELS[self.action]

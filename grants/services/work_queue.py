@@ -1,0 +1,282 @@
+"""What the ministry's staff work on: the assessors' queue, the approvers' four-eyes queue and
+the RIF committee's ranking. Queries only; every state change goes through the engine.
+
+"Assigned" needs no table of its own: an application is assigned to the assessor who started
+its assessment (the actor of its latest ``start_assessment``), which the audit trail records.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from grants.access import scope_to_user
+from grants.extensions import db
+from grants.models import (
+    Application,
+    ApplicationState,
+    Assessment,
+    AuditEvent,
+    Objection,
+    Region,
+    Scheme,
+    User,
+    Window,
+)
+from grants.services.deadlines import AWAITING_DECISION, Deadline, DeadlineKind
+from grants.services.schemes import list_schemes
+from grants.workflows import workflow_for
+from grants.workflows.rules import current_rules
+
+S = ApplicationState
+
+# Where an assessor has something to do: intake, waiting for information (and closing it when
+# the repair term has passed), the assessment itself, and settling a grant.
+QUEUE_STATES = (S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.SETTLEMENT_REQUESTED)
+COMMITTEE_SCHEME = "rif"
+
+
+class Assigned:
+    """The values of the queue's "assigned" filter."""
+
+    MINE = "mine"
+    NOBODY = "nobody"
+
+
+class Due:
+    SOON = "soon"
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    scheme: str | None = None
+    window_id: int | None = None
+    state: str | None = None
+    region: str | None = None
+    assigned: str | None = None
+    due: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    application: Application
+    deadline: Deadline | None
+    started_by: User | None
+    due_soon_days: int
+
+    @property
+    def due_soon(self) -> bool:
+        return (self.deadline is not None and not self.deadline.overdue
+                and self.deadline.days_left <= self.due_soon_days)
+
+
+def _due_on():
+    """The term that matters now: the repair term while incomplete, else the decision term."""
+    return sa.case(
+        (Application.state == S.INCOMPLETE, Application.repair_due_on),
+        (Application.state.in_(AWAITING_DECISION), Application.decision_due_on),
+        else_=sa.null())
+
+
+def _starter_id():
+    return (sa.select(AuditEvent.actor_id)
+            .where(AuditEvent.application_id == Application.id,
+                   AuditEvent.trigger == "start_assessment")
+            .order_by(AuditEvent.id.desc()).limit(1)
+            .correlate(Application).scalar_subquery())
+
+
+def work_queue(user: User, filters: QueueFilters, today: date, due_soon_days: int):
+    """A select of (Application, due_on, whoever started the assessment), soonest due first;
+    applications without a running term come last."""
+    due_on = _due_on().label("due_on")
+    starter_id = _starter_id()
+    starter = aliased(User)
+    stmt = (sa.select(Application, due_on, starter)
+            .join(Application.scheme).join(Application.window)
+            .outerjoin(starter, starter.id == starter_id)
+            .where(Application.state.in_(QUEUE_STATES)))
+    if filters.scheme:
+        stmt = stmt.where(Scheme.code == filters.scheme)
+    if filters.window_id:
+        stmt = stmt.where(Window.id == filters.window_id)
+    if filters.state:
+        stmt = stmt.where(Application.state == filters.state)
+    if filters.region:
+        stmt = stmt.where(Application.region == filters.region)
+    if filters.assigned == Assigned.MINE:
+        stmt = stmt.where(starter_id == user.id)
+    elif filters.assigned == Assigned.NOBODY:
+        stmt = stmt.where(starter_id.is_(None))
+    if filters.due == Due.OVERDUE:
+        stmt = stmt.where(_due_on() < today)
+    elif filters.due == Due.SOON:
+        stmt = stmt.where(_due_on() >= today,
+                          _due_on() <= today + timedelta(days=due_soon_days))
+    stmt = scope_to_user(stmt, Application, user)
+    return stmt.order_by(_due_on().is_(None), _due_on(), Application.reference)
+
+
+def queue_items(rows, today: date, due_soon_days: int) -> list[QueueItem]:
+    items = []
+    for application, due_on, started_by in rows:
+        kind = (DeadlineKind.REPAIR if application.state == S.INCOMPLETE
+                else DeadlineKind.DECISION)
+        deadline = Deadline(kind, due_on, application, today) if due_on else None
+        items.append(QueueItem(application, deadline, started_by, due_soon_days))
+    return items
+
+
+def queue_filter_choices() -> dict:
+    """What the queue can be filtered on: schemes with their windows, states, regions."""
+    return {
+        "schemes": list_schemes(),
+        "states": list(QUEUE_STATES),
+        "regions": list(Region),
+    }
+
+
+# -- the approvers' queue ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DecisionItem:
+    application: Application
+    assessments: list[Assessment]
+    deadline: Deadline | None
+    # Four eyes: whoever assessed an application does not decide on it.
+    assessed_by_viewer: bool
+
+
+def assessments_by_application(application_ids: list[int]) -> dict[int, list[Assessment]]:
+    found: dict[int, list[Assessment]] = {application_id: [] for application_id in application_ids}
+    if not application_ids:
+        return found
+    for assessment in db.session.scalars(
+            sa.select(Assessment).where(Assessment.application_id.in_(application_ids))
+            .order_by(Assessment.at, Assessment.id)):
+        found[assessment.application_id].append(assessment)
+    return found
+
+
+def decision_queue(user: User, today: date) -> list[DecisionItem]:
+    """Assessed applications waiting for a grant or a refusal, the soonest due first."""
+    stmt = scope_to_user(
+        sa.select(Application).where(Application.state == S.ASSESSED), Application, user)
+    applications = list(db.session.scalars(stmt.order_by(
+        Application.decision_due_on.is_(None), Application.decision_due_on,
+        Application.reference)))
+    assessments = assessments_by_application([a.id for a in applications])
+    return [DecisionItem(
+        application, assessments[application.id],
+        Deadline(DeadlineKind.DECISION, application.decision_due_on, application, today)
+        if application.decision_due_on else None,
+        any(a.assessor_id == user.id for a in assessments[application.id]),
+    ) for application in applications]
+
+
+def pending_objections(user: User, today: date) -> list[Deadline]:
+    rows = db.session.execute(scope_to_user(
+        sa.select(Objection, Application).join(Application)
+        .where(Objection.outcome.is_(None)), Application, user)
+        .order_by(Objection.decision_due_on, Application.reference))
+    return [Deadline(DeadlineKind.OBJECTION, objection.decision_due_on, application, today)
+            for objection, application in rows]
+
+
+# -- the RIF committee -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemberSheet:
+    member: User
+    scores: dict[str, int]
+    total: int
+    reasoning: str
+
+
+@dataclass(frozen=True)
+class RankedApplication:
+    application: Application
+    sheets: list[MemberSheet]
+    criteria: list[str]
+    quorum: int
+    sufficient_average: Fraction
+    scored_by_viewer: bool
+    # A member who has still to score does not see the others' scores (independent judgement).
+    hidden_from_viewer: bool
+
+    @property
+    def members_scored(self) -> int:
+        return len(self.sheets)
+
+    @property
+    def quorum_reached(self) -> bool:
+        return self.members_scored >= self.quorum
+
+    @property
+    def average_total(self) -> Fraction | None:
+        if not self.sheets:
+            return None
+        return Fraction(sum(sheet.total for sheet in self.sheets), len(self.sheets))
+
+    def criterion_average(self, criterion: str) -> Fraction | None:
+        values = [sheet.scores[criterion] for sheet in self.sheets if criterion in sheet.scores]
+        return Fraction(sum(values), len(values)) if values else None
+
+    @property
+    def average_score(self) -> Fraction | None:
+        """The mean score per criterion, over every member: what "sufficient" is judged on."""
+        values = [value for sheet in self.sheets for value in sheet.scores.values()]
+        return Fraction(sum(values), len(values)) if values else None
+
+    @property
+    def sufficient(self) -> bool | None:
+        average = self.average_score
+        return None if average is None else average >= self.sufficient_average
+
+
+COMMITTEE_STATES = (S.IN_ASSESSMENT, S.ASSESSED)
+
+
+def committee_windows() -> list[Window]:
+    return list(db.session.scalars(
+        sa.select(Window).join(Scheme).where(Scheme.code == COMMITTEE_SCHEME)
+        .order_by(Window.opens_at)))
+
+
+def committee_ranking(user: User, window_id: int | None = None,
+                      application_id: int | None = None) -> list[RankedApplication]:
+    """RIF applications before the committee (or the one asked for), ranked by their members'
+    average total score."""
+    stmt = sa.select(Application).join(Application.scheme).where(
+        Scheme.code == COMMITTEE_SCHEME)
+    if application_id is not None:
+        # One application's sheets are shown in any state, also after the decision.
+        stmt = stmt.where(Application.id == application_id)
+    else:
+        stmt = stmt.where(Application.state.in_(COMMITTEE_STATES))
+    if window_id:
+        stmt = stmt.where(Application.window_id == window_id)
+    applications = list(db.session.scalars(scope_to_user(stmt, Application, user)))
+    assessments = assessments_by_application([a.id for a in applications])
+    workflow = workflow_for(COMMITTEE_SCHEME)
+    ranked = []
+    for application in applications:
+        params = current_rules(application, workflow.default_rules)["rules"]
+        sheets = [MemberSheet(a.assessor, dict(a.scores or {}), sum((a.scores or {}).values()),
+                              a.reasoning) for a in assessments[application.id]]
+        scored = any(sheet.member.id == user.id for sheet in sheets)
+        may_score = "record_assessment" in workflow.allowed_triggers(application, user)
+        ranked.append(RankedApplication(
+            application, sheets, list(params["criteria"]), params["committee_quorum"],
+            Fraction(str(params["sufficient_average"])), scored, may_score and not scored))
+    return sorted(ranked, key=_rank_key)
+
+
+def _rank_key(ranked: RankedApplication) -> tuple:
+    # What is hidden from the viewer does not show through its place in the order either.
+    if ranked.average_total is None or ranked.hidden_from_viewer:
+        return (1, 0, ranked.application.reference)
+    return (0, -ranked.average_total, ranked.application.reference)
