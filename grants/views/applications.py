@@ -14,6 +14,12 @@ from grants.access import login_required, role_required
 from grants.clock import now
 from grants.extensions import db
 from grants.forms.assess import RECOMMENDATION_LABELS, StartAssessmentForm, criterion_label
+from grants.forms.portal_schemes import (
+    CONTRIBUTION_KIND_LABELS,
+    PARTNER_ROLE_LABELS,
+    RIF_PARTNER_KIND_LABELS,
+    THEME_LABELS,
+)
 from grants.i18n import current_language
 from grants.models import (
     STATE_LABELS,
@@ -120,27 +126,6 @@ def assessment_started_by(application: Application) -> str | None:
 
 # -- the scheme's own fields, readable ---------------------------------------------------------
 
-THEME_LABELS = {
-    "youth": _l("Jongeren"),
-    "older_workers": _l("Oudere werknemers"),
-    "distance_to_labour_market": _l("Afstand tot de arbeidsmarkt"),
-    "mobility": _l("Mobiliteit"),
-    "training": _l("Scholing"),
-    "work_to_work": _l("Van werk naar werk"),
-    "good_employership": _l("Goed werkgeverschap"),
-}
-PARTNER_ROLE_LABELS = {
-    "employers": _l("Werkgevers"),
-    "employees": _l("Werknemers"),
-    "other": _l("Anders"),
-}
-RIF_PARTNER_KIND_LABELS = {
-    "employer": _l("Werkgever"),
-    "regional_government": _l("Regionale overheid"),
-    "om_fund": _l("O&O-fonds"),
-    "other": _l("Anders"),
-}
-CONTRIBUTION_KIND_LABELS = {"cash": _l("In geld"), "in_kind": _l("In natura")}
 DOCUMENT_KIND_LABELS = {
     "regional_vision": _l("Regionale visie"),
     "action_plan": _l("Actieplan"),
