@@ -72,15 +72,17 @@ def register_blueprints(app: Flask) -> None:
         finance,
         language,
         main,
+        payments,
         places,
         portal,
+        reports,
         workflows,
     )
 
     # places, decisions and api_admin also add routes to the API blueprint, so they are
     # imported before that registers.
     for module in (auth, main, applications, places, finance, allocations, admin, workflows,
-                   decisions, language, assess, portal, attachments):
+                   decisions, language, assess, portal, attachments, payments, reports):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

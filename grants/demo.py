@@ -346,6 +346,9 @@ def load_demo(now: datetime) -> list[DemoUser]:
         if not existing[kvk].address and kvk in ADDRESSES:
             organisation = existing[kvk]
             organisation.address, organisation.postcode, organisation.city = ADDRESSES[kvk]
+        if not existing[kvk].iban:
+            # Invented like the organisations, with a correct check: advances can be paid.
+            existing[kvk].iban = _iban(int(kvk))
     db.session.flush()
 
     for demo in DEMO_USERS:

@@ -13,6 +13,7 @@ from grants.money import format_eur
 from grants.services.schemes import amend_ceiling
 from grants.services.tokens import create_token
 from tests.factories import UserFactory
+from tests.reports.flow import settlement_request
 from tests.workflows.scenarios import PARTLY
 from tests.workflows.test_lifecycles import ok
 
@@ -101,7 +102,7 @@ def test_advances_settlement_lower_than_paid_and_recovery(world):
     too_much = world.finance.fire(number, "pay_advance", {"amount": "80000.01"})
     assert too_much.status_code == 422
 
-    ok(world.applicant.fire(number, "request_settlement"))
+    ok(settlement_request(world.applicant, number, "250000.00"))
     settled = ok(world.assessor.fire(number, "settle", {"amount": "250000.00"}))
     assert settled["state"] == "settled"
     assert entries(number)[-2:] == [("recover", None, 70_000_00, "settle"),
@@ -118,7 +119,7 @@ def test_settlement_above_what_was_paid_pays_the_balance(world):
     number = assessed(world)
     ok(world.approver.fire(number, "approve", {"amount": "400000.00", **PARTLY}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "320000.00"}))
-    ok(world.applicant.fire(number, "request_settlement"))
+    ok(settlement_request(world.applicant, number, "380000.00"))
     ok(world.assessor.fire(number, "settle", {"amount": "380000.00"}))
     ok(world.finance.fire(number, "pay"))
     assert entries(number)[-2:] == [("release", "committed", 20_000_00, "settle"),

@@ -42,6 +42,7 @@ ARTICLES = {
     K.SETTLEMENT: ["artikel 4:46"],
     K.RECOVERY: ["artikel 4:57"],
     K.OBJECTION: ["artikel 7:11"],
+    K.AMENDMENT: ["artikel 4:48"],
 }
 CEILING_ARTICLES = ["artikel 4:25"]
 
@@ -53,6 +54,7 @@ TITLES = {
     K.SETTLEMENT: "Besluit: wij stellen uw subsidie vast",
     K.RECOVERY: "Besluit: u moet subsidie terugbetalen",
     K.OBJECTION: "Beslissing op uw bezwaar",
+    K.AMENDMENT: "Besluit: wij wijzigen uw subsidie",
 }
 SUBJECTS = {
     K.GRANT: "Verlening subsidie",
@@ -62,6 +64,7 @@ SUBJECTS = {
     K.SETTLEMENT: "Vaststelling subsidie",
     K.RECOVERY: "Terugvordering subsidie",
     K.OBJECTION: "Beslissing op bezwaar",
+    K.AMENDMENT: "Wijziging subsidieverlening",
 }
 
 # The ministries' public postal addresses, where objections go. A scheme's rules may name
@@ -176,6 +179,50 @@ def base_context(kind: DecisionKind, application: Application, reference: str, t
     }
 
 
+@dataclass(frozen=True)
+class ScheduledReport:
+    kind: str  # "progress", or "final" (the request for settlement)
+    what: str
+    due_on: date
+
+
+def report_schedule(application: Application, amount: int, params: dict,
+                    today: date) -> list[ScheduledReport]:
+    """The reports a grant asks for and when, as its letter lists them; the final one last.
+
+    RIF projects report every project year; other schemes once, ``progress_report_months``
+    after the start, when the project is still running by then.
+    """
+    scheme = application.scheme.code
+    details = application.details or {}
+    starts = _iso_day(details.get("starts_on")) or today
+    ends = _iso_day(details.get("ends_on")) or today
+    months, _ = _rule(params, "progress_report_months", scheme)
+    weeks, _ = _rule(params, "settlement_request_weeks", scheme)
+    threshold, _ = _rule(params, "accountant_statement_above_cents", scheme)
+    reports = []
+    if scheme == "rif":
+        year = 1
+        while (due := _add_months(starts, 12 * year)) < ends:
+            reports.append(ScheduledReport("progress",
+                                           f"Voortgangsverslag over projectjaar {year}", due))
+            year += 1
+    else:
+        progress = _add_months(starts, int(months))
+        if progress < ends:
+            reports.append(ScheduledReport("progress", "Voortgangsverslag", progress))
+    final = "Aanvraag tot vaststelling, met inhoudelijk en financieel verslag"
+    if amount > threshold:
+        final += " en een controleverklaring van een accountant"
+    reports.append(ScheduledReport("final", final, ends + timedelta(weeks=int(weeks))))
+    return reports
+
+
+def accountant_statement_threshold(params: dict) -> int:
+    """Above this grant the request for settlement needs an accountant's statement."""
+    return int(_rule(params, "accountant_statement_above_cents")[0])
+
+
 # -- per kind -----------------------------------------------------------------------------------
 
 def grant_part(application: Application, amount: int, params: dict, today: date) -> dict:
@@ -185,27 +232,11 @@ def grant_part(application: Application, amount: int, params: dict, today: date)
     ends = _iso_day(details.get("ends_on")) or today
     percent, percent_set = _rule(params, "advance_percent", scheme)
     instalments, _ = _rule(params, "advance_instalments", scheme)
-    months, _ = _rule(params, "progress_report_months", scheme)
-    weeks, _ = _rule(params, "settlement_request_weeks", scheme)
-    threshold, _ = _rule(params, "accountant_statement_above_cents", scheme)
+    threshold = accountant_statement_threshold(params)
     advance = amount * int(percent) // 100
-    settlement_due = ends + timedelta(weeks=int(weeks))
-
-    reports = []
-    if scheme == "rif":
-        year = 1
-        while (due := _add_months(starts, 12 * year)) < ends:
-            reports.append({"what": f"Voortgangsverslag over projectjaar {year}",
-                            "due": format_day(due)})
-            year += 1
-    else:
-        progress = _add_months(starts, int(months))
-        if progress < ends:
-            reports.append({"what": "Voortgangsverslag", "due": format_day(progress)})
-    final = "Aanvraag tot vaststelling, met inhoudelijk en financieel verslag"
-    if amount > threshold:
-        final += " en een controleverklaring van een accountant"
-    reports.append({"what": final, "due": format_day(settlement_due)})
+    schedule = report_schedule(application, amount, params, today)
+    settlement_due = schedule[-1].due_on
+    reports = [{"what": report.what, "due": format_day(report.due_on)} for report in schedule]
 
     obligations = {
         "sectorplan": [
@@ -358,5 +389,36 @@ def objection_part(objection: Objection) -> tuple[dict, int | None]:
         "against_kind": (DECISION_KIND_LABELS[letter.kind].lower() if letter is not None
                          else against.trigger),
         "upheld": objection.outcome == ObjectionOutcome.UPHELD,
+        "outcome": objection.outcome.value,
         "grounds": objection.reason,
+        # Awb 6:7 and 6:11: a late objection, and why its lateness was excused (if it was).
+        "late": bool(objection.late),
+        "lateness_excused": objection.lateness_excused or "",
+        "term_ended_on": _day(db.session.get(Application, objection.application_id)
+                              .objection_due_on) if objection.late else "",
+        "new_decision": None,
     }, amount
+
+
+def new_decision_part(grant: Draft) -> dict:
+    """What the decision on objection puts in place of the revoked one (Awb 7:11)."""
+    return {
+        "kind_label": grant.context["kind_label"].lower(),
+        "reference": grant.context["reference"],
+        "amount": grant.context["amount"],
+        "requested": grant.context["application"]["requested"],
+        "reduced": grant.context["grant"]["reduced"],
+    }
+
+
+def amendment_part(previous: int, new: int, paid: int, ended: bool, params: dict) -> dict:
+    """Lowering or ending a grant before settlement: the amounts, and what comes next."""
+    weeks, _ = _rule(params, "settlement_request_weeks")
+    return {
+        "ended": ended,
+        "previous": format_eur(previous),
+        "new": format_eur(new),
+        "released": format_eur(previous - new),
+        "paid": format_eur(paid),
+        "settlement_weeks": int(weeks),
+    }

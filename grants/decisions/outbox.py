@@ -41,6 +41,7 @@ KIND_OF_TRIGGER = {
     "reject": K.REJECTION,
     "close_unprocessed": K.NOT_PROCESSED,
     "decide_objection": K.OBJECTION,
+    "adjust_grant": K.AMENDMENT,
 }
 
 
@@ -138,14 +139,41 @@ def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
                                    for article in letters.CEILING_ARTICLES]
     elif kind == K.NOT_PROCESSED:
         context["not_processed"] = letters.not_processed_part(application)
+    elif kind == K.AMENDMENT:
+        amount = f.audit_data["amount_cents"]
+        context.update(amount=letters.format_eur(amount), amendment=letters.amendment_part(
+            f.audit_data["previous_cents"], amount, _paid(application),
+            f.audit_data["advice"] == "end", params))
     elif kind == K.OBJECTION:
         part, amount = letters.objection_part(objection)
+        appeal_due = letters.format_day(f.today + timedelta(weeks=params["objection_term_weeks"]))
+        new_grant = _new_grant_draft(f, base, reference(1), context["reference"], appeal_due) \
+            if f.audit_data.get("new_decision") == "grant" else None
+        if new_grant is not None:
+            part["new_decision"] = letters.new_decision_part(new_grant)
         # The letter names the decision objected to; its term runs from this decision.
-        context.update(objection={**part, "due": letters.format_day(
-            f.today + timedelta(weeks=params["objection_term_weeks"]))},
+        context.update(objection={**part, "due": appeal_due},
                        reason=objection.decision_reason,
                        amount=letters.format_eur(amount) if amount is not None else None)
+        return [letters.Draft(kind, amount, context), *([new_grant] if new_grant else [])]
     return [letters.Draft(kind, amount, context)]
+
+
+def _new_grant_draft(f, base, ref: str, objection_ref: str, appeal_due: str) -> letters.Draft:
+    """The grant that replaces a revoked decision (Awb 7:11); appealed, not objected to."""
+    amount = f.audit_data["amount_cents"]
+    context = base(K.GRANT, ref)
+    context.update(amount=letters.format_eur(amount), reason=f.reason,
+                   grant=letters.grant_part(f.application, amount, f.params, f.today),
+                   objection={"due": appeal_due},
+                   on_objection={"reference": objection_ref})
+    return letters.Draft(K.GRANT, amount, context)
+
+
+def _paid(application: Application) -> int:
+    from grants.budget.ledger import application_balance
+
+    return int(application_balance(application.id).paid)
 
 
 def record_decision(f, objection: Objection | None = None) -> None:

@@ -44,6 +44,8 @@ RECOMMENDATION_LABELS = {
 OUTCOME_LABELS = {
     ObjectionOutcome.UPHELD.value: _l("Gegrond: het besluit wordt herroepen"),
     ObjectionOutcome.REJECTED.value: _l("Ongegrond: het besluit blijft staan"),
+    ObjectionOutcome.INADMISSIBLE.value: _l("Niet-ontvankelijk: het bezwaar wordt niet "
+                                            "inhoudelijk behandeld"),
 }
 MAX_TEXT = 4000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -228,8 +230,11 @@ ACTION_FIELDS = {
     "pay": set(),
     "recover": {"amount", "reason"},
     "close": set(),
-    "decide_objection": {"outcome", "reason"},
+    "decide_objection": {"outcome", "reason", "new_amount", "lateness_excused"},
+    "extend_objection_term": {"reason"},
 }
+# Fields that only some actions show.
+OPTIONAL_ACTION_FIELDS = {"amount", "outcome", "reason", "new_amount", "lateness_excused"}
 
 
 class ActionForm(VersionedForm):
@@ -239,18 +244,27 @@ class ActionForm(VersionedForm):
     outcome = RadioField(
         _l("Uitkomst"),
         choices=[SelectChoice(value, str(label)) for value, label in OUTCOME_LABELS.items()],
-        invalid_choice_message=_l("Kies gegrond of ongegrond."))
+        invalid_choice_message=_l("Kies gegrond, ongegrond of niet-ontvankelijk."))
     reason = _reason(_l("Motivering"), _l("Geef de motivering."))
+    # Deciding on an objection: the new grant when it is upheld (Awb 7:11), and why a late
+    # objection is excusable (Awb 6:11).
+    new_amount = AmountField(_l("Nieuw te verlenen bedrag in euro's (alleen bij gegrond)"),
+                             render_kw={"inputmode": "decimal", "autocomplete": "off",
+                                        "spellcheck": "false"})
+    lateness_excused = _reason(_l("Waarom is de termijnoverschrijding verschoonbaar? "
+                                  "(alleen bij een te laat bezwaar)"), None, required=False)
     confirm = _confirm(_l("Ik weet wat deze handeling doet en voer haar uit."),
                        _l("Bevestig de handeling."))
 
     def __init__(self, *args, trigger: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.wanted = ACTION_FIELDS[trigger]
-        for name in {"amount", "outcome", "reason"} - self.wanted:
+        for name in OPTIONAL_ACTION_FIELDS - self.wanted:
             del self[name]
         if "amount" in self.wanted:
             self.amount.flags.required = True
+        if "new_amount" in self.wanted:
+            self.REFUSAL_FIELDS = {**self.REFUSAL_FIELDS, "amount": "new_amount"}
 
     def data_for_engine(self) -> dict:
         data = {}
@@ -260,4 +274,8 @@ class ActionForm(VersionedForm):
             data["outcome"] = self.outcome.data
         if "reason" in self.wanted:
             data["reason"] = self.reason.data.strip()
+        if "new_amount" in self.wanted and self.new_amount.cents is not None:
+            data["amount"] = cents_to_api(self.new_amount.cents)
+        if "lateness_excused" in self.wanted and (self.lateness_excused.data or "").strip():
+            data["lateness_excused"] = self.lateness_excused.data.strip()
         return data

@@ -77,12 +77,15 @@ def mail_send():
               help="Herinner aan termijnen die binnen zoveel dagen aflopen.")
 def mail_remind(days):
     """Remind of terms that end within --days: the repair term (to the applicant) and the
-    decision term (to the assessors). Each term is reminded once, however often this runs."""
-    from grants.mail.reminders import write_reminders
+    decision term (to the assessors); and of reports due soon or late (days as rules data).
+    Each is reminded once, however often this runs."""
+    from grants.mail.reminders import write_reminders, write_report_reminders
 
     with writing():
         moment = now()
-        reminded = write_reminders(moment.astimezone(AMSTERDAM).date(), days, moment)
+        today = moment.astimezone(AMSTERDAM).date()
+        terms = write_reminders(today, days, moment)
+        reports = write_report_reminders(today, moment)
         db.session.commit()  # the mails go on the queue now
-    click.echo(f"{reminded.written} herinneringen geschreven; {reminded.known} waren al eerder "
-               "geschreven.")
+    click.echo(f"{terms.written + reports.written} herinneringen geschreven; "
+               f"{terms.known + reports.known} waren al eerder geschreven.")

@@ -5,7 +5,7 @@ new, while a new term (a second request for information) gets its own reminder.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -66,5 +66,42 @@ def write_reminders(today: date, within_days: int, now: datetime) -> Reminded:
             **application_facts(application, page), due=format_day(deadline.due_on),
             days_left=deadline.days_left, state=application.state_label,
             asked=_asked(deadline) if kind is MailKind.REPAIR_DUE else ""))
+    db.session.flush()
+    return Reminded(written, known)
+
+
+# Reports due further ahead than this are not reminded of yet, whatever the rules say.
+REPORT_REMINDER_HORIZON_DAYS = 92
+
+
+def write_report_reminders(today: date, now: datetime) -> Reminded:
+    """Remind applicants of reports: some days before the due date, and again when late.
+
+    The days are rules data (grants.services.reports.reminder_days). Each report gets each
+    reminder once: the key names the report, the kind and the due date.
+    """
+    from grants.services.reports import awaited_reports, reminder_days, rules_of
+
+    written = known = 0
+    for report in awaited_reports(today + timedelta(days=REPORT_REMINDER_HORIZON_DAYS)):
+        application = report.application
+        before, after = reminder_days(rules_of(application))
+        days_left = (report.due_on - today).days
+        if 0 <= days_left <= before:
+            kind = MailKind.REPORT_DUE
+        elif -days_left >= after:
+            kind = MailKind.REPORT_OVERDUE
+        else:
+            continue
+        key = f"{kind.value}:report-{report.id}:{report.due_on.isoformat()}"
+        recipients = applicants_of(db.session, application.organisation_id)
+        done = set(db.session.scalars(sa.select(OutgoingMail.user_id).where(
+            OutgoingMail.key.in_([f"{key}:user-{user.id}" for user in recipients]))))
+        fresh = [user for user in recipients if user.id not in done]
+        known += len(recipients) - len(fresh)
+        written += len(write(
+            db.session, kind, key, fresh, application, kind.value, now,
+            **application_facts(application, APPLICANT_PAGE), report_title=report.title,
+            due=format_day(report.due_on), days_left=days_left, days_late=-days_left))
     db.session.flush()
     return Reminded(written, known)

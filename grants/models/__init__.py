@@ -36,6 +36,14 @@ from grants.models.organisations import (
     OrganisationKind,
     Region,
 )
+from grants.models.payments import PaymentLine, PaymentRun
+from grants.models.reports import (
+    OPEN_REPORT_STATUSES,
+    REPORT_STATUS_LABELS,
+    GrantReport,
+    ReportKind,
+    ReportStatus,
+)
 from grants.models.schemes import (
     MINISTRY_NAMES,
     CeilingAmendment,
@@ -64,7 +72,9 @@ __all__ = [
     "DECISION_KIND_LABELS",
     "JOB_STATUS_LABELS",
     "MINISTRY_NAMES",
+    "OPEN_REPORT_STATUSES",
     "ORGANISATION_KIND_LABELS",
+    "REPORT_STATUS_LABELS",
     "ROLE_LABELS",
     "STAFF_ROLES",
     "STATE_LABELS",
@@ -81,6 +91,7 @@ __all__ = [
     "Decision",
     "DecisionKind",
     "EntryKind",
+    "GrantReport",
     "Job",
     "JobKind",
     "JobStatus",
@@ -96,9 +107,13 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "OutgoingMail",
+    "PaymentLine",
+    "PaymentRun",
     "PlaceCategory",
     "Recommendation",
     "Region",
+    "ReportKind",
+    "ReportStatus",
     "Role",
     "RuleVersion",
     "Scheme",

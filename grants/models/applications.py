@@ -181,3 +181,11 @@ class Objection(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # Lodged after the objection term (Awb 6:7): recorded all the same, and declared
+    # inadmissible unless the lateness is excused (Awb 6:11).
+    late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Why the lateness is excusable, as the approver recorded it; empty when not excused.
+    lateness_excused: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The decision term (Awb 7:10) is extended at most once; when and why.
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extension_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")

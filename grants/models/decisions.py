@@ -28,6 +28,7 @@ class DecisionKind(StrEnum):
     SETTLEMENT = "settlement"  # vaststelling (Awb 4:46)
     RECOVERY = "recovery"  # terugvordering (Awb 4:57)
     OBJECTION = "objection"  # beslissing op bezwaar (Awb 7:11)
+    AMENDMENT = "amendment"  # verlening verlaagd of ingetrokken vóór de vaststelling (Awb 4:48)
 
 
 # Dutch in the letters; pages translate them.
@@ -39,6 +40,7 @@ DECISION_KIND_LABELS = {
     DecisionKind.SETTLEMENT: N_("Vaststelling"),
     DecisionKind.RECOVERY: N_("Terugvordering"),
     DecisionKind.OBJECTION: N_("Beslissing op bezwaar"),
+    DecisionKind.AMENDMENT: N_("Wijziging verlening"),
 }
 
 

@@ -24,6 +24,8 @@ class MailKind(StrEnum):
     DECISION = "decision"  # een besluit is genomen; de brief staat bij de aanvraag
     REPAIR_DUE = "repair_due"  # herinnering aan de aanvrager: de hersteltermijn loopt af
     DECISION_DUE = "decision_due"  # herinnering aan de beoordelaars: de beslistermijn loopt af
+    REPORT_DUE = "report_due"  # herinnering aan de aanvrager: een rapportage moet binnenkort
+    REPORT_OVERDUE = "report_overdue"  # aanmaning: de rapportage is te laat
 
 
 MAIL_KIND_LABELS = {
@@ -32,6 +34,8 @@ MAIL_KIND_LABELS = {
     MailKind.DECISION: "Besluit genomen",
     MailKind.REPAIR_DUE: "Herinnering hersteltermijn",
     MailKind.DECISION_DUE: "Herinnering beslistermijn",
+    MailKind.REPORT_DUE: "Herinnering rapportage",
+    MailKind.REPORT_OVERDUE: "Rapportage te laat",
 }
 
 

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
+from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 from stdnum.nl import postcode as nl_postcode
 
@@ -41,6 +42,17 @@ ORGANISATION_KIND_LABELS = {
 }
 
 
+def validate_dutch_iban(value: str) -> str:
+    """A Dutch IBAN with a correct check, compact; ValueError with the reason otherwise."""
+    try:
+        compact = stdnum_iban.validate(value)
+    except ValidationError as error:
+        raise ValueError(f"Ongeldig IBAN: {value!r}.") from error
+    if not compact.startswith("NL"):
+        raise ValueError(f"Geen Nederlands IBAN: {value!r}.")
+    return compact
+
+
 class Organisation(db.Model):
     __tablename__ = "organisations"
 
@@ -53,6 +65,8 @@ class Organisation(db.Model):
     address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     postcode: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # The account grants are paid to (SEPA credit transfer), stored compact: NL91ABNA0417164300.
+    iban: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     @validates("kvk")
@@ -68,6 +82,12 @@ class Organisation(db.Model):
             return nl_postcode.validate(value)
         except ValidationError as error:
             raise ValueError(f"Ongeldige postcode: {value!r}.") from error
+
+    @validates("iban")
+    def _validate_iban(self, _key, value):
+        if not value:
+            return ""
+        return validate_dutch_iban(value)
 
     @property
     def postal_lines(self) -> list[str]:

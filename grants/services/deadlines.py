@@ -19,12 +19,14 @@ class DeadlineKind(StrEnum):
     DECISION = "decision"
     REPAIR = "repair"
     OBJECTION = "objection"
+    REPORT = "report"
 
 
 KIND_LABELS = {
     DeadlineKind.DECISION: "Beslistermijn",
     DeadlineKind.REPAIR: "Hersteltermijn aanvrager",
     DeadlineKind.OBJECTION: "Beslissing op bezwaar",
+    DeadlineKind.REPORT: "Rapportage aanvrager",
 }
 
 
@@ -34,6 +36,8 @@ class Deadline:
     due_on: date
     application: Application
     today: date
+    # An objection's decision term extended (Awb 7:10 lid 3), shown as such.
+    extended: bool = False
 
     @property
     def days_left(self) -> int:
@@ -45,7 +49,7 @@ class Deadline:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return KIND_LABELS[self.kind] + (" (verlengd)" if self.extended else "")
 
     @property
     def status(self) -> str:
@@ -69,6 +73,14 @@ def upcoming_deadlines(today: date, within_days: int = DUE_SOON_DAYS) -> list[De
     objections = db.session.execute(
         sa.select(Objection, Application).join(Application)
         .where(Objection.outcome.is_(None), Objection.decision_due_on <= horizon))
-    found += [Deadline(DeadlineKind.OBJECTION, o.decision_due_on, a, today)
-              for o, a in objections]
+    found += [Deadline(DeadlineKind.OBJECTION, o.decision_due_on, a, today,
+                       extended=o.extended_at is not None) for o, a in objections]
+    found += _report_deadlines(today, horizon)
     return sorted(found, key=lambda d: (d.due_on, d.application.reference))
+
+
+def _report_deadlines(today: date, horizon: date) -> list[Deadline]:
+    from grants.services.reports import awaited_reports
+
+    return [Deadline(DeadlineKind.REPORT, report.due_on, report.application, today)
+            for report in awaited_reports(horizon)]

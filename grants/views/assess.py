@@ -152,6 +152,12 @@ def actions_for(application: Application, user) -> list[Action]:
         elif trigger in ("approve", "reject"):
             if not any(a.trigger == "decide" for a in actions):
                 actions.append(Action("decide", url_for("assess.decide", **params)))
+        elif trigger in ("accept_report", "send_back_report"):
+            # Reports are reviewed one by one, each with its PDF, on the reports page.
+            if not any(a.trigger == "accept_report" for a in actions):
+                actions.append(Action("accept_report", url_for("reports.review", **params)))
+        elif trigger in ("advise_adjustment", "adjust_grant"):
+            actions.append(Action(trigger, url_for("reports.adjustment", **params)))
         elif trigger in ACTION_FIELDS:
             actions.append(Action(trigger, url_for("assess.action", trigger=trigger, **params)))
     return sorted(actions, key=lambda action: not action.main)

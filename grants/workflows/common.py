@@ -15,7 +15,6 @@ from grants.models import (
     Bucket,
     EntryKind,
     Objection,
-    ObjectionOutcome,
     Recommendation,
     Role,
     User,
@@ -26,7 +25,7 @@ from grants.workflows.engine import Firing, Transition, transition
 from grants.workflows.rules import freeze
 
 S = ApplicationState
-DECISIONS = ("approve", "reject", "close_unprocessed", "settle")
+DECISIONS = ("approve", "reject", "close_unprocessed", "settle", "adjust_grant")
 
 
 def _local_date(iso: str) -> date:
@@ -153,41 +152,14 @@ def pending_objection(application: Application) -> Objection | None:
                                    Objection.outcome.is_(None))).first()
 
 
-def objection_open(application: Application, user: User) -> bool:
-    return pending_objection(application) is None and application.objection_due_on is not None
-
-
 def objection_pending(application: Application, user: User) -> bool:
     return pending_objection(application) is not None
-
-
-def within_objection_term(f: Firing) -> None:
-    due = f.application.objection_due_on
-    if due is None or f.today > due:
-        raise ValidationFailed("De bezwaartermijn is verstreken.", {"objection": [
-            f"Bezwaar kon tot en met {format_day(due)}." if due else
-            "Er is geen besluit waartegen bezwaar openstaat."]})
-    if pending_objection(f.application) is not None:
-        raise ValidationFailed("Er loopt al een bezwaar.", {"objection": [
-            "Tegen dit besluit loopt al een bezwaar."]})
 
 
 def has_pending_objection(f: Firing) -> None:
     if pending_objection(f.application) is None:
         raise ValidationFailed("Er is geen bezwaar om te beslissen.", {"objection": [
             "Er is geen openstaand bezwaar."]})
-
-
-def objection_outcome(f: Firing) -> None:
-    outcome = f.data.get("outcome")
-    if outcome not in {ObjectionOutcome.UPHELD.value, ObjectionOutcome.REJECTED.value}:
-        raise ValidationFailed("Kies de uitkomst.", {"outcome": [
-            "De uitkomst is upheld (gegrond) of rejected (ongegrond)."]})
-    decision = latest_decision(f.application)
-    # Awb 10:3: the objection is not decided by whoever took the decision objected to.
-    if decision is not None and decision.actor_id == f.actor.id:
-        raise Forbidden("U nam het besluit waartegen bezwaar is gemaakt en beslist dus niet "
-                        "over het bezwaar.")
 
 
 # -- effects --------------------------------------------------------------------------------
@@ -284,27 +256,6 @@ def settlement_amount(f: Firing) -> None:
     f.audit_data["amount_cents"] = amount
 
 
-def lodge(f: Firing) -> None:
-    decision = latest_decision(f.application)
-    due = f.application.objection_due_on + timedelta(weeks=f.params["objection_decision_weeks"])
-    db.session.add(Objection(
-        application_id=f.application.id, against_event_id=decision.id, lodged_at=f.now,
-        lodged_by_id=f.actor.id, reason=f.reason, decision_due_on=due))
-    f.audit_data.update(against=decision.trigger, decision_due_on=due.isoformat())
-
-
-def decide_on_objection(f: Firing) -> None:
-    objection = pending_objection(f.application)
-    objection.outcome = ObjectionOutcome(f.data["outcome"])
-    objection.decided_at = f.now
-    objection.decided_by_id = f.actor.id
-    objection.decision_reason = f.reason
-    f.audit_data["outcome"] = objection.outcome.value
-    from grants.decisions.outbox import record_decision
-
-    record_decision(f, objection)
-
-
 # -- transitions every scheme shares ---------------------------------------------------------
 
 R = Role
@@ -326,15 +277,10 @@ def intake_transitions() -> list[Transition]:
 
 
 def objection_transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition]:
-    """An objection can be lodged against any decision within its term (Awb 6:7)."""
-    return [
-        transition("lodge_objection", decided_states, None, R.APPLICANT,
-                   guards=[reason_required, within_objection_term], effects=[lodge],
-                   available=objection_open),
-        transition("decide_objection", decided_states, None, R.APPROVER,
-                   guards=[has_pending_objection, objection_outcome],
-                   effects=[decide_on_objection], available=objection_pending),
-    ]
+    """Objections against the scheme's decisions: grants.workflows.objections."""
+    from grants.workflows import objections
+
+    return objections.transitions(decided_states)
 
 
 GRANT_BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.ASSESSED)
@@ -343,6 +289,67 @@ GRANT_DECIDED = (S.APPROVED, S.REJECTED, S.UNPROCESSED, S.MONITORED, S.SETTLEMEN
 GRANT_STATES = (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.UNPROCESSED, S.IN_ASSESSMENT, S.ASSESSED,
                 S.APPROVED, S.REJECTED, S.WITHDRAWN, S.MONITORED, S.SETTLEMENT_REQUESTED,
                 S.SETTLED, S.CLOSED)
+
+
+# -- reports after the grant (grants.services.reports keeps the rows) ------------------------
+
+def _reports():
+    from grants.services import reports
+
+    return reports
+
+
+def schedule_reports(f: Firing) -> None:
+    _reports().schedule_reports(f)
+
+
+def report_to_submit(f: Firing) -> None:
+    _reports().check_report(f)
+
+
+def report_submitted(f: Firing) -> None:
+    _reports().report_submitted(f)
+
+
+def report_to_review(f: Firing) -> None:
+    _reports().check_review(f)
+
+
+def report_accepted(f: Firing) -> None:
+    _reports().report_accepted(f)
+
+
+def report_sent_back(f: Firing) -> None:
+    _reports().report_sent_back(f)
+
+
+def settlement_claim(f: Firing) -> None:
+    _reports().check_settlement_claim(f)
+
+
+def settlement_claimed(f: Firing) -> None:
+    _reports().settlement_claimed(f)
+
+
+def final_report_accepted(f: Firing) -> None:
+    _reports().final_report_accepted(f)
+
+
+def report_transitions() -> list[Transition]:
+    """Reports name the report row (``report``) and its PDF; a final report sent back undoes
+    the request for settlement, which the applicant then makes again."""
+    return [
+        transition("submit_report", (S.APPROVED, S.MONITORED), S.MONITORED, R.APPLICANT,
+                   guards=[report_to_submit], effects=[report_submitted]),
+        transition("accept_report", S.MONITORED, None, R.ASSESSOR,
+                   guards=[report_to_review], effects=[report_accepted]),
+        transition("send_back_report", S.MONITORED, None, R.ASSESSOR,
+                   guards=[reason_required, report_to_review], effects=[report_sent_back]),
+        transition("send_back_report", S.SETTLEMENT_REQUESTED, S.MONITORED, R.ASSESSOR,
+                   guards=[reason_required, report_to_review], effects=[report_sent_back]),
+        transition("request_settlement", (S.APPROVED, S.MONITORED), S.SETTLEMENT_REQUESTED,
+                   R.APPLICANT, guards=[settlement_claim], effects=[settlement_claimed]),
+    ]
 
 
 def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ...]:
@@ -354,7 +361,8 @@ def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ..
         *intake_transitions(),
         *record_assessment,
         transition("approve", S.ASSESSED, S.APPROVED, R.APPROVER,
-                   guards=[four_eyes, grant_amount], effects=[granted, commit_grant, decided],
+                   guards=[four_eyes, grant_amount],
+                   effects=[granted, commit_grant, decided, schedule_reports],
                    available=not_an_assessor),
         transition("reject", S.ASSESSED, S.REJECTED, R.APPROVER,
                    guards=[four_eyes, reason_required],
@@ -363,12 +371,10 @@ def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ..
                    effects=[release_reservations]),
         transition("pay_advance", (S.APPROVED, S.MONITORED), S.MONITORED, R.FINANCE,
                    guards=[required_amount], effects=[disburse_advance]),
-        transition("submit_report", (S.APPROVED, S.MONITORED), S.MONITORED, R.APPLICANT),
-        transition("accept_report", S.MONITORED, None, R.ASSESSOR),
-        transition("request_settlement", (S.APPROVED, S.MONITORED), S.SETTLEMENT_REQUESTED,
-                   R.APPLICANT),
+        *report_transitions(),
         transition("settle", S.SETTLEMENT_REQUESTED, S.SETTLED, R.ASSESSOR,
-                   guards=[settlement_amount], effects=[settle_grant, decided]),
+                   guards=[settlement_amount],
+                   effects=[settle_grant, final_report_accepted, decided]),
         transition("pay", S.SETTLED, None, R.FINANCE, effects=[pay_balance]),
         transition("recover", S.SETTLED, None, R.FINANCE, guards=[required_amount],
                    effects=[recover_amount]),

@@ -15,6 +15,9 @@ TRIGGER_LABELS = {
     "pay_advance": N_("Voorschot betalen"),
     "submit_report": N_("Rapportage indienen"),
     "accept_report": N_("Rapportage accepteren"),
+    "send_back_report": N_("Rapportage terugsturen"),
+    "advise_adjustment": N_("Advies: subsidie verlagen of beëindigen"),
+    "adjust_grant": N_("Subsidie verlagen of beëindigen"),
     "request_settlement": N_("Vaststelling aanvragen"),
     "settle": N_("Vaststellen"),
     "pay": N_("Betalen"),
@@ -22,4 +25,5 @@ TRIGGER_LABELS = {
     "close": N_("Afsluiten"),
     "lodge_objection": N_("Bezwaar maken"),
     "decide_objection": N_("Beslissen op bezwaar"),
+    "extend_objection_term": N_("Beslistermijn bezwaar verlengen"),
 }

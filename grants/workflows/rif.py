@@ -9,6 +9,7 @@ from fractions import Fraction
 from grants.errors import ValidationFailed
 from grants.models import Application, Recommendation, Role, User
 from grants.workflows import common
+from grants.workflows.adjustments import adjustment_transitions
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import rif as fields
 
@@ -47,7 +48,9 @@ WORKFLOW = register(Workflow(
     scheme="rif",
     states=common.GRANT_STATES,
     # The last member needed for the quorum moves it on; earlier members leave it in assessment.
-    transitions=common.grant_lifecycle([_record(S.ASSESSED), _record(None)]),
+    transitions=(*common.grant_lifecycle([_record(S.ASSESSED), _record(None)]),
+                 # On progress reports the committee may advise to lower or end the grant.
+                 *adjustment_transitions()),
     fields=fields,
     default_rules=fields.DEFAULT_RULES,
 ))

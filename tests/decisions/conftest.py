@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from grants.extensions import db
 from grants.models import Decision
 from tests.conftest import START
+from tests.reports.flow import settlement_request
 from tests.workflows.scenarios import PARTLY
 
 
@@ -72,7 +73,7 @@ class Steps:
         w = self.world
         number = self.granted()
         ok(w.finance.fire(number, "pay_advance", {"amount": advance}))
-        ok(w.applicant.fire(number, "request_settlement"))
+        ok(settlement_request(w.applicant, number, final))
         self.clock.advance(days=30)
         ok(w.assessor.fire(number, "settle", {"amount": final,
                                                "reason": "Niet alle maatregelen zijn uitgevoerd."}))

@@ -191,7 +191,7 @@ def test_an_objection_within_its_term_is_recorded(world, applicant, clock):
     assert "Bezwaar indienen" not in page  # one objection at a time
 
 
-def test_a_late_objection_is_explained_and_refused(world, applicant, clock):
+def test_a_late_objection_is_explained_and_recorded_as_late(world, applicant, clock):
     number = decided(world, applicant)
     clock.advance(weeks=6, days=1)
     page = plain(applicant.text(f"/portaal/aanvragen/{number}"))
@@ -199,7 +199,10 @@ def test_a_late_objection_is_explained_and_refused(world, applicant, clock):
     assert "artikel 6:11" in page
     response = applicant.post(f"/portaal/aanvragen/{number}/bezwaar",
                               {"reason": "Ik was op vakantie."})
-    assert response.status_code == 422
-    assert error_for(response.get_data(as_text=True), "reason") == \
-        "Bezwaar kon tot en met 13 mei 2014."
-    assert db.session.scalar(sa.select(sa.func.count(Objection.id))) == 0
+    assert response.status_code == 303
+    objection = db.session.scalars(sa.select(Objection)).one()
+    assert objection.late and objection.lodged_at == clock()
+    page = plain(applicant.text(f"/portaal/aanvragen/{number}"))
+    assert "Bezwaar ontvangen op 14 mei 2014" in page
+    assert "Ontvangen na het einde van de bezwaartermijn." in page
+    assert "Bezwaar indienen" not in page

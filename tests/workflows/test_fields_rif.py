@@ -59,6 +59,8 @@ def test_default_rules():
         "score_max": 10,
         "committee_quorum": 2,
         "sufficient_average": 6,
+        "advance_percent": 80,
+        "advance_interval_months": 12,
     }
 
 

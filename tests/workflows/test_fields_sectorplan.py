@@ -63,7 +63,8 @@ def test_every_scheme_offers_the_engine_interface(code):
 def test_default_rules():
     assert RULES == {"min_themes": 2, "max_subsidy_share_percent": 50, "max_duration_months": 24,
                      "criteria": ["analysis", "measures", "partnership", "budget"],
-                     "score_min": 1, "score_max": 10}
+                     "score_min": 1, "score_max": 10,
+                     "advance_percent": 80, "advance_interval_months": 6}
 
 
 # Parsing --------------------------------------------------------------------------------------

@@ -24,14 +24,16 @@ ROLES = {
     "lodge_objection": {R.APPLICANT},
     "request_information": {R.ASSESSOR}, "close_unprocessed": {R.ASSESSOR},
     "start_assessment": {R.ASSESSOR}, "record_assessment": {R.ASSESSOR},
-    "accept_report": {R.ASSESSOR}, "settle": {R.ASSESSOR},
+    "accept_report": {R.ASSESSOR}, "send_back_report": {R.ASSESSOR}, "settle": {R.ASSESSOR},
     "approve": {R.APPROVER}, "reject": {R.APPROVER}, "decide_objection": {R.APPROVER},
+    "extend_objection_term": {R.APPROVER},
     "pay_advance": {R.FINANCE}, "pay": {R.FINANCE}, "recover": {R.FINANCE},
     "close": {R.FINANCE},
 }
 SCHEME_ROLES = {
     "sectorplan": ROLES,
-    "rif": {**ROLES, "record_assessment": {R.COMMITTEE}},
+    "rif": {**ROLES, "record_assessment": {R.COMMITTEE}, "advise_adjustment": {R.COMMITTEE},
+            "adjust_grant": {R.APPROVER}},
     "praktijkleren": {**ROLES, "settle": {R.FINANCE}},
 }
 GRANT_DECIDED = {S.APPROVED, S.REJECTED, S.UNPROCESSED, S.MONITORED, S.SETTLEMENT_REQUESTED,
@@ -44,13 +46,16 @@ GRANT_SOURCES = {
     "withdraw": {S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.ASSESSED},
     "pay_advance": {S.APPROVED, S.MONITORED}, "submit_report": {S.APPROVED, S.MONITORED},
     "accept_report": {S.MONITORED}, "request_settlement": {S.APPROVED, S.MONITORED},
+    "send_back_report": {S.MONITORED, S.SETTLEMENT_REQUESTED},
     "settle": {S.SETTLEMENT_REQUESTED}, "pay": {S.SETTLED}, "recover": {S.SETTLED},
     "close": {S.SETTLED}, "lodge_objection": GRANT_DECIDED, "decide_objection": GRANT_DECIDED,
+    "extend_objection_term": GRANT_DECIDED,
 }
 PRAKTIJKLEREN_DECIDED = {S.UNPROCESSED, S.SETTLED, S.PAID, S.CLOSED}
 SOURCES = {
     "sectorplan": GRANT_SOURCES,
-    "rif": GRANT_SOURCES,
+    "rif": {**GRANT_SOURCES, "advise_adjustment": {S.APPROVED, S.MONITORED},
+            "adjust_grant": {S.APPROVED, S.MONITORED}},
     "praktijkleren": {
         "submit": {S.DRAFT}, "request_information": {S.SUBMITTED},
         "provide_information": {S.INCOMPLETE}, "close_unprocessed": {S.INCOMPLETE},
@@ -58,6 +63,7 @@ SOURCES = {
         "withdraw": {S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.VALIDATED},
         "settle": {S.VALIDATED}, "pay": {S.SETTLED}, "close": {S.PAID},
         "lodge_objection": PRAKTIJKLEREN_DECIDED, "decide_objection": PRAKTIJKLEREN_DECIDED,
+        "extend_objection_term": PRAKTIJKLEREN_DECIDED,
     },
 }
 APPLICANT_OF = {"sectorplan": "applicant", "rif": "rif_applicant",
@@ -291,13 +297,16 @@ def test_objection_within_six_weeks_decided_by_someone_else(world, clock):
         "lodge_objection", "decide_objection"]
 
 
-def test_a_late_objection_is_refused(world, clock):
+def test_a_late_objection_is_recorded_and_only_declared_inadmissible(world, clock):
     number = _assessed_sector_plan(world, world.assessor)
     ok(world.approver.fire(number, "reject", {"reason": "Te weinig draagvlak."}))
     clock.advance(weeks=6, days=1)
-    response = world.applicant.fire(number, "lodge_objection", {"reason": "Te laat"})
-    assert response.status_code == 422
-    assert "bezwaartermijn" in response.get_json()["error"]["message"]
+    ok(world.applicant.fire(number, "lodge_objection", {"reason": "Te laat"}))
+    assert world.applicant.history(number)[-1]["data"]["late"] is True
+    upheld = world.approver2.fire(number, "decide_objection", {"outcome": "upheld",
+                                                               "reason": "x"})
+    assert upheld.status_code == 422
+    assert "te laat" in upheld.get_json()["error"]["message"]
 
 
 def test_nothing_remains_when_a_consequence_fails_midway(world, monkeypatch):

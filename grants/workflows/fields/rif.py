@@ -36,6 +36,10 @@ DEFAULT_RULES = {
     "score_max": 10,
     "committee_quorum": 2,
     "sufficient_average": 6,
+    # Advances (assumed, domain.md §3): yearly instalments from the project's start, one per
+    # project year; the share is assumed equal to the sector plans'. The rest after settlement.
+    "advance_percent": 80,
+    "advance_interval_months": 12,
 }
 
 PARTNER_KINDS = ["employer", "regional_government", "om_fund", "other"]

@@ -33,6 +33,10 @@ DEFAULT_RULES = {
     "criteria": ["analysis", "measures", "partnership", "budget"],
     "score_min": 1,
     "score_max": 10,
+    # Advances (assumed, domain.md §1): this share of the grant, in instalments every so many
+    # months from the project's start (a two-year plan: four); the rest after settlement.
+    "advance_percent": 80,
+    "advance_interval_months": 6,
 }
 
 ROLES = ["employers", "employees", "other"]

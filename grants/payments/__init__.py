@@ -1,0 +1,1 @@
+"""After the grant: advance schedules, payment runs and the SEPA credit transfer file."""
