@@ -32,8 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "grants" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
-# As the README's extraction command: the defaults (_, gettext, ngettext, N_ …) and lazy_gettext.
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+# As the README's extraction command: the defaults (_, gettext, ngettext, N_ …), lazy_gettext and
+# its alias _l.
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
 BETA = "beta-docenten"  # a budget line booked by hand, ceiling € 100.000.000,00
 
 

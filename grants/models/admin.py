@@ -1,5 +1,6 @@
 """The admin's log: who opened or moved a window, made or changed an account, issued or revoked
-a token, when, and why. Ceiling amendments keep their own history (CeilingAmendment)."""
+a token, changed an organisation's address or bank account, when, and why. Ceiling amendments
+keep their own history (CeilingAmendment)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -11,6 +12,7 @@ from grants.database import UTCDateTime
 from grants.extensions import db
 from grants.i18n import N_
 from grants.models.columns import enum_type
+from grants.models.organisations import Organisation
 from grants.models.schemes import Window
 from grants.models.users import ApiToken, User
 
@@ -24,6 +26,9 @@ class AdminAction(StrEnum):
     USER_REACTIVATED = "user_reactivated"
     TOKEN_CREATED = "token_created"  # noqa: S105  (an action's name, not a secret)
     TOKEN_REVOKED = "token_revoked"  # noqa: S105
+    # Applicants change their own organisation's details too: the IBAN decides where grants are
+    # paid, so who changed it when must be as traceable as an admin's change.
+    ORGANISATION_CHANGED = "organisation_changed"
 
 
 ADMIN_ACTION_LABELS = {
@@ -35,6 +40,7 @@ ADMIN_ACTION_LABELS = {
     AdminAction.USER_REACTIVATED: N_("Gebruiker weer actief gemaakt"),
     AdminAction.TOKEN_CREATED: N_("API-token gemaakt"),
     AdminAction.TOKEN_REVOKED: N_("API-token ingetrokken"),
+    AdminAction.ORGANISATION_CHANGED: N_("Organisatiegegevens gewijzigd"),
 }
 
 
@@ -57,6 +63,8 @@ class AdminEvent(db.Model):
         sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     token_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("api_tokens.id", ondelete="RESTRICT"))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
@@ -64,6 +72,7 @@ class AdminEvent(db.Model):
     window: Mapped[Window | None] = relationship()
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     token: Mapped[ApiToken | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
 
     @property
     def action_label(self) -> str:

@@ -377,4 +377,8 @@ def admin_data(event: AdminEvent) -> list[tuple[str, str]]:
                      if value and isinstance(value[0], list) else role_names(value)))
     if data.get("label"):
         rows.append((_("Omschrijving"), data["label"]))
+    organisation_labels = {"address": _("Adres"), "postcode": _("Postcode"),
+                           "city": _("Plaats"), "iban": _("IBAN")}
+    for field, (old, new) in (data.get("organisation") or {}).items():
+        rows.append((organisation_labels[field], f"{old or '—'} → {new or '—'}"))
     return rows

@@ -238,3 +238,24 @@ def test_a_granted_plan_shows_its_letter_and_the_way_to_object(portal_page: Page
         assert [e for e in page.errors if "status of 422" not in e] == []
     finally:
         portal_server.clock.offset -= datetime(2014, 8, 1, tzinfo=UTC) - STARTS_AT
+
+
+def test_an_applicant_keeps_the_organisations_address_and_iban(portal_page: Page, screenshot):
+    page = portal_page
+    page.goto("/login")
+    page.get_by_label("E-mailadres").fill(EMAIL)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+    page.goto("/portaal/")
+    page.get_by_role("link", name="Adres en IBAN van uw organisatie bekijken of wijzigen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Organisatiegegevens")
+
+    page.get_by_label("IBAN", exact=True).fill("NL91 ABNA 0417 1643 01")
+    page.get_by_role("button", name="Gegevens bewaren").click()
+    expect(page.get_by_role("alert")).to_contain_text("IBAN")
+    check(page, screenshot, "organisatie-fout")
+
+    page.get_by_label("IBAN", exact=True).fill("NL91 ABNA 0417 1643 00")
+    page.get_by_role("button", name="Gegevens bewaren").click()
+    expect(page.locator("main")).to_contain_text("NL91 ABNA 0417 1643 00")
+    check(page, screenshot, "organisatie")
