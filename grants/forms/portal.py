@@ -86,7 +86,9 @@ class SchemeForm(FlaskForm):
 
     ``ROWS`` names its repeatable parts (list name → what one row is called); ``payload()``
     gives the scheme fields as create_application/update_application take them, and
-    ``add_service_errors()`` puts the engine's refusals next to the fields.
+    ``add_service_errors()`` puts the engine's refusals next to the fields. Each scheme's form
+    gives ``data_from(application)`` (a classmethod: the stored details as form data) and
+    ``scalar_payload()`` (its fields that are not rows).
     """
 
     ROWS: dict[str, str] = {}
@@ -107,10 +109,6 @@ class SchemeForm(FlaskForm):
     # -- from and to the stored application ----------------------------------------------
 
     @classmethod
-    def data_from(cls, application) -> dict:
-        raise NotImplementedError
-
-    @classmethod
     def for_application(cls, application, *, extra_row: str | None = None):
         data = cls.data_from(application)
         if extra_row in cls.ROWS:
@@ -129,9 +127,6 @@ class SchemeForm(FlaskForm):
         form = type(self)(formdata=None, data=data, meta={"csrf": False})
         form.validate()
         return form
-
-    def scalar_payload(self) -> dict:
-        raise NotImplementedError
 
     def payload(self) -> dict:
         payload = {"title": self.title.data.strip() if self.title.data else ""}
