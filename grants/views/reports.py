@@ -119,8 +119,7 @@ def send(report_id: int):
             return redirect(url_for(".portal_reports", application_id=application.id), 303)
     elif form.errors:
         status = 422
-    statement_required = final and report_service.statement_required(
-        application, report_service.rules_of(application))
+    statement_required = final and report_service.statement_needed(application)
     return render_template(
         "reports/send.html", application=application, report=report, form=form,
         summary=_summary(form, loose), final=final, statement_required=statement_required,

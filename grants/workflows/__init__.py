@@ -4,6 +4,10 @@ Importing this package registers every scheme's workflow with the engine.
 """
 
 from grants.workflows import praktijkleren, rif, sectorplan  # noqa: F401
-from grants.workflows.engine import REGISTRY, workflow_for
+from grants.workflows.engine import REGISTRY, Workflow
 
 __all__ = ["REGISTRY", "workflow_for"]
+
+
+def workflow_for(scheme_code: str) -> Workflow:
+    return REGISTRY[scheme_code]

@@ -276,111 +276,12 @@ def intake_transitions() -> list[Transition]:
     ]
 
 
-def objection_transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition]:
-    """Objections against the scheme's decisions: grants.workflows.objections."""
-    from grants.workflows import objections
-
-    return objections.transitions(decided_states)
-
-
 GRANT_BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.ASSESSED)
 GRANT_DECIDED = (S.APPROVED, S.REJECTED, S.UNPROCESSED, S.MONITORED, S.SETTLEMENT_REQUESTED,
                  S.SETTLED, S.CLOSED)
 GRANT_STATES = (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.UNPROCESSED, S.IN_ASSESSMENT, S.ASSESSED,
                 S.APPROVED, S.REJECTED, S.WITHDRAWN, S.MONITORED, S.SETTLEMENT_REQUESTED,
                 S.SETTLED, S.CLOSED)
-
-
-# -- reports after the grant (grants.services.reports keeps the rows) ------------------------
-
-def _reports():
-    from grants.services import reports
-
-    return reports
-
-
-def schedule_reports(f: Firing) -> None:
-    _reports().schedule_reports(f)
-
-
-def report_to_submit(f: Firing) -> None:
-    _reports().check_report(f)
-
-
-def report_submitted(f: Firing) -> None:
-    _reports().report_submitted(f)
-
-
-def report_to_review(f: Firing) -> None:
-    _reports().check_review(f)
-
-
-def report_accepted(f: Firing) -> None:
-    _reports().report_accepted(f)
-
-
-def report_sent_back(f: Firing) -> None:
-    _reports().report_sent_back(f)
-
-
-def settlement_claim(f: Firing) -> None:
-    _reports().check_settlement_claim(f)
-
-
-def settlement_claimed(f: Firing) -> None:
-    _reports().settlement_claimed(f)
-
-
-def final_report_accepted(f: Firing) -> None:
-    _reports().final_report_accepted(f)
-
-
-def report_transitions() -> list[Transition]:
-    """Reports name the report row (``report``) and its PDF; a final report sent back undoes
-    the request for settlement, which the applicant then makes again."""
-    return [
-        transition("submit_report", (S.APPROVED, S.MONITORED), S.MONITORED, R.APPLICANT,
-                   guards=[report_to_submit], effects=[report_submitted]),
-        transition("accept_report", S.MONITORED, None, R.ASSESSOR,
-                   guards=[report_to_review], effects=[report_accepted]),
-        transition("send_back_report", S.MONITORED, None, R.ASSESSOR,
-                   guards=[reason_required, report_to_review], effects=[report_sent_back]),
-        transition("send_back_report", S.SETTLEMENT_REQUESTED, S.MONITORED, R.ASSESSOR,
-                   guards=[reason_required, report_to_review], effects=[report_sent_back]),
-        transition("request_settlement", (S.APPROVED, S.MONITORED), S.SETTLEMENT_REQUESTED,
-                   R.APPLICANT, guards=[settlement_claim], effects=[settlement_claimed]),
-    ]
-
-
-def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ...]:
-    """Grant (verlening), then follow-up to settlement (vaststelling): sector plans and RIF.
-
-    The schemes differ only in how an application is assessed.
-    """
-    return (
-        *intake_transitions(),
-        *record_assessment,
-        transition("approve", S.ASSESSED, S.APPROVED, R.APPROVER,
-                   guards=[four_eyes, grant_amount],
-                   effects=[granted, commit_grant, decided, schedule_reports],
-                   available=not_an_assessor),
-        transition("reject", S.ASSESSED, S.REJECTED, R.APPROVER,
-                   guards=[four_eyes, reason_required],
-                   effects=[refused, release_reservations, decided], available=not_an_assessor),
-        transition("withdraw", GRANT_BEFORE_DECISION, S.WITHDRAWN, R.APPLICANT,
-                   effects=[release_reservations]),
-        transition("pay_advance", (S.APPROVED, S.MONITORED), S.MONITORED, R.FINANCE,
-                   guards=[required_amount], effects=[disburse_advance]),
-        *report_transitions(),
-        transition("settle", S.SETTLEMENT_REQUESTED, S.SETTLED, R.ASSESSOR,
-                   guards=[settlement_amount],
-                   effects=[settle_grant, final_report_accepted, decided]),
-        transition("pay", S.SETTLED, None, R.FINANCE, effects=[pay_balance]),
-        transition("recover", S.SETTLED, None, R.FINANCE, guards=[required_amount],
-                   effects=[recover_amount]),
-        transition("close", S.SETTLED, S.CLOSED, R.FINANCE),
-        *objection_transitions(GRANT_DECIDED),
-    )
 
 
 # -- money: every consequence for the budget goes through the ledger -------------------------

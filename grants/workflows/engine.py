@@ -206,8 +206,3 @@ def register(workflow: Workflow) -> Workflow:
     REGISTRY[workflow.scheme] = workflow
     return workflow
 
-
-def workflow_for(scheme_code: str) -> Workflow:
-    from grants import workflows  # noqa: F401  (importing the package registers every scheme)
-
-    return REGISTRY[scheme_code]

@@ -21,6 +21,7 @@ from grants.money import format_eur
 from grants.timefmt import format_day
 from grants.workflows import common
 from grants.workflows.engine import Firing, Transition, transition
+from grants.workflows.reports import schedule_reports
 
 S = ApplicationState
 O = ObjectionOutcome  # noqa: E741
@@ -199,7 +200,7 @@ def transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition
         deciding.append(transition(
             "decide_objection", S.REJECTED, S.APPROVED, R.APPROVER, condition=upheld,
             guards=[*checks, common.grant_amount],
-            effects=[decide, common.granted, common.commit_grant, common.schedule_reports,
+            effects=[decide, common.granted, common.commit_grant, schedule_reports,
                      regrant, write_letters],
             available=common.objection_pending))
     raisable = tuple(s for s in (S.APPROVED, S.MONITORED) if s in decided_states)

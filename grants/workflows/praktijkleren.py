@@ -8,7 +8,7 @@ from grants.budget import ledger
 from grants.errors import ValidationFailed
 from grants.models import EntryKind, PlaceCategory, Recommendation, Role
 from grants.money import InvalidAmount, euros, format_eur
-from grants.workflows import common
+from grants.workflows import common, objections
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import praktijkleren as fields
 
@@ -87,7 +87,7 @@ WORKFLOW = register(Workflow(
                    guards=[settlement_amounts], effects=[commit_per_category, common.decided]),
         transition("pay", S.SETTLED, S.PAID, R.FINANCE, effects=[common.pay_balance]),
         transition("close", S.PAID, S.CLOSED, R.FINANCE),
-        *common.objection_transitions(DECIDED),
+        *objections.transitions(DECIDED),
     ),
     fields=fields,
     default_rules=fields.DEFAULT_RULES,

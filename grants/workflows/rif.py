@@ -12,6 +12,7 @@ from grants.workflows import common
 from grants.workflows.adjustments import adjustment_transitions
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import rif as fields
+from grants.workflows.grant import grant_lifecycle
 
 S = common.S
 
@@ -48,7 +49,7 @@ WORKFLOW = register(Workflow(
     scheme="rif",
     states=common.GRANT_STATES,
     # The last member needed for the quorum moves it on; earlier members leave it in assessment.
-    transitions=(*common.grant_lifecycle([_record(S.ASSESSED), _record(None)]),
+    transitions=(*grant_lifecycle([_record(S.ASSESSED), _record(None)]),
                  # On progress reports the committee may advise to lower or end the grant.
                  *adjustment_transitions()),
     fields=fields,

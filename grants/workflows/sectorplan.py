@@ -5,6 +5,7 @@ from grants.models import Recommendation, Role
 from grants.workflows import common
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import sectorplan as fields
+from grants.workflows.grant import grant_lifecycle
 
 S = common.S
 
@@ -30,7 +31,7 @@ def valid_assessment(f: Firing) -> None:
 WORKFLOW = register(Workflow(
     scheme="sectorplan",
     states=common.GRANT_STATES,
-    transitions=common.grant_lifecycle([
+    transitions=grant_lifecycle([
         transition("record_assessment", S.IN_ASSESSMENT, S.ASSESSED, Role.ASSESSOR,
                    guards=[valid_assessment],
                    effects=[common.store_assessment, common.reserve_when_assessed_positively]),

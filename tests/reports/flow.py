@@ -9,7 +9,8 @@ from pypdf import PdfWriter
 from grants.clock import now
 from grants.extensions import db
 from grants.models import Application, GrantReport, ReportKind
-from grants.services.reports import REPORT_FILE, STATEMENT_FILE, store_report_file
+from grants.services.reports import store_report_file
+from grants.workflows.reports import REPORT_FILE, STATEMENT_FILE
 
 
 def pdf_bytes(pages: int = 1) -> bytes:
