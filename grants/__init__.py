@@ -22,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]),
                                 x_proto=1)
     register_extensions(app)
+    register_jobs()
     register_blueprints(app)
     register_errors(app)
     register_template_helpers(app)
@@ -55,6 +56,11 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
         return user if user is not None and user.active else None
+
+
+def register_jobs() -> None:
+    # The jobs register with the queue and listen to the outboxes' after-commit signals.
+    from grants import jobs  # noqa: F401
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,7 +4,7 @@
 It reads what the letter will say while everything is at hand and prepares the row; the row is
 linked to the transition's audit event as soon as the engine adds that, and joins the letter job
 of the transaction (one job for all decisions committed together, e.g. an allocation run).
-Nothing is rendered here: after the commit the job is put on the queue (grants.jobs),
+Nothing is rendered here: after the commit ``letters_waiting`` tells the job queue (grants.jobs),
 so the write lock is never held while a PDF is made.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ K = DecisionKind
 PENDING = "grants.decisions.pending"  # decisions waiting for their audit event
 JOB = "grants.decisions.job"  # the letter job of the session's transaction
 LABEL = "grants.decisions.label"
+# Sent after the commit that made a letter job; the job queue (a layer above) listens.
+letters_waiting = Namespace().signal("letters-waiting")
 
 KIND_OF_TRIGGER = {
     "approve": K.GRANT,
@@ -244,7 +247,5 @@ def _enqueue(session: Session) -> None:
     identity = sa.inspect(job).identity
     if identity is None:
         return
-    from grants.jobs.queue import enqueue
-
     # After the commit: the job and its rows are there for whoever takes it from the queue.
-    enqueue(current_app._get_current_object(), identity[0])
+    letters_waiting.send(current_app._get_current_object(), job_id=identity[0])

@@ -15,10 +15,37 @@ from flask import Flask, current_app
 
 from grants.clock import now
 from grants.database import writing
+from grants.decisions.outbox import letters_waiting
 from grants.decisions.render import Letter, RenderError, render_batch, render_one
 from grants.extensions import db
-from grants.jobs.queue import claim, enqueue, setting, worker_name
+from grants.jobs.queue import claim, job, put_on_queue, setting, unfinished_jobs, worker_name
 from grants.models import Application, Decision, Job, JobKind, JobStatus
+
+RENDER_LETTERS = "grants.render_letters"
+
+
+def enqueue(app: Flask, job_id: int) -> None:
+    put_on_queue(app, RENDER_LETTERS, job_id)
+
+
+@letters_waiting.connect
+def _letters_committed(app: Flask, job_id: int) -> None:
+    enqueue(app, job_id)
+
+
+@job(RENDER_LETTERS)
+def render_letters(queue, job_id: int) -> None:
+    run_letters_job(job_id, reschedule=lambda job_id, eta: queue.put_later(
+        RENDER_LETTERS, (job_id,), eta))
+
+
+def resume_letters(app: Flask) -> list[int]:
+    """Queue every letter job that is not finished (after a crash, a restart, a lost message)."""
+    ids = unfinished_jobs()
+    for job_id in ids:
+        enqueue(app, job_id)
+    return ids
+
 
 # -- running a letter job -----------------------------------------------------------------------
 

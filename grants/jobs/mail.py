@@ -26,7 +26,8 @@ from flask import Flask, current_app
 from grants.clock import now
 from grants.database import writing
 from grants.extensions import db
-from grants.jobs.queue import _dead, queue_for, setting, worker_name
+from grants.jobs.queue import _dead, job, put_on_queue, setting, worker_name
+from grants.mail.outbox import mail_waiting
 from grants.mail.transport import MailNotSent, TransportDown, build_message, transport_for
 from grants.models import MailStatus, OutgoingMail
 
@@ -36,12 +37,18 @@ ERROR_LENGTH = 2000
 log = logging.getLogger(__name__)
 
 
+SEND_MAIL = "grants.send_mail"
+
+
+@mail_waiting.connect
 def enqueue_sending(app: Flask) -> None:
     """Put a sending run on the queue (after the commit that wrote mail)."""
-    try:
-        queue_for(app).send_mail()
-    except Exception:  # the broker is away: the mails wait for the next run
-        log.exception("sending mail could not be put on the queue")
+    put_on_queue(app, SEND_MAIL)
+
+
+@job(SEND_MAIL)
+def _send_mail(queue) -> None:
+    send_waiting_mail()
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -44,6 +45,18 @@ def setting(app: Flask, name: str):
 
 # -- the queue ----------------------------------------------------------------------------------
 
+# Each job registers itself where it is defined (``@job``); the queue knows only their names.
+JOBS: dict[str, Callable[..., None]] = {}
+
+
+def job(name: str):
+    """Register ``function(queue, *args)`` as the job ``name`` (made a huey task per app)."""
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        JOBS[name] = function
+        return function
+    return register
+
+
 class Queue:
     """The app's huey instance and its tasks, made on first use."""
 
@@ -62,26 +75,22 @@ class Queue:
             self.huey = SqliteHuey("grants", filename=str(path), results=False,
                                    immediate=immediate)
             self.where = f"SQLite ({path})"
+        self.tasks = {name: self._task(app, name, function) for name, function in JOBS.items()}
 
-        def render_letters(job_id: int) -> None:
-            from grants.jobs.letters import run_letters_job
-
+    def _task(self, app: Flask, name: str, function: Callable[..., None]):
+        def run(*args) -> None:
             with app.app_context():
-                run_letters_job(job_id, reschedule=self.reschedule)
+                function(self, *args)
 
-        self.render_letters = self.huey.task(name="grants.render_letters")(render_letters)
+        return self.huey.task(name=name)(run)
 
-        def send_mail() -> None:
-            from grants.jobs.mail import send_waiting_mail
+    def put(self, name: str, *args) -> None:
+        self.tasks[name](*args)
 
-            with app.app_context():
-                send_waiting_mail()
-
-        self.send_mail = self.huey.task(name="grants.send_mail")(send_mail)
-
-    def reschedule(self, job_id: int, eta: datetime) -> None:
+    def put_later(self, name: str, args: tuple, eta: datetime) -> None:
+        """Run again at ``eta`` (a job busy elsewhere); immediate queues have no later."""
         if not self.huey.immediate:
-            self.render_letters.schedule(args=(job_id,), eta=eta)
+            self.tasks[name].schedule(args=args, eta=eta)
 
 
 def queue_for(app: Flask) -> Queue:
@@ -91,12 +100,12 @@ def queue_for(app: Flask) -> Queue:
     return queue
 
 
-def enqueue(app: Flask, job_id: int) -> None:
-    """Put a job on the queue (after the commit that made it)."""
+def put_on_queue(app: Flask, name: str, *args) -> None:
+    """Put a job on the queue (after the commit that made its rows)."""
     try:
-        queue_for(app).render_letters(job_id)
-    except Exception:  # the broker is away: the job stays queued; a worker's start picks it up
-        log.exception("job %s could not be put on the queue", job_id)
+        queue_for(app).put(name, *args)
+    except Exception:  # the broker is away: the rows wait; a worker's start picks them up
+        log.exception("job %s%r could not be put on the queue", name, args)
 
 
 def unfinished_jobs() -> list[int]:
@@ -104,18 +113,6 @@ def unfinished_jobs() -> list[int]:
     ids = list(db.session.scalars(sa.select(Job.id).where(
         Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])).order_by(Job.id)))
     db.session.commit()
-    return ids
-
-
-def resume_unfinished(app: Flask) -> list[int]:
-    """Enqueue every job that is not finished (after a crash, a restart, a lost message), and
-    a run for the mail not sent yet."""
-    from grants.jobs.mail import enqueue_sending
-
-    ids = unfinished_jobs()
-    for job_id in ids:
-        enqueue(app, job_id)
-    enqueue_sending(app)
     return ids
 
 

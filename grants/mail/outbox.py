@@ -5,12 +5,13 @@ Every transition writes an audit row, and every decision a ``decisions`` row (gr
 it. Right after those rows are flushed this hook adds the mails they call for: a receipt for a
 submission, a request for information with its repair term, and a notice of each decision. They
 are flushed with the rest of the transaction and disappear with it on a rollback; after the
-commit the sending job is put on the queue (grants.jobs.mail), so no mail leaves before its
-cause is committed.
+commit ``mail_waiting`` has the sending job put on the queue (grants.jobs.mail), so no mail
+leaves before its cause is committed.
 """
 
 from datetime import date
 
+from blinker import Namespace
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ from grants.mail.compose import (
 from grants.models import Application, AuditEvent, Decision, MailKind
 from grants.money import format_eur
 from grants.timefmt import format_day
+
+# Sent after the commit that wrote mail; the sending job (grants.jobs.mail, above) listens.
+mail_waiting = Namespace().signal("mail-waiting")
 
 
 def receipt(session: Session, audit: AuditEvent, application: Application) -> None:
@@ -91,6 +95,4 @@ def _send_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint was released: the mail is not committed yet
     if session.info.pop(WRITTEN, False):
-        from grants.jobs.mail import enqueue_sending
-
-        enqueue_sending(current_app._get_current_object())
+        mail_waiting.send(current_app._get_current_object())
