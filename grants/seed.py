@@ -10,7 +10,15 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from grants.extensions import db
-from grants.models import Budget, BudgetLine, Ministry, PlaceCategory, Scheme, Window
+from grants.models import (
+    CATEGORY_NAMES,
+    Budget,
+    BudgetLine,
+    Ministry,
+    PlaceCategory,
+    Scheme,
+    Window,
+)
 from grants.money import euros
 from grants.services.schemes import amend_ceiling
 from grants.timefmt import amsterdam
@@ -169,10 +177,6 @@ BUDGETS = [
 ]
 
 
-CATEGORY_NAMES = {
-    PlaceCategory.VMBO: "vmbo", PlaceCategory.MBO: "mbo (bbl)", PlaceCategory.HBO: "hbo",
-    PlaceCategory.PROMOVENDUS: "promovendi en toio's",
-}
 # Budgets without an applicant workflow get one line for their whole period; finance books on
 # it by hand.
 OWN_LINES = {"beta-docenten": "2013–2016", "pabo": "2013–2017"}

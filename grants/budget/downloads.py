@@ -25,6 +25,7 @@ from grants.extensions import db
 from grants.i18n import N_
 from grants.models import (
     STATE_LABELS,
+    TRIGGER_LABELS,
     Application,
     ApplicationState,
     Bucket,
@@ -34,7 +35,6 @@ from grants.models import (
 )
 from grants.money import cents_to_api
 from grants.timefmt import AMSTERDAM, to_api
-from grants.workflows.labels import TRIGGER_LABELS
 
 PER_PAGE = 50
 

@@ -25,8 +25,7 @@ from wtforms.validators import InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from grants.forms.finance import AmountError, parse_amount
-from grants.models import ROLE_LABELS, PlaceCategory, Role
-from grants.seed import CATEGORY_NAMES
+from grants.models import CATEGORY_NAMES, ROLE_LABELS, PlaceCategory, Role
 from grants.timefmt import AMSTERDAM
 
 MOMENT_FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")

@@ -4,6 +4,7 @@ from grants.models.admin import ADMIN_ACTION_LABELS, AdminAction, AdminEvent
 from grants.models.allocations import AllocationResult, AllocationRun
 from grants.models.applications import (
     STATE_LABELS,
+    TRIGGER_LABELS,
     Application,
     ApplicationState,
     Assessment,
@@ -13,7 +14,14 @@ from grants.models.applications import (
     Recommendation,
 )
 from grants.models.attachments import Attachment
-from grants.models.budgets import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry
+from grants.models.budgets import (
+    Bucket,
+    Budget,
+    BudgetLine,
+    CeilingAmendment,
+    EntryKind,
+    LedgerEntry,
+)
 from grants.models.decisions import (
     DECISION_KIND_LABELS,
     JOB_STATUS_LABELS,
@@ -45,8 +53,8 @@ from grants.models.reports import (
     ReportStatus,
 )
 from grants.models.schemes import (
+    CATEGORY_NAMES,
     MINISTRY_NAMES,
-    CeilingAmendment,
     Ministry,
     PlaceCategory,
     RuleVersion,
@@ -78,6 +86,7 @@ __all__ = [
     "ROLE_LABELS",
     "STAFF_ROLES",
     "STATE_LABELS",
+    "TRIGGER_LABELS",
     "ApiToken",
     "Application",
     "ApplicationState",
@@ -87,6 +96,7 @@ __all__ = [
     "Bucket",
     "Budget",
     "BudgetLine",
+    "CATEGORY_NAMES",
     "CeilingAmendment",
     "Decision",
     "DecisionKind",

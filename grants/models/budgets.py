@@ -4,10 +4,10 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grants.database import UTCDateTime
+from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
 from grants.models.columns import enum_type
-from grants.models.schemes import CeilingAmendment, Ministry, PlaceCategory, Scheme, Window
+from grants.models.schemes import Ministry, PlaceCategory, Scheme, Window
 from grants.models.users import User
 
 
@@ -33,6 +33,30 @@ class Budget(db.Model):
     scheme: Mapped[Scheme | None] = relationship()
     lines: Mapped[list["BudgetLine"]] = relationship(
         back_populates="budget", order_by="BudgetLine.id")
+
+
+class CeilingAmendment(db.Model):
+    """A change of a line's ceiling: the old value stays visible with the date and the reason."""
+
+    __tablename__ = "ceiling_amendments"
+    __table_args__ = (
+        sa.CheckConstraint("old_ceiling_cents >= 0 AND new_ceiling_cents >= 0", name="amounts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("budget_lines.id", ondelete="RESTRICT"), index=True)
+    old_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    new_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    effective_on: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT")
+    )
+
+    line: Mapped["BudgetLine"] = relationship(back_populates="amendments")
+    recorded_by: Mapped["User | None"] = relationship()
 
 
 class BudgetLine(db.Model):

@@ -1,4 +1,4 @@
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -11,8 +11,7 @@ from grants.i18n import N_
 from grants.models.columns import enum_type
 
 if TYPE_CHECKING:
-    from grants.models.budgets import BudgetLine
-    from grants.models.users import User
+    pass
 
 
 class Ministry(StrEnum):
@@ -33,6 +32,13 @@ class PlaceCategory(StrEnum):
     MBO = "mbo"
     HBO = "hbo"
     PROMOVENDUS = "promovendus"
+
+
+# The categories' names in budget line names and on the ceiling forms.
+CATEGORY_NAMES = {
+    PlaceCategory.VMBO: "vmbo", PlaceCategory.MBO: "mbo (bbl)", PlaceCategory.HBO: "hbo",
+    PlaceCategory.PROMOVENDUS: "promovendi en toio's",
+}
 
 
 class Scheme(db.Model):
@@ -85,11 +91,12 @@ class Window(db.Model):
     source: Mapped[str] = mapped_column(sa.Text, default="")
 
     scheme: Mapped[Scheme] = relationship(back_populates="windows")
-    lines: Mapped[list["BudgetLine"]] = relationship(
-        back_populates="window", order_by="BudgetLine.id")
+    # Named, not imported: budget lines know their window (grants.models.budgets imports this
+    # module), so the window reaches its lines through the mapper registry only.
+    lines = relationship("BudgetLine", back_populates="window", order_by="BudgetLine.id")
 
     @property
-    def categories(self) -> list["BudgetLine"]:
+    def categories(self) -> list:
         """The per-category lines (praktijkleren); empty for a window with one ceiling."""
         return [line for line in self.lines if line.category is not None]
 
@@ -99,36 +106,12 @@ class Window(db.Model):
 
     total_ceiling_cents = ceiling_cents
 
-    def line_for(self, category: "PlaceCategory | None" = None) -> "BudgetLine":
+    def line_for(self, category: "PlaceCategory | None" = None):
         return next(line for line in self.lines if line.category == category)
 
     @property
-    def amendments(self) -> list["CeilingAmendment"]:
+    def amendments(self) -> list:
         return sorted((a for line in self.lines for a in line.amendments), key=lambda a: a.id)
-
-
-class CeilingAmendment(db.Model):
-    """A change of a line's ceiling: the old value stays visible with the date and the reason."""
-
-    __tablename__ = "ceiling_amendments"
-    __table_args__ = (
-        sa.CheckConstraint("old_ceiling_cents >= 0 AND new_ceiling_cents >= 0", name="amounts"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    line_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("budget_lines.id", ondelete="RESTRICT"), index=True)
-    old_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
-    new_ceiling_cents: Mapped[int] = mapped_column(sa.BigInteger)
-    reason: Mapped[str] = mapped_column(sa.Text)
-    effective_on: Mapped[date]
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="RESTRICT")
-    )
-
-    line: Mapped["BudgetLine"] = relationship(back_populates="amendments")
-    recorded_by: Mapped["User | None"] = relationship()
 
 
 class RuleVersion(db.Model):

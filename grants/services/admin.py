@@ -20,6 +20,7 @@ from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
 from grants.identifiers import InvalidIdentifier, normalise_kvk
 from grants.models import (
+    CATEGORY_NAMES,
     STAFF_ROLES,
     AdminAction,
     AdminEvent,
@@ -36,7 +37,6 @@ from grants.models import (
     Window,
 )
 from grants.money import format_eur
-from grants.seed import CATEGORY_NAMES
 from grants.services.accounts import create_user
 from grants.services.schemes import amend_ceiling
 from grants.services.tokens import create_token, revoke_token

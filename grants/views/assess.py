@@ -37,7 +37,7 @@ from grants.forms.assess import (
     scores_of,
 )
 from grants.i18n import current_language
-from grants.models import Application, Region, Role
+from grants.models import TRIGGER_LABELS, Application, Region, Role
 from grants.money import cents_to_api, format_eur
 from grants.services.applications import allowed_triggers, fire_trigger, get_application
 from grants.services.deadlines import DUE_SOON_DAYS
@@ -57,7 +57,6 @@ from grants.services.work_queue import (
 )
 from grants.timefmt import AMSTERDAM
 from grants.workflows import workflow_for
-from grants.workflows.labels import TRIGGER_LABELS
 from grants.workflows.rules import current_rules
 
 bp = Blueprint("assess", __name__, url_prefix="/beoordelen")

@@ -7,8 +7,7 @@ from flask_login import current_user
 
 from grants import i18n
 from grants.i18n import N_
-from grants.models import ROLE_LABELS, STATE_LABELS, ApplicationState, Role
-from grants.workflows.labels import TRIGGER_LABELS
+from grants.models import ROLE_LABELS, STATE_LABELS, TRIGGER_LABELS, ApplicationState, Role
 
 
 @dataclass(frozen=True)
