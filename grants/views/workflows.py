@@ -1,11 +1,13 @@
 """A scheme's lifecycle: the picture and the table drawn from the workflow the engine runs."""
 
+import logging
 from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
+from graphviz import ExecutableNotFound
 from markupsafe import Markup
 
 from grants.access import login_required
@@ -14,9 +16,11 @@ from grants.extensions import db
 from grants.i18n import N_, current_language, translated
 from grants.models import ROLE_LABELS, STATE_LABELS, Role, Scheme
 from grants.workflows import REGISTRY
-from grants.workflows.diagram import edges, render_svg, table_rows
+from grants.workflows.diagram import render_svg
+from grants.workflows.lifecycle import edges, table_rows
 
 bp = Blueprint("workflows", __name__, url_prefix="/regelingen")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,14 @@ def lifecycle(code: str):
     if scheme is None:
         raise NotFound(N_("Deze regeling bestaat niet."))
     title = _("Levensloop van een aanvraag: %(scheme)s", scheme=scheme.name)
-    return render_template("workflows/lifecycle.html", scheme=scheme, title=title,
-                           svg=_picture(code, title, current_language()), rows=_rows(code))
+    try:
+        svg = _picture(code, title, current_language())
+    except ExecutableNotFound:
+        # The table says the same; the picture comes back once Graphviz is installed.
+        log.warning("the lifecycle picture needs Graphviz's dot program, which is not installed")
+        svg = None
+    return render_template("workflows/lifecycle.html", scheme=scheme, title=title, svg=svg,
+                           rows=_rows(code))
 
 
 def _rows(code: str) -> list[LifecycleRow]:
@@ -63,10 +73,9 @@ def _rows(code: str) -> list[LifecycleRow]:
 def _picture(code: str, title: str, language: str) -> Markup:
     """The workflows are fixed once the code is loaded, so each picture is drawn once per
     language (``language`` keys the cache: the labels are translated while drawing)."""
-    labels = {state: translated(label) for state, label in STATE_LABELS.items()}
     description = _("Statussen van een aanvraag als vakken, handelingen die de status "
                     "veranderen als pijlen, en in een vak de handelingen waarbij de status "
                     "blijft.")
-    # Generated from the workflow definition, every text in it escaped: safe to embed.
-    return Markup(render_svg(REGISTRY[code], labels, title=title,  # noqa: S704
+    # Drawn by graphviz from the workflow definition, every text in it escaped: safe to embed.
+    return Markup(render_svg(REGISTRY[code], translated, title=title,  # noqa: S704
                              description=description, id_prefix="levensloop"))
