@@ -1,6 +1,6 @@
 """Decision letters: the same 500 letters rendered one by one and in batches; letters per second.
 
-    python bench/letters_bench.py [--letters 500] [--chunk 50]
+    python bench/letters_bench.py [--letters 500] [--chunk 20] [--quick]
 
 "fresh" is one by one with a new font configuration per letter (what a plain
 ``HTML(...).write_pdf()`` does); "one by one" keeps it between letters, as the jobs do.
@@ -8,11 +8,16 @@ Each way runs in a process of its own (so each reports its own peak memory, the 
 resident set size). The letters are praktijkleren direct settlements — the kind an allocation
 run makes by the ten thousand — each with its own reference, addressee and amounts, rendered
 from plain values exactly as the jobs do (grants.decisions.render). No database is needed.
+
+``--quick`` (what CI runs) renders 20 letters in batches of 10: every way runs in seconds, but
+at that size the rates and ratios say nothing. A way that fails (its process dies or its check
+does not hold) makes the bench exit non-zero.
 """
 
 import argparse
 import multiprocessing
 import os
+import queue
 import resource
 import sys
 import time
@@ -21,6 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grants.money import format_eur  # noqa: E402
+
+# --quick: enough for every way to run (CI keeps the bench from rotting), not for the rates.
+QUICK = {"letters": 20, "chunk": 10}
 
 
 def sample_context(number: int) -> dict:
@@ -91,20 +99,54 @@ def run(way: str, count: int, chunk: int, results) -> None:
                  sum(letter.pages for letter in letters) / count, _peak_mib()))
 
 
-def main() -> None:
+def collect(process, results):
+    """The way's figures, or None if its process died without them.
+
+    Waiting on the queue alone would hang for ever when the child fails (an exception, the
+    check on the letters), and CI would wait instead of failing.
+    """
+    while True:
+        try:
+            return results.get(timeout=5)
+        except queue.Empty:
+            if not process.is_alive():
+                break
+    try:
+        # It may have put its figures just before exiting.
+        return results.get(timeout=5)
+    except queue.Empty:
+        return None
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=500)
     parser.add_argument("--chunk", type=int, default=20, help="letters per batch render")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"small sizes ({QUICK['letters']} letters, batches of "
+                        f"{QUICK['chunk']}) for CI; the figures mean nothing")
     args = parser.parse_args()
+    if args.quick:
+        # Only the defaults change: sizes given on the command line still win.
+        parser.set_defaults(**QUICK)
+        args = parser.parse_args()
+    if args.letters < 1 or args.chunk < 1:
+        parser.error("at least one letter, in batches of at least one")
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     rates = {}
     print(f"{args.letters} letters (praktijkleren, direct settlement); batches of {args.chunk}")
+    if args.quick:
+        print("quick run: sizes too small for figures to mean anything")
     for way in ("fresh", "one by one", "batch"):
         process = context.Process(target=run, args=(way, args.letters, args.chunk, results))
         process.start()
-        name, elapsed, cpu, size, pages, peak = results.get()
+        figures = collect(process, results)
         process.join()
+        if figures is None or process.exitcode != 0:
+            print(f"FAILED: {way} (exit code {process.exitcode})", file=sys.stderr)
+            return 1
+        name, elapsed, cpu, size, pages, peak = figures
         rates[name] = (args.letters / elapsed, args.letters / cpu)
         print(f"{name:<11} {rates[name][0]:6.1f} letters/s ({1000 * elapsed / args.letters:5.1f}"
               f" ms/letter; CPU {rates[name][1]:6.1f} letters/s, "
@@ -114,7 +156,8 @@ def main() -> None:
         print(f"batch/{baseline}: {rates['batch'][0] / rates[baseline][0]:.2f}x in wall time, "
               f"{rates['batch'][1] / rates[baseline][1]:.2f}x in CPU time (target: 3x)")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
