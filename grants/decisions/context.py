@@ -11,6 +11,7 @@ letter says so plainly. They are house defaults (assumed), like the others in sh
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 import sqlalchemy as sa
@@ -43,6 +44,7 @@ ARTICLES = {
     K.RECOVERY: ["artikel 4:57"],
     K.OBJECTION: ["artikel 7:11"],
     K.AMENDMENT: ["artikel 4:48"],
+    K.POSTPONEMENT: ["artikel 4:14"],
 }
 CEILING_ARTICLES = ["artikel 4:25"]
 
@@ -55,6 +57,7 @@ TITLES = {
     K.RECOVERY: "Besluit: u moet subsidie terugbetalen",
     K.OBJECTION: "Beslissing op uw bezwaar",
     K.AMENDMENT: "Besluit: wij wijzigen uw subsidie",
+    K.POSTPONEMENT: "Verdaging van de beslistermijn",
 }
 SUBJECTS = {
     K.GRANT: "Verlening subsidie",
@@ -65,6 +68,7 @@ SUBJECTS = {
     K.RECOVERY: "Terugvordering subsidie",
     K.OBJECTION: "Beslissing op bezwaar",
     K.AMENDMENT: "Wijziging subsidieverlening",
+    K.POSTPONEMENT: "Verdaging beslistermijn aanvraag subsidie",
 }
 
 # The ministries' public postal addresses, where objections go. A scheme's rules may name
@@ -303,6 +307,12 @@ def not_processed_part(application: Application) -> dict:
     }
 
 
+def _four_decimals(fraction: Fraction) -> str:
+    """An exact fraction of places in the letter: 5/9 is 0,5556 (half to even, never float)."""
+    exact = Decimal(fraction.numerator) / Decimal(fraction.denominator)
+    return f"{exact.quantize(Decimal('0.0001'), rounding=ROUND_HALF_EVEN)}".replace(".", ",")
+
+
 def places_part(application: Application, amounts: dict[str, int], params: dict,
                 rates: dict | None, fields) -> dict:
     details = application.details or {}
@@ -326,7 +336,7 @@ def places_part(application: Application, amounts: dict[str, int], params: dict,
         rows.append({
             "category": CATEGORY_LABELS[category],
             "students": students.get(category, 0),
-            "places": f"{float(fraction):.4f}".replace(".", ","),
+            "places": _four_decimals(fraction),
             "rate": format_eur(rate),
             "amount": format_eur(amount),
         })
@@ -422,3 +432,8 @@ def amendment_part(previous: int, new: int, paid: int, ended: bool, params: dict
         "paid": format_eur(paid),
         "settlement_weeks": int(weeks),
     }
+
+
+def postponement_part(previous_due: date, new_due: date) -> dict:
+    """The notice that the decision comes later (Awb 4:14): the old and the new date."""
+    return {"previous_due": format_day(previous_due), "new_due": format_day(new_due)}

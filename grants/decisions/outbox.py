@@ -9,7 +9,7 @@ so the write lock is never held while a PDF is made.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -45,6 +45,7 @@ KIND_OF_TRIGGER = {
     "close_unprocessed": K.NOT_PROCESSED,
     "decide_objection": K.OBJECTION,
     "adjust_grant": K.AMENDMENT,
+    "extend_decision_term": K.POSTPONEMENT,
 }
 
 
@@ -147,9 +148,14 @@ def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
         context.update(amount=letters.format_eur(amount), amendment=letters.amendment_part(
             f.audit_data["previous_cents"], amount, _paid(application),
             f.audit_data["advice"] == "end", params))
+    elif kind == K.POSTPONEMENT:
+        # A notice, not a decision: no objection lies against it.
+        context.update(notice=True, postponement=letters.postponement_part(
+            date.fromisoformat(f.audit_data["previous_due_on"]), application.decision_due_on))
     elif kind == K.OBJECTION:
         part, amount = letters.objection_part(objection)
-        appeal_due = letters.format_day(f.today + timedelta(weeks=params["objection_term_weeks"]))
+        # The workflow counted the term for appeal (the Algemene termijnenwet included).
+        appeal_due = letters.format_day(date.fromisoformat(f.audit_data["appeal_due_on"]))
         new_grant = _new_grant_draft(f, base, reference(1), context["reference"], appeal_due) \
             if f.audit_data.get("new_decision") == "grant" else None
         if new_grant is not None:

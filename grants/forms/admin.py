@@ -1,4 +1,4 @@
-"""The admin's forms: windows and their ceilings, accounts and roles, API tokens.
+"""The admin's forms: windows and their ceilings, accounts and roles, API tokens, days off.
 
 They check what a field can tell by itself (is it a date, an amount); what is required and
 every rule (room in the budget, no date changes once applications exist, who may hold which
@@ -236,3 +236,10 @@ class TokenForm(_ServiceErrors, FlaskForm):
         _l("Waarvoor het token is"),
         validators=[Length(max=100, message=_l("Houd de omschrijving onder de 100 tekens."))],
         render_kw={"autocomplete": "off"})
+
+
+class DayOffForm(_ServiceErrors, FlaskForm):
+    """A day a royal decree made equal to a holiday for counting terms."""
+
+    day = DayField(_l("Dag"))
+    reason = TextAreaField(_l("Koninklijk besluit (met vindplaats)"), **REASON)

@@ -59,7 +59,9 @@ def decision_taken(session: Session, decision: Decision, application: Applicatio
           decision_kind=decision.kind_label, headline=context.get("title", decision.kind_label),
           decision_reference=decision.reference, decided_on=format_day(decision.decided_on),
           amount=context.get("amount"),
-          objection_due=(context.get("objection") or {}).get("due", ""))
+          objection_due=(context.get("objection") or {}).get("due", ""),
+          # A notice (the decision postponed, Awb 4:14) is a letter, not a decision.
+          notice=bool(context.get("notice")))
 
 
 NOTICES = {

@@ -61,6 +61,7 @@ from grants.models.schemes import (
     Scheme,
     Window,
 )
+from grants.models.terms import StatutoryDayOff
 from grants.models.users import (
     ROLE_LABELS,
     STAFF_ROLES,
@@ -127,6 +128,7 @@ __all__ = [
     "Role",
     "RuleVersion",
     "Scheme",
+    "StatutoryDayOff",
     "User",
     "UserRole",
     "Window",

@@ -1,6 +1,6 @@
 """The admin's log: who opened or moved a window, made or changed an account, issued or revoked
-a token, changed an organisation's address or bank account, when, and why. Ceiling amendments
-keep their own history (CeilingAmendment)."""
+a token, changed an organisation's address or bank account, added or removed a day off for
+counting terms, when, and why. Ceiling amendments keep their own history (CeilingAmendment)."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -29,6 +29,9 @@ class AdminAction(StrEnum):
     # Applicants change their own organisation's details too: the IBAN decides where grants are
     # paid, so who changed it when must be as traceable as an admin's change.
     ORGANISATION_CHANGED = "organisation_changed"
+    # Days made equal to a holiday for counting terms (Algemene termijnenwet art. 3).
+    DAY_OFF_ADDED = "day_off_added"
+    DAY_OFF_REMOVED = "day_off_removed"
 
 
 ADMIN_ACTION_LABELS = {
@@ -41,6 +44,8 @@ ADMIN_ACTION_LABELS = {
     AdminAction.TOKEN_CREATED: N_("API-token gemaakt"),
     AdminAction.TOKEN_REVOKED: N_("API-token ingetrokken"),
     AdminAction.ORGANISATION_CHANGED: N_("Organisatiegegevens gewijzigd"),
+    AdminAction.DAY_OFF_ADDED: N_("Gelijkgestelde feestdag toegevoegd"),
+    AdminAction.DAY_OFF_REMOVED: N_("Gelijkgestelde feestdag verwijderd"),
 }
 
 

@@ -77,6 +77,8 @@ TRIGGER_LABELS = {
     "lodge_objection": N_("Bezwaar maken"),
     "decide_objection": N_("Beslissen op bezwaar"),
     "extend_objection_term": N_("Beslistermijn bezwaar verlengen"),
+    # Awb 4:14: an addition to the canonical triggers, like extend_objection_term.
+    "extend_decision_term": N_("Beslistermijn verdagen"),
 }
 
 
@@ -123,7 +125,11 @@ class Application(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the application was last made complete: what first-come-first-served orders by.
     complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The day the decision term (Awb 4:13) is due: its own end, as moved by a suspension
+    # (4:15) or a postponement (4:14), then off a weekend or holiday (Algemene termijnenwet).
     decision_due_on: Mapped[date | None]
+    # That own end, before the Algemene termijnenwet moved it: what a suspension adds days to.
+    decision_term_ends_on: Mapped[date | None]
     # While information is requested (Awb 4:15) the decision clock is stopped since this day.
     suspended_on: Mapped[date | None]
     repair_due_on: Mapped[date | None]
@@ -200,6 +206,9 @@ class Objection(db.Model):
     against_event_id: Mapped[int] = mapped_column(
         sa.ForeignKey("audit_events.id", ondelete="RESTRICT"))
     lodged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The postmark of an objection sent by post: posted within the term and received within a
+    # week after it, it is on time (Awb 6:9).
+    postmarked_on: Mapped[date | None]
     lodged_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     reason: Mapped[str] = mapped_column(sa.Text)
     decision_due_on: Mapped[date]

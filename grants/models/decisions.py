@@ -29,6 +29,9 @@ class DecisionKind(StrEnum):
     RECOVERY = "recovery"  # terugvordering (Awb 4:57)
     OBJECTION = "objection"  # beslissing op bezwaar (Awb 7:11)
     AMENDMENT = "amendment"  # verlening verlaagd of ingetrokken vóór de vaststelling (Awb 4:48)
+    # Verdaging van de beslistermijn (Awb 4:14): a notice with the new date, not a decision;
+    # its letter goes out like the decisions' letters.
+    POSTPONEMENT = "postponement"
 
 
 # Dutch in the letters; pages translate them.
@@ -41,6 +44,7 @@ DECISION_KIND_LABELS = {
     DecisionKind.RECOVERY: N_("Terugvordering"),
     DecisionKind.OBJECTION: N_("Beslissing op bezwaar"),
     DecisionKind.AMENDMENT: N_("Wijziging verlening"),
+    DecisionKind.POSTPONEMENT: N_("Verdaging beslistermijn"),
 }
 
 

@@ -1,8 +1,9 @@
-"""The admin's pages: schemes, windows and their ceilings, users and roles, API tokens, and the
-log of what admins changed. Only admins get here; the rules live in grants.services.admin."""
+"""The admin's pages: schemes, windows and their ceilings, users and roles, API tokens, the days
+off for counting terms, and the log of what admins changed. Only admins get here; the rules
+live in grants.services.admin and grants.services.days_off."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
@@ -13,10 +14,11 @@ from sqlalchemy.orm import joinedload, selectinload
 from grants.access import role_required
 from grants.budget.report import line_figures
 from grants.clock import now
-from grants.errors import ValidationFailed
+from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
 from grants.forms.admin import (
     CeilingForm,
+    DayOffForm,
     RolesForm,
     TokenForm,
     UserForm,
@@ -24,7 +26,7 @@ from grants.forms.admin import (
     WindowForm,
     ceiling_text,
 )
-from grants.i18n import page_eur, page_moment, translated
+from grants.i18n import page_day, page_eur, page_moment, translated
 from grants.models import (
     ROLE_LABELS,
     AdminEvent,
@@ -36,9 +38,11 @@ from grants.models import (
     Window,
 )
 from grants.services import admin as service
+from grants.services import days_off as days_off_service
 from grants.services.schemes import get_window, list_schemes
 from grants.services.tokens import tokens_of
 from grants.timefmt import AMSTERDAM
+from grants.workflows.terms import holidays
 
 bp = Blueprint("admin", __name__, url_prefix="/beheer")
 
@@ -340,6 +344,47 @@ def revoke_token(token_id: int):
     return redirect(back)
 
 
+# -- days off for counting terms (Algemene termijnenwet) ----------------------------------------
+
+def _days_off_page(form: DayOffForm, error: str | None = None):
+    year = _today().year
+    return render_template("admin/days_off.html", form=form, error=error,
+                           days_off=days_off_service.all_days_off(),
+                           holidays={y: holidays(y) for y in (year, year + 1)})
+
+
+@bp.route("/feestdagen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def days_off():
+    if request.method == "GET":
+        return _days_off_page(DayOffForm(formdata=None))
+    form = DayOffForm()
+    added, error = _attempt(form, lambda: days_off_service.add_day_off(
+        form.day.data, form.reason.data, actor=_actor(), now=now()))
+    if added is None:
+        return _days_off_page(form, error), 422
+    db.session.commit()
+    flash(_("%(day)s is toegevoegd: een termijn die op die dag eindigt, loopt door tot de "
+            "volgende werkdag.", day=page_day(added.day)), "success")
+    return redirect(url_for("admin.days_off"))
+
+
+@bp.post("/feestdagen/<day>/verwijderen")
+@role_required(Role.ADMIN)
+def remove_day_off(day: str):
+    try:
+        removed = days_off_service.remove_day_off(date.fromisoformat(day), actor=_actor(),
+                                                  now=now())
+    except ValueError:
+        raise NotFound(_("Deze dag bestaat niet.")) from None
+    except ValidationFailed as refused:
+        db.session.rollback()
+        return _days_off_page(DayOffForm(formdata=None), refused.fields["day"][0]), 422
+    db.session.commit()
+    flash(_("%(day)s is uit de lijst verwijderd.", day=page_day(removed.day)), "success")
+    return redirect(url_for("admin.days_off"))
+
+
 # -- the log ------------------------------------------------------------------------------------
 
 @bp.get("/logboek")
@@ -377,6 +422,9 @@ def admin_data(event: AdminEvent) -> list[tuple[str, str]]:
                      if value and isinstance(value[0], list) else role_names(value)))
     if data.get("label"):
         rows.append((_("Omschrijving"), data["label"]))
+    if data.get("day"):
+        rows.append((_("Dag"), page_day(date.fromisoformat(data["day"]))))
+        rows.append((_("Koninklijk besluit"), data.get("decree") or "—"))
     organisation_labels = {"address": _("Adres"), "postcode": _("Postcode"),
                            "city": _("Plaats"), "iban": _("IBAN")}
     for field, (old, new) in (data.get("organisation") or {}).items():

@@ -21,6 +21,7 @@ from grants.models import (
 )
 from grants.money import InvalidAmount, euros, format_eur
 from grants.timefmt import AMSTERDAM, format_day, format_moment
+from grants.workflows import terms
 from grants.workflows.engine import Firing, Transition, transition
 from grants.workflows.rules import freeze
 
@@ -164,6 +165,14 @@ def has_pending_objection(f: Firing) -> None:
 
 # -- effects --------------------------------------------------------------------------------
 
+def decision_term_basis(application: Application, rules: dict) -> date:
+    """The day the decision term counts from (it runs from the day after): the receipt, or the
+    window's close (the rules say which)."""
+    if rules["rules"]["decision_term_from"] == "receipt":
+        return application.submitted_at.astimezone(AMSTERDAM).date()
+    return _local_date(rules["window"]["closes_at"])
+
+
 def receive(f: Firing) -> None:
     """Receipt (Awb 4:3a): freeze the rules and start the decision clock."""
     application = f.application
@@ -173,11 +182,10 @@ def receive(f: Firing) -> None:
         application.submitted_at = f.now
     application.complete_at = f.now
     application.requested_cents = f.fields.requested_cents(application.details or {})
-    if rules["rules"]["decision_term_from"] == "receipt":
-        basis = f.today
-    else:
-        basis = _local_date(rules["window"]["closes_at"])
-    application.decision_due_on = basis + timedelta(weeks=rules["decision_term_weeks"])
+    ends_on = decision_term_basis(application, rules) + timedelta(
+        weeks=rules["decision_term_weeks"])
+    application.decision_term_ends_on = ends_on
+    application.decision_due_on = terms.statutory_end(ends_on, terms.days_off())
     f.audit_data["decision_due_on"] = application.decision_due_on.isoformat()
 
 
@@ -203,11 +211,16 @@ def ask_information(f: Firing) -> None:
 
 
 def information_provided(f: Firing) -> None:
-    """The clock runs again; the days it stood still are added to the decision term."""
+    """The clock runs again; the days it stood still while it ran are added (Awb 4:15)."""
     application = f.application
-    paused_days = (f.today - application.suspended_on).days if application.suspended_on else 0
-    if application.decision_due_on is not None:
-        application.decision_due_on += timedelta(days=paused_days)
+    paused_days = 0
+    if application.suspended_on and application.decision_due_on:
+        paused_days, application.decision_term_ends_on, application.decision_due_on = \
+            terms.after_suspension(
+                application.suspended_on, f.today,
+                counts_from=decision_term_basis(application, f.rules) + timedelta(days=1),
+                ends_on=application.decision_term_ends_on or application.decision_due_on,
+                extra=terms.days_off())
     application.suspended_on = None
     application.repair_due_on = None
     application.complete_at = f.now
@@ -220,7 +233,8 @@ def decided(f: Firing) -> None:
     """A decision: its date, and the objection term (Awb 6:7) that runs from it."""
     application = f.application
     application.decided_at = f.now
-    application.objection_due_on = f.today + timedelta(weeks=f.params["objection_term_weeks"])
+    application.objection_due_on = terms.term_after(
+        f.today, weeks=f.params["objection_term_weeks"], extra=terms.days_off())
     f.audit_data["objection_due_on"] = application.objection_due_on.isoformat()
     # The decision's letter: its row is written in this transaction, rendered after it.
     from grants.decisions.outbox import record_decision

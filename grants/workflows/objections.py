@@ -2,15 +2,18 @@
 
 - An objection lodged after its term (Awb 6:7) is recorded all the same, with its receipt, and
   marked late; it can only be declared inadmissible (niet-ontvankelijk), unless the approver
-  records why the lateness is excusable (Awb 6:11).
+  records why the lateness is excusable (Awb 6:11). One posted within the term and received
+  within a week after it is on time (Awb 6:9): staff give its postmark (``postmarked_on``).
 - The decision on it is due six weeks after the objection term ended (Awb 7:10), a term the
-  approver may extend once by six weeks, with a reason.
+  approver may extend once by six weeks, with a reason. Every such term ends as the Algemene
+  termijnenwet says (grants.workflows.terms), and so does the term for appeal the decision
+  on the objection states.
 - Upheld (gegrond), the decision objected to is revoked and replaced (Awb 7:11) in the same
   firing: a rejection by a grant, or a grant by a higher one, with their ledger entries and
   letters. Upheld against any other decision, the new decision follows by its own trigger.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -18,8 +21,8 @@ from grants.errors import Forbidden, ValidationFailed
 from grants.extensions import db
 from grants.models import Application, ApplicationState, Objection, ObjectionOutcome, Role, User
 from grants.money import format_eur
-from grants.timefmt import format_day
-from grants.workflows import common
+from grants.timefmt import AMSTERDAM, format_day
+from grants.workflows import common, terms
 from grants.workflows.engine import Firing, Transition, transition
 from grants.workflows.reports import schedule_reports
 
@@ -63,21 +66,55 @@ def may_object(f: Firing) -> None:
             "instellen bij de rechtbank."]})
 
 
+def postmark(f: Firing) -> None:
+    """The postmark of a paper objection (Awb 6:9): a date, not after its receipt. Staff read
+    it off the envelope; an applicant lodging online has none to give."""
+    given = f.data.get("postmarked_on")
+    if given in (None, ""):
+        return
+    if not f.actor.is_staff:
+        raise ValidationFailed("Geen poststempel bij een bezwaar via het portaal.", {
+            "postmarked_on": ["De datum van het poststempel legt een medewerker vast die een "
+                              "bezwaarbrief registreert."]})
+    try:
+        day = date.fromisoformat(given)
+    except (TypeError, ValueError):
+        raise ValidationFailed("Ongeldige datum.", {"postmarked_on": [
+            "Geef de datum van het poststempel als JJJJ-MM-DD."]}) from None
+    if day > f.today:
+        raise ValidationFailed("Ongeldige datum.", {"postmarked_on": [
+            f"Het poststempel ligt niet na de ontvangst ({format_day(f.today)})."]})
+    f.audit_data["postmarked_on"] = day.isoformat()
+
+
+def _decision_term_start(objection: Objection, application: Application) -> date:
+    # Awb 7:10: six weeks from the end of the objection term; a late objection came in after
+    # that end, so its six weeks run from its receipt (house rule, assumed).
+    if objection.late:
+        return objection.lodged_at.astimezone(AMSTERDAM).date()
+    return application.objection_due_on
+
+
 def record_objection(f: Firing) -> None:
-    """Record the objection with its receipt; one after the term is marked late (Awb 6:7)."""
+    """Record the objection with its receipt; one after the term is marked late (Awb 6:7),
+    unless it was posted in time and came in within a week after the term (6:9)."""
     application = f.application
     decision = common.latest_decision(application)
     term_end = application.objection_due_on
-    late = f.today > term_end
-    # Awb 7:10: six weeks from the end of the objection term; a late objection came in after
-    # that end, so its six weeks run from its receipt (house rule, assumed).
-    start = f.today if late else term_end
-    due = start + timedelta(weeks=f.params["objection_decision_weeks"])
-    db.session.add(Objection(
+    postmarked_on = f.audit_data.get("postmarked_on")
+    postmarked_on = date.fromisoformat(postmarked_on) if postmarked_on else None
+    extra = terms.days_off()
+    late = not terms.objection_in_time(f.today, term_end, postmarked_on, extra)
+    objection = Objection(
         application_id=application.id, against_event_id=decision.id, lodged_at=f.now,
-        lodged_by_id=f.actor.id, reason=f.reason, decision_due_on=due, late=late))
-    f.audit_data.update(against=decision.trigger, decision_due_on=due.isoformat(), late=late)
-    if late:
+        lodged_by_id=f.actor.id, reason=f.reason, late=late, postmarked_on=postmarked_on)
+    objection.decision_due_on = terms.term_after(
+        _decision_term_start(objection, application),
+        weeks=f.params["objection_decision_weeks"], extra=extra)
+    db.session.add(objection)
+    f.audit_data.update(against=decision.trigger,
+                        decision_due_on=objection.decision_due_on.isoformat(), late=late)
+    if late or f.today > term_end:
         f.audit_data["objection_term_ended_on"] = term_end.isoformat()
 
 
@@ -102,7 +139,12 @@ def not_extended_yet(f: Firing) -> None:
 def extend_decision_term(f: Firing) -> None:
     objection = common.pending_objection(f.application)
     before = objection.decision_due_on
-    objection.decision_due_on = before + timedelta(weeks=EXTENSION_WEEKS)
+    # Six weeks added to the term's own end, not to the day the Algemene termijnenwet moved it
+    # to: the earlier (safe) reading of "at most six weeks".
+    own_end = _decision_term_start(objection, f.application) + timedelta(
+        weeks=f.params["objection_decision_weeks"])
+    objection.decision_due_on = terms.term_after(own_end, weeks=EXTENSION_WEEKS,
+                                                 extra=terms.days_off())
     objection.extended_at = f.now
     objection.extension_reason = f.reason
     f.audit_data.update(previous_due_on=before.isoformat(),
@@ -168,7 +210,11 @@ def decide(f: Firing) -> None:
     if excuse:
         objection.lateness_excused = excuse
         f.audit_data["lateness_excused"] = excuse
-    f.audit_data.update(outcome=objection.outcome.value, objection=objection.id)
+    # Appeal to the court (Awb 6:7, 8:1) within six weeks, as its letter says.
+    appeal_due = terms.term_after(f.today, weeks=f.params["objection_term_weeks"],
+                                  extra=terms.days_off())
+    f.audit_data.update(outcome=objection.outcome.value, objection=objection.id,
+                        appeal_due_on=appeal_due.isoformat())
     if objection.outcome == O.UPHELD:
         f.audit_data["revoked_event"] = objection.against_event_id
 
@@ -212,7 +258,8 @@ def transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition
             available=common.objection_pending))
     return [
         transition("lodge_objection", decided_states, None, R.APPLICANT,
-                   guards=[common.reason_required, may_object], effects=[record_objection],
+                   guards=[common.reason_required, may_object, postmark],
+                   effects=[record_objection],
                    available=objection_possible),
         transition("extend_objection_term", decided_states, None, R.APPROVER,
                    guards=[not_extended_yet, common.reason_required],
