@@ -14,6 +14,8 @@ from tests.conftest import csrf_token
 IN_WINDOW = datetime(2014, 6, 10, 8, 0, tzinfo=UTC)  # window 2013-2014: 2 June – 15 September
 HEADER = "student_name,category,programme_code,school,starts_on,ends_on,weeks"
 DUTCH_HEADER = "naam_student;categorie;opleidingscode;school;begindatum;einddatum;weken"
+# The optional columns, null in the API when a file leaves them out.
+NOT_GIVEN = dict.fromkeys(("date_of_birth", "student_number", "months", "hours_per_week"))
 
 
 def line(student="Sanne de Vries", category="mbo", code="25180", school="ROC Noorderpoort",
@@ -79,7 +81,7 @@ def test_a_good_file_replaces_the_places_and_the_requested_amount(world, draft):
     assert application["places"][1] == {
         "student_name": "Ahmed Yilmaz", "category": "hbo", "programme_code": "34820",
         "school": "Hanzehogeschool", "starts_on": "2013-09-02", "ends_on": "2014-01-31",
-        "weeks": 21}
+        "weeks": 21, **NOT_GIVEN}
     # The rest of the application is as it was.
     assert application["iban"] == draft["iban"]
     assert application["employer_id"] == draft["employer_id"]
@@ -135,7 +137,8 @@ def test_semicolons_dutch_headers_and_a_byte_order_mark(world, draft):
     assert places[0]["student_name"] == "Vries, Sanne de"
     assert places[1] == {"student_name": 'Jansen "Lotte"', "category": "vmbo",
                          "programme_code": None, "school": "Het Stedelijk",
-                         "starts_on": "2014-02-01", "ends_on": "2014-05-31", "weeks": 10}
+                         "starts_on": "2014-02-01", "ends_on": "2014-05-31", "weeks": 10,
+                         **NOT_GIVEN}
 
 
 def test_dutch_messages_name_the_column_as_the_file_names_it(world, draft):
@@ -145,8 +148,9 @@ def test_dutch_messages_name_the_column_as_the_file_names_it(world, draft):
 
 
 def test_a_student_counted_above_one_place_names_both_lines(world, draft):
+    # 1 September – 31 January: 153 days, 22 weeks; 1 February – 30 June: 150 days, 22 weeks.
     error = refused(upload(world.employer_applicant, draft["id"], csv_file(
-        line("Sanne de Vries", starts="2013-09-01", ends="2014-01-31", weeks=30),  # line 2
+        line("Sanne de Vries", starts="2013-09-01", ends="2014-01-31", weeks=22),  # line 2
         line("Ahmed Yilmaz", "hbo", "34820", weeks=42),  # line 3
         line("Sanne  de vries", starts="2014-02-01", ends="2014-06-30", weeks=20),  # line 4
     )))
@@ -167,6 +171,51 @@ def test_a_student_in_the_right_measure_over_two_lines_is_fine(world, draft):
     ))
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["fractions"]["mbo"] == "1"
+
+
+FULL_HEADER = HEADER + ",date_of_birth,student_number,months,hours_per_week"
+
+
+def test_promovendi_dates_of_birth_and_student_numbers_in_the_optional_columns(world, draft):
+    body = csv_file(
+        line("Sanne de Vries", weeks=40) + ",1996-03-14,ROC-881,,",
+        # 10/12 × 24/36 = 5/9 of a place; € 2.700 × 5/9 = € 1.500,00.
+        line("Daan Visser", "promovendus", "60370", "TU Delft", weeks="") + ",,,10,24",
+        header=FULL_HEADER)
+    response = upload(world.employer_applicant, draft["id"], body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["fractions"]["promovendus"] == "0.5556"
+    # One full mbo place € 2.700 + € 1.500 for the promovendus.
+    assert response.get_json()["requested_amount"] == "4200.00"
+    places = world.employer_applicant.get(draft["id"]).get_json()["places"]
+    assert (places[0]["date_of_birth"], places[0]["student_number"]) == ("1996-03-14", "ROC-881")
+    assert (places[1]["weeks"], places[1]["months"], places[1]["hours_per_week"]) == (
+        None, 10, 24)
+
+
+def test_a_promovendus_in_a_file_without_the_months_columns(world, draft):
+    body = csv_file(line("Daan Visser", "promovendus", "60370", "TU Delft", weeks=""))
+    error = refused(upload(world.employer_applicant, draft["id"], body))
+    assert error["fields"] == {"line 2": ["months: Dit veld is verplicht.",
+                                          "hours_per_week: Dit veld is verplicht."]}
+
+
+def test_the_same_student_number_on_two_lines_is_one_student(world, draft):
+    body = csv_file(line("Sanne de Vries", weeks=30) + ",,ROC881,,",
+                    line("S. de Vries", starts="2013-10-01", weeks=20) + ",,roc 881,,",
+                    header=FULL_HEADER)
+    error = refused(upload(world.employer_applicant, draft["id"], body))
+    assert set(error["fields"]) == {"line 2", "line 3"}
+    assert error["fields"]["line 3"][0].endswith("Zie regel 2.")
+
+
+def test_weeks_beyond_the_contract_name_both_figures(world, draft):
+    # 1 September – 31 December 2013: 122 days, 18 started weeks.
+    error = refused(upload(world.employer_applicant, draft["id"], csv_file(
+        line(ends="2013-12-31", weeks=19))))
+    assert error["fields"] == {"line 2": [
+        "weeks: 19 weken is meer dan de 18 weken die de plaats in het studiejaar loopt "
+        "(1 september 2013 tot en met 31 december 2013; een begonnen week telt als hele week)."]}
 
 
 @pytest.mark.parametrize(("body", "expected"), [

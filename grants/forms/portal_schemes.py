@@ -214,7 +214,8 @@ class RifForm(SchemeForm):
 class PraktijklerenForm(SchemeForm):
     employer_id = _text(
         _l("Nummer van het erkend leerbedrijf"), 20,
-        description=_l("Het nummer waaronder SBB uw bedrijf als leerbedrijf heeft erkend."),
+        description=_l("Het nummer waaronder SBB uw bedrijf als leerbedrijf heeft erkend; "
+                       "alleen nodig voor mbo-plaatsen."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"})
     iban = _text(_l("IBAN"), 40,
                  description=_l("Het rekeningnummer waarop de subsidie wordt betaald."),

@@ -1,5 +1,6 @@
-"""The monitoring overview: per scheme and region, the grants in each phase after the decision,
-the reports that are late, and what was paid against what is committed.
+"""The monitoring overview: per scheme and region, the grants in each phase after the decision
+(praktijkleren's direct settlements too), the reports that are late, and what was paid against
+what is committed.
 
 Money per scheme is the ledger report's (grants.budget.report): the same figures finance sees.
 The split over regions reads the same ledger entries by the region of their application.
@@ -27,7 +28,9 @@ from grants.models import (
 )
 
 S = ApplicationState
-PHASES = (S.APPROVED, S.MONITORED, S.SETTLEMENT_REQUESTED, S.SETTLED, S.CLOSED)
+# The phases after the decision of every lifecycle: a grant (approved → monitored → settlement
+# requested → settled → closed) and praktijkleren's direct settlement (settled → paid → closed).
+PHASES = (S.APPROVED, S.MONITORED, S.SETTLEMENT_REQUESTED, S.SETTLED, S.PAID, S.CLOSED)
 FOLLOWED = (S.APPROVED, S.MONITORED)  # states in which reports are still awaited
 
 

@@ -45,12 +45,17 @@ from grants.workflows.fields.common import parse_document
 from grants.workflows.rules import current_rules
 
 SCHEME = "praktijkleren"
-# The API's field names, in the order the messages name them.
-COLUMNS = ("student_name", "category", "programme_code", "school", "starts_on", "ends_on",
-           "weeks")
+# The API's field names, in the order the messages name them: every file has the required
+# ones; the others identify a student or count a promovendus (months and hours a week).
+REQUIRED_COLUMNS = ("student_name", "category", "programme_code", "school", "starts_on",
+                    "ends_on", "weeks")
+OPTIONAL_COLUMNS = ("date_of_birth", "student_number", "months", "hours_per_week")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 DUTCH_COLUMNS = {"naam_student": "student_name", "categorie": "category",
                  "opleidingscode": "programme_code", "school": "school",
-                 "begindatum": "starts_on", "einddatum": "ends_on", "weken": "weeks"}
+                 "begindatum": "starts_on", "einddatum": "ends_on", "weken": "weeks",
+                 "geboortedatum": "date_of_birth", "studentnummer": "student_number",
+                 "maanden": "months", "uren_per_week": "hours_per_week"}
 HEADER_NAMES = {**{column: column for column in COLUMNS}, **DUTCH_COLUMNS}
 PLACE_FIELDS = fields.SPEC["places"].items
 
@@ -199,14 +204,17 @@ def _columns(header: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     if doubled:
         problems.append(f"Dubbele kolom{'men' if len(doubled) > 1 else ''} in de kopregel: "
                         f"{', '.join(doubled)}.")
-    missing = [column for column in COLUMNS if column not in positions]
+    missing = [column for column in REQUIRED_COLUMNS if column not in positions]
     if missing:
         problems.append(f"De kopregel mist de kolom{'men' if len(missing) > 1 else ''} "
                         f"{', '.join(missing)}.")
     if problems:
-        problems.append(f"De kopregel noemt de kolommen {', '.join(COLUMNS)} (of in het "
-                        f"Nederlands {', '.join(DUTCH_COLUMNS)}), in een willekeurige "
-                        f"volgorde, gescheiden door komma's of puntkomma's.")
+        dutch = {column: name for name, column in DUTCH_COLUMNS.items()}
+        problems.append(
+            f"De kopregel noemt de kolommen {', '.join(REQUIRED_COLUMNS)} (of in het "
+            f"Nederlands {', '.join(dutch[c] for c in REQUIRED_COLUMNS)}) en naar keuze "
+            f"{', '.join(OPTIONAL_COLUMNS)} ({', '.join(dutch[c] for c in OPTIONAL_COLUMNS)}), "
+            f"in een willekeurige volgorde, gescheiden door komma's of puntkomma's.")
         raise _file_error("De kopregel van het bestand klopt niet; er is niets ingelezen.",
                           *problems)
     return positions, labels
@@ -237,7 +245,7 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
     if header_line is None or not header_line.strip():
         raise _file_error(
             "Het bestand is leeg of begint niet met een kopregel; er is niets ingelezen.",
-            f"De eerste regel is de kopregel, met de kolommen {', '.join(COLUMNS)}.")
+            f"De eerste regel is de kopregel, met de kolommen {', '.join(REQUIRED_COLUMNS)}.")
     reader = csv.reader(chain([header_line], lines), delimiter=_delimiter(header_line))
     header = next(reader)
     positions, labels = _columns(header)
@@ -308,8 +316,9 @@ def _check(parsed: _Parsed, rules: dict, window_code: str) -> None:
     places = parsed.places
     found = _place_errors(fields.check_complete({"places": places}, rules,
                                                 window_code=window_code))
-    students: dict[tuple, list[int]] | None = None
-    partners_of: dict[int, set[int]] = {}  # an earlier line → the lines it pushed over one
+    students = None
+    units = fields.Units.of(rules)
+    partners_of: dict[int, set[int]] = {}  # an earlier place → the lines it pushed over one
     for index in sorted(found):
         line = parsed.lines[index]
         alone = _place_errors(fields.check_complete({"places": [places[index]]}, rules,
@@ -324,50 +333,52 @@ def _check(parsed: _Parsed, rules: dict, window_code: str) -> None:
                     continue
                 if students is None:
                     students = _students(places)
-                earlier = _earlier_lines(parsed, students, index)
+                earlier = _earlier_places(places, students, index, units)
                 for partner in earlier:
                     partners_of.setdefault(partner, set()).add(line)
-                suffix = f" Zie {_line_list(earlier)}." if earlier else ""
+                suffix = (f" Zie {_line_list(parsed.lines[other] for other in earlier)}."
+                          if earlier else "")
                 parsed.add(line, column, message + suffix)
     for partner, lines in partners_of.items():
-        parsed.add(partner, "weeks",
+        parsed.add(parsed.lines[partner], fields.size_field(places[partner]),
                    f"Samen met {_line_list(lines)} telt deze student voor meer dan één "
                    f"volledige plaats in het studiejaar.")
 
 
-def _students(places: list[dict]) -> dict[tuple, list[int]]:
-    """Place indices per student, by the field module's own notion of "the same student"
-    (its ``student_key``), so that the two can never disagree about who is who."""
-    students: dict[tuple, list[int]] = {}
-    for index, place in enumerate(places):
-        key = fields.student_key(place)
-        if key is not None:
-            students.setdefault(key, []).append(index)
-    return students
+def _students(places: list[dict]) -> tuple[list[int | None], dict[int, list[int]]]:
+    """Each place's student and the places per student, by the field module's own notion of
+    "the same student" (``students``), so that the two can never disagree about who is who."""
+    student_of = fields.students(places)
+    students: dict[int, list[int]] = {}
+    for index, student in enumerate(student_of):
+        if student is not None:
+            students.setdefault(student, []).append(index)
+    return student_of, students
 
 
 def _counting_order(places: list[dict], index: int) -> tuple[str, int]:
     return places[index].get("starts_on") or "", index
 
 
-def _earlier_lines(parsed: _Parsed, students: dict[tuple, list[int]], index: int) -> list[int]:
-    """The lines of the same student counted before this place (and so counted at all)."""
-    places = parsed.places
-    key = fields.student_key(places[index])
+def _earlier_places(places: list[dict], students: tuple, index: int, units: fields.Units
+                    ) -> list[int]:
+    """The places of the same student counted before this one (and so counted at all)."""
+    student_of, by_student = students
     mine = _counting_order(places, index)
-    return [parsed.lines[other] for other in students.get(key, ())
+    return [other for other in by_student.get(student_of[index], ())
             if other != index and _counting_order(places, other) < mine
-            and places[other].get("category") and isinstance(places[other].get("weeks"), int)]
+            and fields.place_fraction(places[other], units) is not None]
 
 
 def _refusal(parsed: _Parsed) -> ValidationFailed:
     wrong = sorted(parsed.errors)
     reported: dict[str, list[str]] = {}
     for line in wrong[:MAX_REPORTED_LINES]:
-        items = sorted(parsed.errors[line],
-                       key=lambda item: -1 if item[0] is None else parsed.positions[item[0]])
+        # A column the file lacks (months of a promovendus, say) is named as the API names it.
+        items = sorted(parsed.errors[line], key=lambda item: -1 if item[0] is None
+                       else parsed.positions.get(item[0], len(parsed.positions)))
         reported[f"line {line}"] = [
-            message if column is None else f"{parsed.labels[column]}: {message}"
+            message if column is None else f"{parsed.labels.get(column, column)}: {message}"
             for column, message in items]
     rest = len(wrong) - MAX_REPORTED_LINES
     if rest > 0:

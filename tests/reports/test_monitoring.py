@@ -46,7 +46,8 @@ def test_the_figures_equal_the_ledger_report(grants_followed):
     assert sum(r.committed for r in regions.values()) == total.committed
     assert sum(r.paid for r in regions.values()) == total.paid
     assert regions["Noord"].phases == {"approved": 0, "monitored": 1,
-                                       "settlement_requested": 0, "settled": 1, "closed": 0}
+                                       "settlement_requested": 0, "settled": 1, "paid": 0,
+                                       "closed": 0}
     assert regions["Zuidoost"].phases["approved"] == 1
     assert (regions["Noord"].committed, regions["Zuidoost"].committed) == (750_000_00,
                                                                           200_000_00)

@@ -154,10 +154,13 @@ def choice(values: list[str]) -> Field:
     return Field(parse)
 
 
-def integer(minimum: int | None = None, *, what: str = "een geheel getal") -> Field:
+def integer(minimum: int | None = None, *, maximum: int | None = None,
+            what: str = "een geheel getal") -> Field:
     """A whole number; a string of digits is taken too, as spreadsheets and CSV give them."""
 
     def parse(value, path, errors):
+        if isinstance(value, str) and not value.strip():
+            return None  # an empty spreadsheet cell: not filled in
         if isinstance(value, bool):
             number = None
         elif isinstance(value, int):
@@ -171,6 +174,9 @@ def integer(minimum: int | None = None, *, what: str = "een geheel getal") -> Fi
             return INVALID
         if minimum is not None and number < minimum:
             errors.add(path, f"Dit moet ten minste {minimum} zijn.")
+            return INVALID
+        if maximum is not None and number > maximum:
+            errors.add(path, f"Dit mag hoogstens {maximum} zijn.")
             return INVALID
         return number
 
@@ -334,6 +340,20 @@ def check_period(details: dict, errors: Errors, *, max_months: int | None,
                        f"{what} duurt hoogstens {max_months} maanden: de einddatum mag niet "
                        f"later zijn dan {format_day(latest)}.")
     return starts_on, ends_on
+
+
+def check_budget_period(details: dict, rules: dict, errors: Errors, *,
+                        what: str = "Het project") -> None:
+    """The period lies within the budget's (``budget_starts_on``/``budget_ends_on`` in the
+    rules, frozen from the budget). Rules frozen before they held the period are not checked."""
+    first, last = as_date(rules.get("budget_starts_on")), as_date(rules.get("budget_ends_on"))
+    starts_on, ends_on = as_date(details.get("starts_on")), as_date(details.get("ends_on"))
+    if first is not None and starts_on is not None and starts_on < first:
+        errors.add("starts_on", f"{what} moet binnen de looptijd van het budget vallen: de "
+                                f"begindatum mag niet eerder zijn dan {format_day(first)}.")
+    if last is not None and ends_on is not None and ends_on > last:
+        errors.add("ends_on", f"{what} moet binnen de looptijd van het budget vallen: de "
+                              f"einddatum mag niet later zijn dan {format_day(last)}.")
 
 
 def organisation(organisation_id: Any) -> Organisation | None:

@@ -1,11 +1,15 @@
 """Praktijkleren: an employer's realised work-placement places in one study year (domain.md §2).
 
-A place counts as a fraction: weeks supervised ÷ the category's weeks for a full place, at most
-one per student per year. The allocation run later turns the fractions into money pro rata.
+A place counts as a fraction of a full place: weeks supervised ÷ the category's weeks for a full
+place, or for promovendi and toio's months enrolled ÷ 12 × min(hours a week, 36) ÷ 36 (Stcrt
+2013, 31130, art. 1(c) and 1(d)). A student counts for at most one full place a year. The
+allocation run later turns the fractions into money pro rata; every use of a fraction (the
+requested amount, the run, the letters, the places CSV) goes through ``fractions`` here.
 """
 
 import math
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
@@ -17,10 +21,13 @@ from grants.workflows.fields.common import (
     INVALID,
     Errors,
     Field,
+    add_months,
+    as_date,
     check_period,
     choice,
     digits,
     document_to_api,
+    exact,
     format_day,
     integer,
     iso_date,
@@ -33,15 +40,25 @@ from grants.workflows.fields.common import (
 )
 
 DEFAULT_RULES = {
-    "weeks_per_place": {"vmbo": 40, "mbo": 40, "hbo": 42, "promovendus": 40},
+    # Art. 1(c): weeks of supervision that make a full place.
+    "weeks_per_place": {"vmbo": 40, "mbo": 40, "hbo": 42},
+    # Art. 1(d): a promovendus or toio counts months ÷ 12 × min(hours a week, 36) ÷ 36.
+    "months_per_year": 12,
+    "promovendus_full_hours": 36,
     "rate_cap_cents": 270000,
 }
+
+# Counted by months and hours instead of weeks (art. 1(d)).
+BY_MONTHS = "promovendus"
+# Only an mbo (BBL) place needs an erkend leerbedrijf (domain.md §2).
+NEEDS_RECOGNISED_FIRM = frozenset({"mbo"})
 
 CATEGORIES = [category.value for category in PlaceCategory]
 
 _IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{1,30}")
 _STUDY_YEAR = re.compile(r"(\d{4})-(\d{4})")
 _PROGRAMME_NAMES = {"mbo": "crebocode", "hbo": "crohocode", "promovendus": "crohocode"}
+_TO_LOWER = {"weeks": "het aantal weken", "months": "het aantal maanden of uren per week"}
 
 
 def _parse_iban(value, path, errors):
@@ -77,12 +94,17 @@ SPEC: dict[str, Field] = {
     "iban": Field(_parse_iban),
     "places": list_of({
         "student_name": text(200),
+        "date_of_birth": iso_date(),
+        "student_number": text(20),
         "category": choice(CATEGORIES),
         "programme_code": digits(5, 5, "Een crebo- of crohocode bestaat uit 5 cijfers."),
         "school": text(200),
         "starts_on": iso_date(),
         "ends_on": iso_date(),
         "weeks": integer(minimum=1, what="het aantal weken als geheel getal"),
+        "months": integer(minimum=1, maximum=12, what="het aantal maanden als geheel getal"),
+        "hours_per_week": integer(minimum=1, maximum=80,
+                                  what="het aantal uren per week als geheel getal"),
     }),
 }
 
@@ -95,25 +117,79 @@ def to_api(details: dict) -> dict:
     return document_to_api(details, SPEC)
 
 
-def _weeks_per_place(rules: dict | None) -> dict[str, int]:
-    given = (rules or {}).get("weeks_per_place") or {}
-    return {**DEFAULT_RULES["weeks_per_place"], **given}
+# Fractions --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Units:
+    """What a full place is, from the rules (an admin's older rules get today's defaults)."""
+
+    weeks_per_place: dict[str, int]
+    months_per_year: Fraction
+    full_hours: Fraction
+
+    @classmethod
+    def of(cls, rules: dict | None) -> "Units":
+        rules = with_defaults(rules, DEFAULT_RULES)
+        weeks = {**DEFAULT_RULES["weeks_per_place"], **(rules.get("weeks_per_place") or {})}
+        weeks.pop(BY_MONTHS, None)  # older rules counted promovendi in weeks
+        return cls(weeks, exact(rules["months_per_year"]), exact(rules["promovendus_full_hours"]))
 
 
-def _fraction(place: dict, weeks_per_place: dict[str, int]) -> Fraction | None:
-    """The place's share of a full place, capped at one; None while category or weeks is open."""
-    category, weeks = place.get("category"), place.get("weeks")
-    if category not in weeks_per_place or not isinstance(weeks, int) or weeks < 0:
+def _count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def place_fraction(place: dict, units: Units) -> Fraction | None:
+    """One place on its own, at most one full place; None while a figure it needs is open."""
+    category = place.get("category")
+    if category == BY_MONTHS:
+        months, hours = place.get("months"), place.get("hours_per_week")
+        if not (_count(months) and _count(hours)):
+            return None
+        fraction = (Fraction(months) / units.months_per_year
+                    * min(Fraction(hours), units.full_hours) / units.full_hours)
+    elif category in units.weeks_per_place:
+        weeks = place.get("weeks")
+        if not _count(weeks):
+            return None
+        fraction = Fraction(weeks, units.weeks_per_place[category])
+    else:
         return None
-    return min(Fraction(weeks, weeks_per_place[category]), Fraction(1))
+    return min(fraction, Fraction(1))
+
+
+def counting_order(places: list[dict]) -> list[int]:
+    """A student's places count in the order they started (then as listed)."""
+    return sorted(range(len(places)), key=lambda index: (places[index].get("starts_on") or "",
+                                                         index))
+
+
+def place_fractions(places: list[dict], rules: dict | None) -> list[Fraction | None]:
+    """Each place's share, one student's places together capped at one full place a year.
+
+    In counting order, a place beyond one counts for what is left of it (possibly nothing).
+    """
+    units = Units.of(rules)
+    own = [place_fraction(place, units) for place in places]
+    student_of = students(places)
+    counted: dict[int, Fraction] = {}
+    shares: list[Fraction | None] = [None] * len(places)
+    for index in counting_order(places):
+        fraction, student = own[index], student_of[index]
+        if fraction is None or student is None:
+            shares[index] = fraction
+            continue
+        before = counted.get(student, Fraction(0))
+        shares[index] = max(Fraction(0), min(fraction, 1 - before))
+        counted[student] = before + fraction
+    return shares
 
 
 def fractions(details: dict, rules: dict) -> dict[str, Fraction]:
     """Per category, the sum of the places' fractions (exact); every category is present."""
-    weeks_per_place = _weeks_per_place(rules)
-    totals = {category: Fraction(0) for category in weeks_per_place}
-    for place in listed(details, "places"):
-        fraction = _fraction(place, weeks_per_place)
+    places = listed(details, "places")
+    totals = {category: Fraction(0) for category in CATEGORIES}
+    for place, fraction in zip(places, place_fractions(places, rules), strict=True):
         if fraction is not None:
             totals[place["category"]] += fraction
     return totals
@@ -121,16 +197,101 @@ def fractions(details: dict, rules: dict) -> dict[str, Fraction]:
 
 def requested_cents(details: dict, rules: dict | None = None) -> int:
     """The most the places can bring: each at the full rate × its fraction, down to the cent."""
-    rules = with_defaults(rules, DEFAULT_RULES)
-    weeks_per_place = _weeks_per_place(rules)
-    rate = rules["rate_cap_cents"]
-    total = 0
-    for place in listed(details, "places"):
-        fraction = _fraction(place, weeks_per_place)
-        if fraction is not None:
-            total += math.floor(rate * fraction)
-    return total
+    rate = with_defaults(rules, DEFAULT_RULES)["rate_cap_cents"]
+    places = listed(details, "places")
+    return sum(math.floor(rate * fraction) for fraction in place_fractions(places, rules)
+               if fraction is not None)
 
+
+# The same student -------------------------------------------------------------------------------
+
+def identities(place: dict) -> list[tuple]:
+    """What identifies the student of a place, within its programme: the student number, and the
+    name with the date of birth.
+
+    Assumed: a name without a date of birth only matches the same name without one, so that
+    two namesakes are told apart as soon as either gives a date of birth or a student number.
+    """
+    programme = place.get("programme_code")
+    found = []
+    number = place.get("student_number")
+    if isinstance(number, str) and number.strip():
+        found.append(("number", programme, "".join(number.split()).casefold()))
+    name = place.get("student_name")
+    if isinstance(name, str) and name.strip():
+        found.append(("name", programme, " ".join(name.split()).casefold(),
+                      place.get("date_of_birth")))
+    return found
+
+
+def students(places: list[dict]) -> list[int | None]:
+    """Per place, its student: the index of that student's first place in the list (None
+    without a name or number). Places sharing a number, or a name and date of birth, are one
+    student, also through a third place (A shares the number with B, B the name with C)."""
+    parent = list(range(len(places)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    first_with: dict[tuple, int] = {}
+    known = [False] * len(places)
+    for index, place in enumerate(places):
+        for identity in identities(place):
+            known[index] = True
+            other = first_with.setdefault(identity, index)
+            low, high = sorted((root(index), root(other)))
+            parent[high] = low
+    return [root(index) if known[index] else None for index in range(len(places))]
+
+
+@dataclass
+class Elsewhere:
+    """A student's count in other applications: the share and where it is (as given)."""
+
+    share: Fraction = Fraction(0)
+    sources: list = field(default_factory=list)
+
+
+def places_over_one(places: list[dict], rules: dict | None,
+                    elsewhere: list[tuple[dict, Fraction, object]] = ()) -> dict[int, Elsewhere]:
+    """The places that take their student over one full place in the study year.
+
+    ``elsewhere`` holds places in other applications (place, its share there, where it is),
+    counted before these. Each place returned comes with what its student counts for elsewhere
+    (nothing when the excess lies within ``places`` alone).
+    """
+    units = Units.of(rules)
+    combined = [place for place, _share, _source in elsewhere] + list(places)
+    student_of = students(combined)
+    found: dict[int, Elsewhere] = {}
+    for index, (_place, share, source) in enumerate(elsewhere):
+        if (student := student_of[index]) is not None:
+            counted = found.setdefault(student, Elsewhere())
+            counted.share += share
+            if source not in counted.sources:
+                counted.sources.append(source)
+    totals = {student: counted.share for student, counted in found.items()}
+    over: dict[int, Elsewhere] = {}
+    for index in counting_order(places):
+        student = student_of[len(elsewhere) + index]
+        fraction = place_fraction(places[index], units)
+        if fraction is None or student is None:
+            continue
+        totals[student] = totals.get(student, Fraction(0)) + fraction
+        if totals[student] > 1:
+            over[index] = found.get(student, Elsewhere())
+    return over
+
+
+def size_field(place: dict) -> str:
+    """The field that says how much a place counts for: months (promovendus) or weeks."""
+    return "months" if place.get("category") == BY_MONTHS else "weeks"
+
+
+# Completeness -----------------------------------------------------------------------------------
 
 def study_year(window_code: str) -> tuple[date, date] | None:
     """The study year a window code names: "2013-2014" is 1 August 2013 to 31 July 2014."""
@@ -142,39 +303,56 @@ def study_year(window_code: str) -> tuple[date, date] | None:
 
 
 def check_complete(details: dict, rules: dict, *, window_code: str) -> dict[str, list[str]]:
-    rules = with_defaults(rules, DEFAULT_RULES)
-    weeks_per_place = _weeks_per_place(rules)
+    units = Units.of(rules)
     errors = Errors()
-    require(details, ["employer_id", "iban"], errors)
+    places = listed(details, "places")
+    require(details, ["iban"], errors)
+    if any(place.get("category") in NEEDS_RECOGNISED_FIRM for place in places):
+        require(details, ["employer_id"], errors)
     year = study_year(window_code)
     if year is None:
         errors.add("window", f"Het aanvraagtijdvak {window_code!r} noemt geen studiejaar "
                              f"(zoals 2013-2014).")
-    places = listed(details, "places")
     if not places:
         errors.add("places", "Voeg ten minste één plaats toe.")
     for index, place in enumerate(places):
-        _check_place(place, f"places[{index}]", weeks_per_place, year, errors)
-    _check_students(places, weeks_per_place, errors)
+        _check_place(place, f"places[{index}]", units, year, errors)
+    for index in places_over_one(places, rules):
+        size = size_field(places[index])
+        errors.add(f"places[{index}].{size}", "Samen met een eerdere plaats telt deze student "
+                   "voor meer dan één volledige plaats in het studiejaar; verlaag "
+                   f"{_TO_LOWER[size]}.")
     return errors.as_dict()
 
 
-def _check_place(place: dict, prefix: str, weeks_per_place: dict[str, int],
-                 year: tuple[date, date] | None, errors: Errors) -> None:
-    require(place, ["student_name", "category", "school", "weeks"], errors, prefix)
+def _check_place(place: dict, prefix: str, units: Units, year: tuple[date, date] | None,
+                 errors: Errors) -> None:
     category = place.get("category")
+    require(place, ["student_name", "category", "school"], errors, prefix)
     if category in _PROGRAMME_NAMES and not place.get("programme_code"):
         errors.add(f"{prefix}.programme_code",
                    f"Vul de {_PROGRAMME_NAMES[category]} van de opleiding in.")
-    weeks = place.get("weeks")
-    if isinstance(weeks, int):
-        if weeks < 1:
-            errors.add(f"{prefix}.weeks", "Het aantal weken is ten minste 1.")
-        elif category in weeks_per_place and weeks > weeks_per_place[category]:
-            errors.add(f"{prefix}.weeks",
-                       f"Een volledige {category}-plaats telt {weeks_per_place[category]} weken; "
-                       f"meer weken tellen niet mee.")
+    if category == BY_MONTHS:
+        require(place, ["months", "hours_per_week"], errors, prefix)
+        if place.get("weeks") is not None:
+            errors.add(f"{prefix}.weeks", "Een promovendus of toio telt in maanden en uren per "
+                                          "week, niet in weken: laat de weken leeg.")
+    elif category in units.weeks_per_place:
+        require(place, ["weeks"], errors, prefix)
+        for key in ("months", "hours_per_week"):
+            if place.get(key) is not None:
+                errors.add(f"{prefix}.{key}",
+                           f"Alleen een promovendus of toio telt in maanden en uren per week; "
+                           f"een {category}-plaats telt in weken: laat dit veld leeg.")
+        weeks, full = place.get("weeks"), units.weeks_per_place[category]
+        if _count(weeks) and weeks > full:
+            errors.add(f"{prefix}.weeks", f"Een volledige {category}-plaats telt {full} weken; "
+                                          f"meer weken tellen niet mee.")
     starts_on, ends_on = check_period(place, errors, max_months=None, prefix=prefix)
+    birth = as_date(place.get("date_of_birth"))
+    if birth is not None and starts_on is not None and birth >= starts_on:
+        errors.add(f"{prefix}.date_of_birth", "De geboortedatum ligt niet vóór het begin van de "
+                                              "plaats.")
     if year is None or starts_on is None or ends_on is None or ends_on < starts_on:
         return
     first, last = year
@@ -184,32 +362,37 @@ def _check_place(place: dict, prefix: str, weeks_per_place: dict[str, int],
     elif starts_on > last:
         errors.add(f"{prefix}.starts_on", f"De plaats begint na het studiejaar, dat loopt van "
                                           f"{format_day(first)} tot en met {format_day(last)}.")
+    else:
+        _check_within_period(place, prefix, max(starts_on, first), min(ends_on, last), errors)
 
 
-def student_key(place: dict) -> tuple[str, str | None] | None:
-    name = place.get("student_name")
-    if not isinstance(name, str) or not name.strip():
-        return None
-    return " ".join(name.split()).casefold(), place.get("programme_code")
+def _check_within_period(place: dict, prefix: str, first: date, last: date,
+                         errors: Errors) -> None:
+    """Weeks (or months) claimed fit in the part of the contract that lies in the study year.
 
-
-def _check_students(places: list[dict], weeks_per_place: dict[str, int],
-                    errors: Errors) -> None:
-    """A student counts for at most one full place a year, over all their places together.
-
-    Places are taken in order of their start (then of listing); the ones that push the total
-    over one are the ones marked.
+    Assumed: a started week (month) counts as a whole one, so 1 to 8 September is two weeks.
     """
-    order = sorted(range(len(places)),
-                   key=lambda index: (places[index].get("starts_on") or "", index))
-    counted: dict[tuple[str, str | None], Fraction] = {}
-    for index in order:
-        place = places[index]
-        key, fraction = student_key(place), _fraction(place, weeks_per_place)
-        if key is None or fraction is None:
-            continue
-        counted[key] = counted.get(key, Fraction(0)) + fraction
-        if counted[key] > 1:
-            errors.add(f"places[{index}].weeks",
-                       "Samen met een eerdere plaats telt deze student voor meer dan één "
-                       "volledige plaats in het studiejaar; verlaag het aantal weken.")
+    period = f"{format_day(first)} tot en met {format_day(last)}"
+    weeks, months = place.get("weeks"), place.get("months")
+    if place.get("category") != BY_MONTHS and _count(weeks):
+        available = math.ceil(((last - first).days + 1) / 7)
+        if weeks > available:
+            errors.add(f"{prefix}.weeks",
+                       f"{weeks} weken is meer dan de {available} weken die de plaats in het "
+                       f"studiejaar loopt ({period}; een begonnen week telt als hele week).")
+    elif place.get("category") == BY_MONTHS and _count(months):
+        available = started_months(first, last)
+        if months > available:
+            errors.add(f"{prefix}.months",
+                       f"{months} maanden is meer dan de {available} maanden die de plaats in "
+                       f"het studiejaar loopt ({period}; een begonnen maand telt als hele "
+                       f"maand).")
+
+
+def started_months(first: date, last: date) -> int:
+    """Months begun from ``first`` up to and including ``last``: 1 September to 30 June is 10,
+    15 September to 15 July is 11 (the eleventh began on 15 July)."""
+    months = 1
+    while add_months(first, months) <= last:
+        months += 1
+    return months
