@@ -129,6 +129,11 @@ def _iban(account: int) -> str:
     return f"NL{iban.calc_check_digits(bare)}INGB{account:010d}"
 
 
+# Plans and projects end within their budget's period (domain.md §1, §3).
+SECTOR_PLANS_END = date(2015, 12, 31)
+RIF_PROJECTS_END = date(2017, 12, 31)
+
+
 def _sector_plan(lead: Organisation, employers: Organisation, employees: Organisation,
                  requested: int, starts_on: date) -> dict:
     first = requested * 3 // 5
@@ -147,7 +152,8 @@ def _sector_plan(lead: Organisation, employers: Organisation, employees: Organis
              "eligible_cost": 2 * (requested - first), "requested_subsidy": requested - first},
         ],
         "starts_on": starts_on.isoformat(),
-        "ends_on": (starts_on.replace(year=starts_on.year + 2) - timedelta(days=1)).isoformat(),
+        "ends_on": min(starts_on.replace(year=starts_on.year + 2) - timedelta(days=1),
+                       SECTOR_PLANS_END).isoformat(),
     }
 
 
@@ -161,6 +167,8 @@ def _placements(organisation: Organisation, count: int, study_year: int) -> dict
         "iban": _iban(int(organisation.kvk)),
         "places": [{
             "student_name": STUDENTS[n % len(STUDENTS)], "category": "mbo",
+            # Each employer's students are others: a student counts once a year (domain.md §2).
+            "date_of_birth": f"{1990 + int(organisation.kvk[0])}-{1 + n % 12:02d}-{1 + n % 28:02d}",
             "programme_code": "25180", "school": "ROC in de regio",
             "starts_on": f"{study_year}-09-01", "ends_on": f"{study_year + 1}-06-30",
             "weeks": 40 if n % 3 else 30,
@@ -168,7 +176,7 @@ def _placements(organisation: Organisation, count: int, study_year: int) -> dict
     }
 
 
-def _rif(organisation: Organisation, requested: int) -> dict:
+def _rif(organisation: Organisation, requested: int, starts_on: date) -> dict:
     employer, province = f"Techniekbedrijven {organisation.region.value}", "Provincie"
     return {
         "institution": organisation.id,
@@ -179,7 +187,7 @@ def _rif(organisation: Organisation, requested: int) -> dict:
         "contributions": [{"partner": employer, "kind": "cash", "amount": requested * 3 // 2},
                           {"partner": province, "kind": "in_kind",
                            "amount": requested * 7 // 10}],
-        "starts_on": "2014-09-01", "ends_on": "2018-08-31",
+        "starts_on": starts_on.isoformat(), "ends_on": RIF_PROJECTS_END.isoformat(),
         "documents": [{"kind": kind, "name": f"{kind}.pdf"} for kind in
                       ("regional_vision", "action_plan", "budget", "cooperation_agreement")],
     }
@@ -194,7 +202,7 @@ def _drafts(organisations: dict[str, Organisation], windows: dict[tuple[str, str
 
     for index, organisation in enumerate(by_kind[K.EMPLOYERS_ORGANISATION]):
         for number, (window_code, starts_on) in enumerate(
-                (("T2", date(2014, 7, 1)), ("T3", date(2015, 10, 1)))):
+                (("T2", date(2014, 7, 1)), ("T3", date(2015, 4, 1)))):
             title = SECTOR_PLAN_TITLES[(index + number) % len(SECTOR_PLAN_TITLES)]
             requested = euros(2_500_000 + 750_000 * index + 1_250_000 * number)
             yield (windows["sectorplan", window_code], organisation,
@@ -214,10 +222,10 @@ def _drafts(organisations: dict[str, Organisation], windows: dict[tuple[str, str
                    f"Praktijkleren {window_code.replace('-', '/')}: {places} leerlingen",
                    _placements(organisation, places, int(window_code[:4])))
     for index, organisation in enumerate(by_kind[K.MBO_INSTITUTION]):
-        for window_code in ("2014", "2015-1"):
+        for window_code, starts_on in (("2014", date(2014, 9, 1)), ("2015-1", date(2015, 8, 1))):
             yield (windows["rif", window_code], organisation,
                    f"Regionaal investeringsfonds: praktijkcentrum {organisation.region.value}",
-                   _rif(organisation, euros(400_000 + 150_000 * index)))
+                   _rif(organisation, euros(400_000 + 150_000 * index), starts_on))
 
 
 def _applicant_for(organisation: Organisation) -> User:
@@ -237,6 +245,8 @@ def _staff(email: str, name: str, role: Role) -> User:
     return user or create_user(email=email, name=name, roles={role},
                                password=secrets.token_urlsafe(24))
 
+
+HISTORY_BEGINS = amsterdam(2014, 4, 1)
 
 # What happened to the demo applications, at moments inside their windows (Amsterdam time):
 # (reference, [(trigger, role, day, data)]). Fired through the engine like any real request.
@@ -282,14 +292,16 @@ HISTORY = [
                                      "innovation": 8}}),
                         ("record_assessment", "committee2", (2014, 6, 21),
                          {"scores": {"fit": 7, "coordination": 7, "durability": 6,
-                                     "innovation": 8}}),
-                        ("approve", "approver", (2014, 7, 1), {})]),
+                                     "innovation": 8}})]),
     ("RIF-2014-00002", [("submit", "applicant", (2014, 6, 2), {}),
                         ("start_assessment", "assessor", (2014, 6, 10), {}),
                         ("record_assessment", "committee", (2014, 6, 22),
                          {"scores": {"fit": 6, "coordination": 6, "durability": 5,
                                      "innovation": 7}})]),
 ]
+# RIF grants come from the committee's ranking only (Awb 4:26), by the window's allocation run
+# once every application is scored. In the demo the committee is still scoring RIF-2014-00002,
+# so RIF-2014-00001 waits, assessed, for the ranking.
 
 # Bookings by hand on the budgets without an applicant workflow: (budget, day, kind, euros, why).
 BOOKINGS = [
@@ -336,7 +348,10 @@ def _user(email: str) -> User:
 
 
 def load_demo(now: datetime) -> list[DemoUser]:
-    seed_schemes(now)
+    # The history is played at its own moments; the record's amendments of later days (T2's
+    # € 205 mln from 14 January 2015) are recorded after it, so that its decisions meet the
+    # ceilings of their day.
+    seed_schemes(min(now, HISTORY_BEGINS))
 
     existing = {o.kvk: o for o in db.session.scalars(sa.select(Organisation))}
     for kvk, name, kind, region in ORGANISATIONS:
@@ -388,5 +403,6 @@ def load_demo(now: datetime) -> list[DemoUser]:
     applications = {a.reference: a for a in db.session.scalars(sa.select(Application))}
     _play_history(applications, finance)
     _book(finance)
+    seed_schemes(now)
     db.session.flush()
     return DEMO_USERS

@@ -21,11 +21,17 @@ from grants.models import (
 )
 from grants.money import euros
 from grants.services.schemes import amend_ceiling
-from grants.timefmt import amsterdam
+from grants.timefmt import AMSTERDAM, amsterdam
 from grants.workflows.fields import FIELDS
 from grants.workflows.rules import COMMON_RULES
 
 ASSUMED = "Aanname: niet gevonden in de openbare bronnen."
+RIF_2017 = ("Regeling vaststelling subsidieplafond Regeling regionaal investeringsfonds mbo 2017 "
+            "(BWBR0039089): aanvraagperiode van 1 januari tot 1 februari € 19,3 mln, van 1 juni "
+            "tot 1 juli € 9,4 mln.")
+RIF_ASSUMED = ("Aanname: data als in 2017 (BWBR0039089); bedrag: een deel van de € 47,3 mln die "
+               "2014 en 2017 overlaten van de € 100 mln (Staatscourant 2014, 11234). Niet "
+               "gevonden in de openbare bronnen.")
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,10 @@ class WindowSeed:
 
 @dataclass(frozen=True)
 class AmendmentSeed:
-    scheme: str
-    window: str
+    """A ceiling amendment the record sets: recorded once its day has come, not before."""
+
+    budget: str
+    line: str
     new_ceiling_cents: int
     effective_on: date
     reason: str
@@ -60,7 +68,10 @@ class SchemeSeed:
 
 
 def _day_window(code, name, first: date, last: date, ceiling_cents, source) -> WindowSeed:
-    """A window that runs from the start of its first day to the end of its last (Amsterdam)."""
+    """A window that runs from the start of its first day to the end of its last (Amsterdam).
+
+    A regulation's "van 1 januari tot 1 februari" excludes 1 February: its last day is 31 January.
+    """
     return WindowSeed(code, name, amsterdam(first.year, first.month, first.day),
                       amsterdam(last.year, last.month, last.day, 23, 59, 59),
                       ceiling_cents=ceiling_cents, source=source)
@@ -96,7 +107,9 @@ SCHEMES = [
             _day_window("T1", "Eerste aanvraagtijdvak", date(2013, 10, 1), date(2013, 12, 31),
                         euros(185_000_000), ASSUMED),
             _day_window("T2", "Tweede aanvraagtijdvak", date(2014, 4, 1), date(2014, 5, 31),
-                        euros(200_000_000), "BWBR0034947, art. 2"),
+                        euros(200_000_000),
+                        "BWBR0034947, art. 2: € 200 mln bij de opening, € 205 mln vanaf "
+                        "14 januari 2015."),
             _day_window("T3", "Derde aanvraagtijdvak", date(2015, 1, 15), date(2015, 9, 15),
                         euros(200_000_000), ASSUMED),
         ],
@@ -123,27 +136,35 @@ SCHEMES = [
         windows=[
             _day_window("2014", "Aanvraagtijdvak 2014", date(2014, 5, 12), date(2014, 6, 7),
                         euros(24_000_000), "Staatscourant 2014, 11234"),
-            # 2015 and 2016: the €47.3M left of €100M after 2014 and 2017, split by assumption.
-            _day_window("2015-1", "2015, eerste periode", date(2015, 2, 1), date(2015, 3, 31),
-                        euros(12_000_000), ASSUMED),
-            _day_window("2015-2", "2015, tweede periode", date(2015, 9, 1), date(2015, 10, 31),
-                        euros(11_650_000), ASSUMED),
-            _day_window("2016-1", "2016, eerste periode", date(2016, 2, 1), date(2016, 3, 31),
-                        euros(12_000_000), ASSUMED),
-            _day_window("2016-2", "2016, tweede periode", date(2016, 9, 1), date(2016, 10, 31),
-                        euros(11_650_000), ASSUMED),
-            _day_window("2017-1", "2017, eerste periode", date(2017, 2, 1), date(2017, 3, 31),
-                        euros(19_300_000), "Bedrag uit de openbare bronnen; data aangenomen."),
-            _day_window("2017-2", "2017, tweede periode", date(2017, 9, 1), date(2017, 10, 31),
-                        euros(9_400_000), "Bedrag uit de openbare bronnen; data aangenomen."),
+            # From 2015 two periods a year, "van 1 januari tot 1 februari" and "van 1 juni tot
+            # 1 juli" (the first of the next month excluded). 2015 and 2016 share the € 47,3 mln
+            # that 2014 and 2017 leave of the € 100 mln; their split is not in the record.
+            _day_window("2015-1", "2015, eerste periode", date(2015, 1, 1), date(2015, 1, 31),
+                        euros(12_000_000), RIF_ASSUMED),
+            _day_window("2015-2", "2015, tweede periode", date(2015, 6, 1), date(2015, 6, 30),
+                        euros(11_650_000), RIF_ASSUMED),
+            _day_window("2016-1", "2016, eerste periode", date(2016, 1, 1), date(2016, 1, 31),
+                        euros(12_000_000), RIF_ASSUMED),
+            _day_window("2016-2", "2016, tweede periode", date(2016, 6, 1), date(2016, 6, 30),
+                        euros(11_650_000), RIF_ASSUMED),
+            _day_window("2017-1", "2017, eerste periode", date(2017, 1, 1), date(2017, 1, 31),
+                        euros(19_300_000), RIF_2017),
+            _day_window("2017-2", "2017, tweede periode", date(2017, 6, 1), date(2017, 6, 30),
+                        euros(9_400_000), RIF_2017),
         ],
     ),
 ]
 
+# The amending regulation in force from 14 January 2015 raises T2 from € 200 mln to
+# € 205 mln [BWBR0034947, art. 2]; the € 5 mln comes out of the line that holds what the
+# windows leave of the € 600 mln, lowered first so that the lines never exceed the budget.
+T2_AMENDED = ("Wijziging van de Regeling cofinanciering sectorplannen (BWBR0034947, art. 2), in "
+              "werking vanaf 14 januari 2015: het plafond van het tweede aanvraagtijdvak gaat "
+              "van € 200 mln naar € 205 mln.")
 AMENDMENTS = [
-    AmendmentSeed("sectorplan", "T2", euros(205_000_000), date(2014, 5, 1),
-                  "Plafond tweede tijdvak verhoogd van € 200 mln naar € 205 mln "
-                  "(BWBR0034947, art. 2). Ingangsdatum aangenomen."),
+    AmendmentSeed("sectorplannen", "uitvoering-reserve", euros(10_000_000), date(2015, 1, 14),
+                  T2_AMENDED + " De € 5 mln komt uit deze regel."),
+    AmendmentSeed("sectorplannen", "T2", euros(205_000_000), date(2015, 1, 14), T2_AMENDED),
 ]
 
 
@@ -177,9 +198,16 @@ BUDGETS = [
 ]
 
 
-# Budgets without an applicant workflow get one line for their whole period; finance books on
-# it by hand.
-OWN_LINES = {"beta-docenten": "2013–2016", "pabo": "2013–2017"}
+# Every euro of a budget sits in a line (domain.md §1): what its windows leave goes to a line
+# of its own, without a window, that finance books on by hand. For the budgets without an
+# applicant workflow that is the whole budget; for the sector plans the € 600 mln less the
+# windows' € 585 mln (€ 590 mln once T2 is amended).
+REST_LINES = {
+    "sectorplannen": ("uitvoering-reserve", "Uitvoeringskosten en reserve sectorplannen"),
+    "beta-docenten": ("beta-docenten",
+                      "Bèta- en techniekdocenten voortgezet onderwijs, 2013–2016"),
+    "pabo": ("pabo", "Techniek in de pabo's, 2013–2017"),
+}
 
 
 def _upsert_scheme(seed: SchemeSeed) -> Scheme:
@@ -238,18 +266,34 @@ def seed_schemes(now: datetime) -> list[Scheme]:
             window = windows[window_seed.code]
             if not window.lines:
                 db.session.add_all(_window_lines(budget, window, window_seed))
-    for code, period in OWN_LINES.items():
-        budget = budgets[code]
-        if not budget.lines:
-            db.session.add(BudgetLine(budget=budget, code=code, name=f"{budget.name}, {period}",
-                                      ceiling_cents=budget.ceiling_cents))
     db.session.flush()
+    for code, (line_code, name) in REST_LINES.items():
+        budget = budgets[code]
+        if not any(line.code == line_code for line in budget.lines):
+            rest = budget.ceiling_cents - sum(line.ceiling_cents for line in budget.lines)
+            db.session.add(BudgetLine(budget=budget, code=line_code, name=name,
+                                      ceiling_cents=max(rest, 0)))
+    db.session.flush()
+    _record_amendments(budgets, now)
+    return schemes
 
+
+def _record_amendments(budgets: dict[str, Budget], now: datetime) -> None:
+    """The record's amendments whose day has come; a later run records the others.
+
+    A line's ceiling is the one in force now, so an amendment that takes effect on a later day
+    may not count yet: until then decisions are taken under the old ceiling.
+    """
+    today = now.astimezone(AMSTERDAM).date()
     for seed in AMENDMENTS:
-        scheme = next(s for s in schemes if s.code == seed.scheme)
-        window = next(w for w in scheme.windows if w.code == seed.window)
-        if not any(a.reason == seed.reason for a in window.amendments):
-            amend_ceiling(window.line_for(None), seed.new_ceiling_cents, reason=seed.reason,
+        if seed.effective_on > today:
+            continue
+        line = next(line for line in budgets[seed.budget].lines if line.code == seed.line)
+        # Recorded before (also by an older seed, with other words): not again.
+        if any(a.reason == seed.reason or a.new_ceiling_cents == seed.new_ceiling_cents
+               for a in line.amendments):
+            continue
+        if line.ceiling_cents != seed.new_ceiling_cents:
+            amend_ceiling(line, seed.new_ceiling_cents, reason=seed.reason,
                           effective_on=seed.effective_on, now=now, user=None)
     db.session.flush()
-    return schemes

@@ -42,7 +42,8 @@ def test_schemes_with_windows_and_ceilings_as_decimal_strings(client, schemes, t
     assert body["total"] == 3
 
     sectorplan = {w["code"]: w for w in by_code["sectorplan"]["windows"]}
-    assert sectorplan["T2"]["ceiling"] == "205000000.00"
+    # On 1 April 2014: € 205 mln only from 14 January 2015 [BWBR0034947, art. 2].
+    assert sectorplan["T2"]["ceiling"] == "200000000.00"
     assert sectorplan["T2"]["opens_at"] == "2014-04-01T00:00:00+02:00"
     assert sectorplan["T2"]["closes_at"] == "2014-05-31T23:59:59+02:00"
 

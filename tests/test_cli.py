@@ -64,15 +64,6 @@ def test_demo_users_can_log_in_with_the_printed_passwords(app, client):
         assert demo.name in fresh.get("/", follow_redirects=True).get_data(as_text=True)
 
 
-def test_t2_ceiling_amendment_keeps_the_old_value(app, schemes):
-    window = next(w for w in schemes["sectorplan"].windows if w.code == "T2")
-    assert window.ceiling_cents == 205_000_000_00
-    [amendment] = window.amendments
-    assert amendment.old_ceiling_cents == 200_000_000_00
-    assert amendment.new_ceiling_cents == 205_000_000_00
-    assert "BWBR0034947" in amendment.reason
-
-
 def test_user_create_for_an_applicant(app):
     organisation = OrganisationFactory(kvk="12345678")
     result = app.test_cli_runner().invoke(args=[

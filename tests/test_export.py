@@ -81,7 +81,7 @@ def test_money_is_exact_integer_cents(app, approved, tmp_path):
     assert (row["scheme_code"], row["window_code"], row["organisation_name"],
             row["state"]) == ("sectorplan", "T2", "Metaalwerkgevers", "monitored")
     assert row["submitted_at"] == "2014-04-01T07:00:00+00:00"
-    assert row["decision_due_on"] == "2014-08-30"
+    assert row["decision_due_on"] == "2014-09-01"  # Saturday 30 August moved to Monday
     # Stored as INTEGER, never REAL: SQLite keeps the type per value.
     types = out.execute("SELECT DISTINCT typeof(amount_cents) FROM ledger").fetchall()
     assert types == [("integer",)]

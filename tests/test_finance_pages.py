@@ -31,7 +31,8 @@ BETA = "beta-docenten"
 # an advance of € 360.000,00.
 T2_COMMITTED = 450_000_00 + 500_166_66
 T2_PAID = 360_000_00
-T2_CEILING = 205_000_000_00
+# In 2014, before the amendment to € 205 mln of 14 January 2015.
+T2_CEILING = 200_000_000_00
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -253,7 +254,8 @@ def test_overview_downloads_have_a_row_per_budget_and_line(client, login_as, sch
     beta = next(row for row in rows if row["Soort"] == "budget" and row["Budget"] == BETA)
     assert beta["Plafond"] == "100000000.00" and beta["Niet over regels verdeeld"] == "0.00"
     sectorplans = next(row for row in rows if row["Budget"] == "sectorplannen")
-    assert sectorplans["Niet over regels verdeeld"] == "10000000.00"
+    # Every euro of the € 600 mln sits in a line.
+    assert sectorplans["Niet over regels verdeeld"] == "0.00"
 
     sheet = xlsx_rows(client.get("/financien/budgetten.xlsx").get_data())
     assert len(sheet) == len(rows) + 1

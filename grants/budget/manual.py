@@ -1,4 +1,5 @@
-"""Bookings by hand, for budgets without an applicant workflow (bèta teachers, pabo's)."""
+"""Bookings by hand, on the lines without a window: the budgets without an applicant workflow
+(bèta teachers, pabo's) and a scheme budget's line for what its windows leave."""
 
 from datetime import datetime
 
@@ -23,14 +24,14 @@ def book_by_hand(line_id: int, kind: EntryKind, amount_cents: int, *, reason: st
                  actor: User, now: datetime, bucket: Bucket | None = None) -> LedgerEntry:
     """A commitment, release, payment or recovery that no application workflow books.
 
-    Lines of a scheme's budget move only through the workflow, so that every cent there
-    belongs to an application's decision.
+    A window's lines move only through the workflow, so that every cent there belongs to an
+    application's decision.
     """
     require_role(actor, Role.FINANCE)
     line = manual_line(line_id)
     fields: dict[str, list[str]] = {}
-    if line.budget.scheme_id is not None:
-        fields["line"] = [f"{line.budget.name} wordt geboekt via de aanvragen, niet met de hand."]
+    if line.window_id is not None:
+        fields["line"] = [f"{line.name} wordt geboekt via de aanvragen, niet met de hand."]
     if not (reason or "").strip():
         fields["reason"] = ["Geef de reden van de boeking."]
     if kind == EntryKind.RELEASE and bucket is None:

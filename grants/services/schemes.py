@@ -8,6 +8,7 @@ from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import BudgetLine, CeilingAmendment, Scheme, User, Window
 from grants.money import format_eur
+from grants.timefmt import AMSTERDAM, format_day
 
 
 def list_schemes() -> list[Scheme]:
@@ -28,13 +29,20 @@ def amend_ceiling(line: BudgetLine, new_ceiling_cents: int, *, reason: str, effe
     """Change a line's ceiling, keeping the old value in its history.
 
     A ceiling cannot drop below what is already reserved and committed on the line, and the
-    lines of a budget together stay within the budget.
+    lines of a budget together stay within the budget. The line holds the ceiling in force
+    now, which every decision is checked against, so an amendment is recorded on or after the
+    day it takes effect, never before: until that day the old ceiling applies.
     """
     line = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.id == line.id)
                               .with_for_update().execution_options(populate_existing=True)).one()
     fields: dict[str, list[str]] = {}
     if not (reason or "").strip():
         fields["reason"] = ["Geef de reden van de wijziging."]
+    today = now.astimezone(AMSTERDAM).date()
+    if effective_on > today:
+        fields["effective_on"] = [
+            f"De wijziging gaat pas in op {format_day(effective_on)}; tot die dag geldt het "
+            f"huidige plafond. Leg haar vast op of na {format_day(effective_on)}."]
     used = line.reserved_cents + line.committed_cents
     if new_ceiling_cents < used:
         fields["ceiling"] = [f"Er is al {format_eur(used)} gereserveerd of verplicht; het plafond "

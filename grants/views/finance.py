@@ -130,7 +130,7 @@ def budget(budget_id: int):
 
 
 def _line_page(line: BudgetLine, form: BookingForm, error: str | None = None):
-    manual = line.budget.scheme_id is None
+    manual = line.window_id is None
     return render_template(
         "finance/line.html", line=line, budget=line.budget, figures=line_figures(line),
         manual=manual, can_book=manual and current_user.has_role(Role.FINANCE),

@@ -1,9 +1,10 @@
 """Versioned rules: what an application is judged by is frozen when it is submitted.
 
-A snapshot holds the scheme's rule parameters, its decision term and the window's dates and
-ceilings. Snapshots are stored once per distinct content (by digest), so thousands of
-applications submitted under the same rules share one version, and any later amendment of the
-scheme or the window simply produces a new one for the applications that come after.
+A snapshot holds the scheme's rule parameters, its decision term, the window's dates and
+ceilings and the period of the budget that pays the window. Snapshots are stored once per
+distinct content (by digest), so thousands of applications submitted under the same rules share
+one version, and any later amendment of the scheme or the window simply produces a new one for
+the applications that come after.
 """
 
 import hashlib
@@ -30,10 +31,17 @@ COMMON_RULES = {
 
 def snapshot(window: Window, default_rules: dict) -> dict:
     scheme = window.scheme
+    rules = {**COMMON_RULES, **default_rules, **(scheme.rules or {})}
+    if window.lines:
+        # A plan or project runs within the period of the budget that pays it (domain.md §1,
+        # §3). The period is data on the budget, not a rule an admin sets per scheme.
+        budget = window.lines[0].budget
+        rules["budget_starts_on"] = budget.starts_on.isoformat()
+        rules["budget_ends_on"] = budget.ends_on.isoformat()
     return {
         "scheme": scheme.code,
         "decision_term_weeks": scheme.decision_term_weeks,
-        "rules": {**COMMON_RULES, **default_rules, **(scheme.rules or {})},
+        "rules": rules,
         "window": {
             "code": window.code,
             "opens_at": to_api(window.opens_at),

@@ -18,7 +18,7 @@ from grants.models import (
     Window,
 )
 from grants.services.admin import amend_window, open_window, unallocated_cents
-from grants.services.schemes import get_window
+from grants.services.schemes import amend_ceiling, get_window
 from grants.services.tokens import create_token
 from grants.timefmt import amsterdam
 from tests.admin.conftest import field_errors, post_form, summary_links, text_of
@@ -33,6 +33,21 @@ def counts() -> tuple[int, int, int, int]:
                  for table in (Window, BudgetLine, CeilingAmendment, AdminEvent))
 
 
+@pytest.fixture
+def room(schemes, clock):
+    """Every euro of the € 600 mln sits in a line, so a new or higher ceiling needs room first:
+    take it from the line for what the windows leave (€ 15 mln until 14 January 2015)."""
+
+    def take(cents: int) -> None:
+        rest = db.session.scalars(sa.select(BudgetLine).where(
+            BudgetLine.code == "uitvoering-reserve")).one()
+        amend_ceiling(rest, rest.ceiling_cents - cents, reason="Ruimte voor een tijdvak",
+                      effective_on=clock().date(), now=clock(), user=None)
+        db.session.commit()
+
+    return take
+
+
 def new_window_form(**changes) -> dict:
     return {"code": "T4", "name": "Vierde aanvraagtijdvak", "opens_at": "2015-10-01T00:00",
             "closes_at": "2015-11-30T23:59:59", "ceiling": "10.000.000,00",
@@ -41,7 +56,8 @@ def new_window_form(**changes) -> dict:
 
 # -- opening a window on the page ---------------------------------------------------------------
 
-def test_admin_opens_a_window_within_the_budget(client, admin, schemes, clock):
+def test_admin_opens_a_window_within_the_budget(client, admin, schemes, clock, room):
+    room(10_000_000_00)
     response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/nieuw",
                          new_window_form())
     assert response.status_code == 302
@@ -65,7 +81,8 @@ def test_admin_opens_a_window_within_the_budget(client, admin, schemes, clock):
     assert "Tijdvak geopend" in page and "Beheerder Bart" in page
 
 
-def test_a_ceiling_beyond_what_the_budget_has_left_is_refused(client, admin, schemes):
+def test_a_ceiling_beyond_what_the_budget_has_left_is_refused(client, admin, schemes, room):
+    room(10_000_000_00)
     before = counts()
     response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/nieuw",
                          new_window_form(ceiling="10.000.000,01"))
@@ -234,7 +251,8 @@ def test_moving_dates_needs_a_reason(client, admin, schemes):
 # -- amending the ceiling -----------------------------------------------------------------------
 
 def test_a_ceiling_amendment_keeps_the_reason_the_author_and_the_old_value(client, admin,
-                                                                           schemes):
+                                                                           schemes, room):
+    room(5_000_000_00)
     path = "/beheer/regelingen/sectorplan/tijdvakken/T1/plafond"
     assert 'value="185.000.000,00"' in client.get(path).get_data(as_text=True)
     response = post_form(client, path, {"ceiling": "190.000.000,00",
@@ -267,20 +285,43 @@ def test_an_amendment_needs_a_reason(client, admin, schemes):
 def test_a_ceiling_cannot_drop_below_what_is_committed(client, admin, committed_t2):
     before = counts()
     response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/T2/plafond",
-                         {"ceiling": "900.000,00", "effective_on": "2014-06-01",
+                         {"ceiling": "900.000,00", "effective_on": "2014-04-01",
                           "reason": "Bezuiniging"})
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True))["ceiling"] == [
         "Er is al € 950.166,66 gereserveerd of verplicht; het plafond kan niet lager worden."]
-    assert get_window("sectorplan", "T2").ceiling_cents == 205_000_000_00
+    # € 200 mln in 2014: the € 205 mln applies from 14 January 2015.
+    assert get_window("sectorplan", "T2").ceiling_cents == 200_000_000_00
     assert counts() == before
 
     # Exactly what is committed is allowed: nothing is left to grant.
     response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/T2/plafond",
-                         {"ceiling": "950.166,66", "effective_on": "2014-06-01",
+                         {"ceiling": "950.166,66", "effective_on": "2014-04-01",
                           "reason": "Bezuiniging"})
     assert response.status_code == 302
     assert get_window("sectorplan", "T2").ceiling_cents == T2_COMMITTED
+
+
+def test_an_amendment_is_recorded_on_or_after_the_day_it_takes_effect(client, admin, schemes,
+                                                                      clock):
+    # Today is 1 April 2014: a lower ceiling from 2 April may not count yet.
+    before = counts()
+    response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/T1/plafond",
+                         {"ceiling": "180.000.000,00", "effective_on": "2014-04-02",
+                          "reason": "Bezuiniging"})
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True)) == {"effective_on": [
+        "De wijziging gaat pas in op 2 april 2014; tot die dag geldt het huidige plafond. "
+        "Leg haar vast op of na 2 april 2014."]}
+    assert get_window("sectorplan", "T1").ceiling_cents == 185_000_000_00
+    assert counts() == before
+
+    clock.advance(days=1)
+    response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/T1/plafond",
+                         {"ceiling": "180.000.000,00", "effective_on": "2014-04-02",
+                          "reason": "Bezuiniging"})
+    assert response.status_code == 302
+    assert get_window("sectorplan", "T1").ceiling_cents == 180_000_000_00
 
 
 def test_an_unchanged_ceiling_is_no_amendment(client, admin, schemes):
@@ -315,7 +356,8 @@ def admin_api(client, clock):
     return call
 
 
-def test_api_opens_a_window(admin_api, schemes):
+def test_api_opens_a_window(admin_api, schemes, room):
+    room(10_000_000_00)
     response = admin_api("POST", "/schemes/sectorplan/windows", {
         "code": "T4", "opens_at": "2015-10-01T00:00:00+02:00",
         "closes_at": "2015-11-30T23:59:59+01:00", "ceiling": "10000000.00"})
@@ -362,7 +404,9 @@ def test_api_opens_a_praktijkleren_window_with_categories(admin_api, schemes, ad
       "closes_at": "2015-11-30T00:00:00+01:00",
       "categories": [{"code": "mbo", "ceiling": "1.00"}]}, {"categories", "ceiling"}),
 ])
-def test_api_window_errors_name_the_field_and_change_nothing(admin_api, schemes, body, fields):
+def test_api_window_errors_name_the_field_and_change_nothing(admin_api, schemes, room, body,
+                                                             fields):
+    room(10_000_000_00)
     before = counts()
     response = admin_api("POST", "/schemes/sectorplan/windows", body)
     assert response.status_code == 422
@@ -406,7 +450,8 @@ def test_api_unknown_scheme_or_window_is_404_and_bad_json_400(admin_api, schemes
     assert response.get_json()["error"]["code"] == "bad_request"
 
 
-def test_api_amends_a_ceiling_and_keeps_the_old_value(admin_api, schemes):
+def test_api_amends_a_ceiling_and_keeps_the_old_value(admin_api, schemes, room):
+    room(5_000_000_00)
     response = admin_api("PATCH", "/schemes/sectorplan/windows/T1", {
         "ceiling": "190000000.00", "reason": "Najaarsnota", "effective_on": "2013-11-01"})
     assert response.status_code == 200
@@ -442,6 +487,8 @@ def test_api_moves_dates_only_without_applications(admin_api, schemes):
     ({"reason": "Niets"}, set()),
     ({"ceiling": "185000000.00", "reason": "Gelijk"}, {"ceiling"}),
     ({"ceiling": "200000000.00", "reason": "Te veel"}, {"ceiling"}),
+    ({"ceiling": "180000000.00", "reason": "Later", "effective_on": "2014-04-02"},
+     {"effective_on"}),
 ])
 def test_api_amendment_errors(admin_api, schemes, body, fields):
     before = counts()

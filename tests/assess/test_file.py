@@ -34,8 +34,9 @@ def test_file_shows_the_sector_plan_measures_and_partnership(world, flow, login_
     assert "Leerwerkplekken voor jongeren Jongeren € 1.000.000,00 € 500.000,00 50,0%" in page
     assert "Van werk naar werk Van werk naar werk € 333,33 € 166,66 50,0%" in page
     assert "Totaal € 1.000.333,33 € 500.166,66" in page
-    assert "1 juli 2014 tot en met 30 juni 2016" in page
-    assert "Beslistermijn : uiterlijk 30 augustus 2014" in page
+    assert "1 juli 2014 tot en met 31 december 2015" in page
+    # 13 weeks after 31 May 2014: Saturday 30 August, so Monday 1 September.
+    assert "Beslistermijn : uiterlijk 1 september 2014" in page
 
 
 def test_file_shows_rif_partners_and_contributions(world, flow, login_as):

@@ -18,11 +18,12 @@ def order(page: str, *references: str) -> list[str]:
 
 
 def test_queue_holds_the_open_applications_soonest_term_first(world, flow, login_as):
-    flow.submitted()  # SP-T2-00001, decision due 30 August 2014
-    flow.submitted("rif")  # RIF-2014-00001, decision due 6 September 2014
+    # Terms ending on a Saturday run to the Monday (Algemene termijnenwet).
+    flow.submitted()  # SP-T2-00001, decision due 1 September 2014
+    flow.submitted("rif")  # RIF-2014-00001, decision due 8 September 2014
     asked = flow.submitted()  # SP-T2-00002, repair term to 15 April 2014
     ok(world.assessor.fire(asked, "request_information", {"reason": "Begroting ontbreekt"}))
-    flow.in_assessment()  # SP-T2-00003, decision due 30 August 2014
+    flow.in_assessment()  # SP-T2-00003, decision due 1 September 2014
     ok(world.applicant.create(world.sectorplan(title="Nog een concept")), 201)  # SP-T2-00004
     decided = flow.assessed()  # SP-T2-00005
     ok(world.approver.fire(decided, "reject", {"reason": "Te algemeen."}))
@@ -73,7 +74,7 @@ def test_queue_filters_on_scheme_window_state_region_and_assignment(world, flow,
 def test_due_soon_and_overdue_are_marked_in_words(world, flow, login_as, clock):
     asked = flow.submitted()  # repair term: 14 days, to 15 April 2014
     ok(world.assessor.fire(asked, "request_information", {"reason": "Begroting ontbreekt"}))
-    flow.submitted()  # decision due 30 August 2014
+    flow.submitted()  # decision due 1 September 2014
     client = login_as(world.assessor.user)
 
     clock.moment = datetime(2014, 4, 10, 8, tzinfo=UTC)
@@ -92,7 +93,7 @@ def test_due_soon_and_overdue_are_marked_in_words(world, flow, login_as, clock):
 
 
 def test_due_soon_horizon_is_configurable(world, flow, login_as, clock, app):
-    flow.submitted()  # decision due 30 August 2014
+    flow.submitted()  # decision due Monday 1 September 2014 (30 August is a Saturday)
     clock.moment = datetime(2014, 8, 10, 8, tzinfo=UTC)
     client = login_as(world.assessor.user)
     assert "Binnenkort:" not in text(client.get(QUEUE))
@@ -101,7 +102,7 @@ def test_due_soon_horizon_is_configurable(world, flow, login_as, clock, app):
         page = text(client.get(QUEUE))
     finally:
         del app.config["DUE_SOON_DAYS"]
-    assert "Binnenkort: nog 20 dagen" in page
+    assert "Binnenkort: nog 22 dagen" in page
     assert "binnen 30 dagen" in page
 
 

@@ -113,7 +113,7 @@ def test_an_applicant_files_a_sector_plan_and_answers_a_question(portal_page: Pa
     # The applicant is already lead and first partner; the employees' union joins.
     page.get_by_label("Sector, branche of arbeidsmarktregio").fill("Metaal en techniek")
     page.get_by_label("Begindatum").fill("2014-07-01")
-    page.get_by_label("Einddatum").fill("2016-06-30")
+    page.get_by_label("Einddatum").fill("2015-12-31")
     page.get_by_role("button", name="Partner toevoegen").click()
     partner = page.get_by_role("group", name="Partner 2")
     expect(partner.get_by_label("Organisatie")).to_be_focused()

@@ -189,7 +189,7 @@ def test_a_sector_plan_from_filing_to_decision_letter(open_page, server, screens
 
     applicant.get_by_label("Sector, branche of arbeidsmarktregio").fill("Metaal en techniek")
     applicant.get_by_label("Begindatum").fill("2014-07-01")
-    applicant.get_by_label("Einddatum").fill("2016-06-30")
+    applicant.get_by_label("Einddatum").fill("2015-12-31")
     applicant.get_by_role("button", name="Partner toevoegen").click()
     partner = applicant.get_by_role("group", name="Partner 2")
     partner.get_by_label("Organisatie").select_option(

@@ -43,7 +43,7 @@ def test_a_submission_is_confirmed_to_the_organisations_active_applicants(
     for fact in (f"Kenmerk: {reference}", "Titel: Sectorplan metaal",
                  "Regeling: Cofinanciering sectorplannen", "Aangevraagd: € 500.166,66",
                  "Ontvangen op: 1 april 2014 om 09:00:07 (Nederlandse tijd)",
-                 "Wij beslissen uiterlijk op 30 augustus 2014.",
+                 "Wij beslissen uiterlijk op 1 september 2014.",
                  f"http://127.0.0.1:5000/portaal/aanvragen/{number}",
                  "Ministerie van Sociale Zaken en Werkgelegenheid"):
         assert fact in body, fact

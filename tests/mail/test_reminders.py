@@ -80,24 +80,25 @@ def test_the_assessors_are_reminded_of_the_decision_term(world, clock, app):
     number = ok(world.applicant.create(world.sectorplan()), 201)["id"]
     ok(world.applicant.fire(number, "submit"))
     application = db.session.get(Application, number)
-    assert application.decision_due_on == date(2014, 8, 30)
+    # 13 weeks after 31 May 2014 is Saturday 30 August: due Monday 1 September.
+    assert application.decision_due_on == date(2014, 9, 1)
     reference = application.reference
 
-    at(clock, date(2014, 8, 27))
+    at(clock, date(2014, 8, 29))
     assert "2 herinneringen geschreven" in remind(app, days=3)
     mails = outbox(MailKind.DECISION_DUE)
     assert sorted(mail.recipient for mail in mails) == sorted(
         [world.assessor.user.email, world.assessor2.user.email])
     assert blocked.email not in {mail.recipient for mail in mails}
     mail = mails[0]
-    assert mail.subject == f"Beslistermijn loopt af op 30 augustus 2014: aanvraag {reference}"
+    assert mail.subject == f"Beslistermijn loopt af op 1 september 2014: aanvraag {reference}"
     body = one_line(mail.body)
-    for fact in ("moet uiterlijk op 30 augustus 2014 worden beslist (nog 3 dagen)",
+    for fact in ("moet uiterlijk op 1 september 2014 worden beslist (nog 3 dagen)",
                  "Aanvrager: Metaalwerkgevers", "Status: Ingediend",
                  f"http://127.0.0.1:5000/aanvragen/{number}"):
         assert fact in body, fact
 
-    at(clock, date(2014, 8, 30))
+    at(clock, date(2014, 9, 1))
     assert "0 herinneringen geschreven; 2 waren al eerder geschreven." in remind(app, days=3)
     assert len(outbox(MailKind.DECISION_DUE)) == 2
 

@@ -22,7 +22,7 @@ class Grants:
         self.world, self.clock = world, clock
 
     def sector_plan(self, amount: str = "450000.00", **changes) -> int:
-        """Granted on 10 April 2014; the plan runs from 1 July 2014 to 30 June 2016."""
+        """Granted on 10 April 2014; the plan runs from 1 July 2014 to 31 December 2015."""
         w = self.world
         self.clock.moment = START
         number = ok(w.applicant.create(w.sectorplan(**changes)), 201)["id"]
@@ -35,7 +35,8 @@ class Grants:
         return number
 
     def rif(self) -> int:
-        """Granted (€ 500.000,00) on 20 May 2014; the project runs 1 August 2014 – 31 July 2018."""
+        """Submitted on 20 May 2014, granted (€ 500.000,00) by the ranking run of 10 June 2014;
+        the project runs 1 August 2014 – 31 December 2017."""
         w = self.world
         self.clock.moment = datetime(2014, 5, 20, 10, tzinfo=UTC)
         number = ok(w.rif_applicant.create(w.rif()), 201)["id"]
@@ -44,7 +45,7 @@ class Grants:
         for member in (w.committee, w.committee2):
             ok(member.fire(number, "record_assessment", {
                 "scores": {"fit": 8, "coordination": 7, "durability": 6, "innovation": 9}}))
-        ok(w.approver.fire(number, "approve"))
+        w.rank_rif(self.clock)
         return number
 
 

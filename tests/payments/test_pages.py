@@ -37,10 +37,10 @@ def test_finance_sees_what_falls_due_with_iban_and_reference(grants, world, cloc
         as_text=True)
     rows = [row for row in table_rows(html) if row and row[0] == reference]
     assert rows == [
-        [reference, "Metaalwerkgevers", "NL91 ABNA 0417 1643 00", "1 van 4", "1 juli 2014",
-         f"{reference} voorschot 1/4", "€\xa090.000,00"],
-        [reference, "Metaalwerkgevers", "NL91 ABNA 0417 1643 00", "2 van 4", "1 januari 2015",
-         f"{reference} voorschot 2/4", "€\xa090.000,00"]]
+        [reference, "Metaalwerkgevers", "NL91 ABNA 0417 1643 00", "1 van 3", "1 juli 2014",
+         f"{reference} voorschot 1/3", "€\xa0120.000,00"],
+        [reference, "Metaalwerkgevers", "NL91 ABNA 0417 1643 00", "2 van 3", "1 januari 2015",
+         f"{reference} voorschot 2/3", "€\xa0120.000,00"]]
     assert "Betalingen boeken en SEPA-bestand maken" in html
     # The list only reads.
     assert disbursements() == 0
@@ -87,8 +87,8 @@ def test_commit_then_the_run_page_and_the_same_sepa_file_again(grants, world, cl
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Betaalrun {run.id} is geboekt: 2 betalingen." in html
     assert [row for row in table_rows(html) if row and row[0] == reference][1] == [
-        reference, "Metaalwerkgevers", "NL91 ABNA 0417 1643 00", "2 van 4", "1 januari 2015",
-        f"{reference} voorschot 2/4", "€\xa090.000,00"]
+        reference, "Metaalwerkgevers", "NL91 ABNA 0417 1643 00", "2 van 3", "1 januari 2015",
+        f"{reference} voorschot 2/3", "€\xa0120.000,00"]
     assert run.sepa_sha256 in html
 
     first = client.get(f"/financien/betalingen/{run.id}/sepa.xml")

@@ -48,14 +48,16 @@ def test_a_run_pays_the_due_instalments_through_the_engine(grants, world, clock)
     clock.moment = NEW_YEAR_2015
     run = commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
 
+    # 18-month plans: three instalments of 80% ÷ 3 (€ 120.000,00 and € 80.000,00), the first
+    # two due by 1 January 2015.
     assert [(line.application_id, line.instalment, line.instalment_count, line.amount_cents)
             for line in run.lines] == [
-        (first, 1, 4, 90_000_00), (first, 2, 4, 90_000_00),
-        (second, 1, 4, 60_000_00), (second, 2, 4, 60_000_00)]
-    assert run.total_cents == 300_000_00 and run.line_count == 4
-    assert disbursed(first) == [(90_000_00, "pay_advance"), (90_000_00, "pay_advance")]
-    assert disbursed(second) == [(60_000_00, "pay_advance"), (60_000_00, "pay_advance")]
-    assert {line.ledger_entry.amount_cents for line in run.lines} == {90_000_00, 60_000_00}
+        (first, 1, 3, 120_000_00), (first, 2, 3, 120_000_00),
+        (second, 1, 3, 80_000_00), (second, 2, 3, 80_000_00)]
+    assert run.total_cents == 400_000_00 and run.line_count == 4
+    assert disbursed(first) == [(120_000_00, "pay_advance"), (120_000_00, "pay_advance")]
+    assert disbursed(second) == [(80_000_00, "pay_advance"), (80_000_00, "pay_advance")]
+    assert {line.ledger_entry.amount_cents for line in run.lines} == {120_000_00, 80_000_00}
     for number in (first, second):
         assert db.session.get(Application, number).state.value == "monitored"
         trail = db.session.scalars(sa.select(AuditEvent).where(
@@ -63,7 +65,7 @@ def test_a_run_pays_the_due_instalments_through_the_engine(grants, world, clock)
             .order_by(AuditEvent.id)).all()
         assert [(e.from_state, e.to_state) for e in trail] == [
             ("approved", "monitored"), ("monitored", "monitored")]
-        assert trail[0].reason == f"Betaalrun {run.id}: voorschot 1 van 4"
+        assert trail[0].reason == f"Betaalrun {run.id}: voorschot 1 van 3"
 
 
 def test_the_sepa_file_is_a_valid_pain_001_with_every_transfer(grants, world, clock):
@@ -77,7 +79,7 @@ def test_the_sepa_file_is_a_valid_pain_001_with_every_transfer(grants, world, cl
     header = document.find("p:CstmrCdtTrfInitn/p:GrpHdr", NS)
     assert header.findtext("p:MsgId", namespaces=NS) == run.message_id == f"TP-SZW-{run.id:08d}"
     assert header.findtext("p:NbOfTxs", namespaces=NS) == "2"
-    assert header.findtext("p:CtrlSum", namespaces=NS) == "180000.00"
+    assert header.findtext("p:CtrlSum", namespaces=NS) == "240000.00"
     payment = document.find("p:CstmrCdtTrfInitn/p:PmtInf", NS)
     assert payment.findtext("p:ReqdExctnDt", namespaces=NS) == "2015-01-02"
     assert payment.findtext("p:DbtrAcct/p:Id/p:IBAN", namespaces=NS) == run.debtor_iban
@@ -87,8 +89,8 @@ def test_the_sepa_file_is_a_valid_pain_001_with_every_transfer(grants, world, cl
                   t.findtext("p:PmtId/p:EndToEndId", namespaces=NS))
                  for t in payment.findall("p:CdtTrfTxInf", NS)]
     assert transfers == [
-        ("90000.00", EMPLOYERS_IBAN, f"{reference} voorschot 1/4", f"{reference}-V1"),
-        ("90000.00", EMPLOYERS_IBAN, f"{reference} voorschot 2/4", f"{reference}-V2")]
+        ("120000.00", EMPLOYERS_IBAN, f"{reference} voorschot 1/3", f"{reference}-V1"),
+        ("120000.00", EMPLOYERS_IBAN, f"{reference} voorschot 2/3", f"{reference}-V2")]
     assert payment.find("p:CdtTrfTxInf/p:Amt/p:InstdAmt", NS).get("Ccy") == "EUR"
 
 
@@ -107,7 +109,7 @@ def test_a_second_run_on_the_same_day_pays_nothing_twice(grants, world, clock):
     # Half a year on, only the third instalment is due.
     clock.moment = datetime(2015, 7, 1, 9, tzinfo=UTC)
     later = commit_run(Ministry.SZW, date(2015, 7, 1), world.finance.user, clock())
-    assert [(line.instalment, line.amount_cents) for line in later.lines] == [(3, 90_000_00)]
+    assert [(line.instalment, line.amount_cents) for line in later.lines] == [(3, 120_000_00)]
 
 
 def test_an_organisation_without_an_iban_is_left_out_with_the_reason(grants, world, clock):
@@ -140,7 +142,7 @@ def test_schemes_are_paid_from_their_own_ministry(grants, world, clock):
     rif = grants.rif()
     clock.moment = datetime(2014, 8, 1, 9, tzinfo=UTC)
     assert due_payments(Ministry.SZW, date(2014, 8, 1), world.finance.user).total_cents == (
-        90_000_00)
+        120_000_00)
     run = commit_run(Ministry.OCW, date(2014, 8, 1), world.finance.user, clock())
     assert [(line.application_id, line.amount_cents, line.creditor_iban)
             for line in run.lines] == [(rif, 100_000_00, INSTITUTION_IBAN)]
@@ -174,6 +176,6 @@ def test_an_advance_paid_by_hand_counts_against_the_first_instalment(grants, wor
     clock.moment = NEW_YEAR_2015
     run = commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
     assert [(line.instalment, line.amount_cents, line.paid_through_cents)
-            for line in run.lines] == [(1, 40_000_00, 90_000_00), (2, 90_000_00, 180_000_00)]
-    assert disbursed(number) == [(50_000_00, "pay_advance"), (40_000_00, "pay_advance"),
-                                 (90_000_00, "pay_advance")]
+            for line in run.lines] == [(1, 70_000_00, 120_000_00), (2, 120_000_00, 240_000_00)]
+    assert disbursed(number) == [(50_000_00, "pay_advance"), (70_000_00, "pay_advance"),
+                                 (120_000_00, "pay_advance")]

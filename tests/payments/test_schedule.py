@@ -13,14 +13,24 @@ def schedule(number: int) -> list[tuple[date, int]]:
 
 
 def test_a_two_year_sector_plan_gets_four_half_yearly_advances_of_80_percent(grants):
-    number = grants.sector_plan("450000.03")
+    # Two years within the budget period (to 31 December 2015) start on 1 January 2014; the
+    # first instalment then falls on the grant day, 10 April 2014.
+    number = grants.sector_plan("450000.03", starts_on="2014-01-01", ends_on="2015-12-31")
     # 80% of € 450.000,03 is € 360.000,024: the advances never round above it.
     assert schedule(number) == [
-        (date(2014, 7, 1), 90_000_00), (date(2015, 1, 1), 90_000_00),
-        (date(2015, 7, 1), 90_000_00), (date(2016, 1, 1), 90_000_02)]
+        (date(2014, 4, 10), 90_000_00), (date(2014, 7, 1), 90_000_00),
+        (date(2015, 1, 1), 90_000_00), (date(2015, 7, 1), 90_000_02)]
     assert sum(amount for _, amount in schedule(number)) == 360_000_02
     assert [(i.number, i.count) for i in instalments(db.session.get(Application, number))] == [
         (1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_an_18_month_sector_plan_gets_three_half_yearly_advances(grants):
+    number = grants.sector_plan("450000.03")  # 1 July 2014 to 31 December 2015
+    # 80% of € 450.000,03 = 36.000.002 cents: 12.000.000 twice, the 2 rounding cents last.
+    assert schedule(number) == [
+        (date(2014, 7, 1), 120_000_00), (date(2015, 1, 1), 120_000_00),
+        (date(2015, 7, 1), 120_000_02)]
 
 
 def test_rif_advances_are_yearly_over_the_project(grants):
@@ -54,11 +64,13 @@ def test_due_counts_what_was_already_paid_against_the_first_instalments(grants, 
     application = db.session.get(Application, number)
     assert due_instalments(application, date(2014, 6, 30)) == []
     due = due_instalments(application, date(2015, 1, 1))
-    assert [(d.instalment.number, d.amount_cents) for d in due] == [(1, 90_000_00),
-                                                                    (2, 90_000_00)]
-    ok(world.finance.fire(number, "pay_advance", {"amount": "100000.00"}))
+    # 80% of € 450.000,00 in three instalments of € 120.000,00.
+    assert [(d.instalment.number, d.amount_cents) for d in due] == [(1, 120_000_00),
+                                                                    (2, 120_000_00)]
+    ok(world.finance.fire(number, "pay_advance", {"amount": "150000.00"}))
     due = due_instalments(application, date(2015, 1, 1))
-    assert [(d.instalment.number, d.amount_cents) for d in due] == [(2, 80_000_00)]
+    # € 150.000,00 paid covers the first and € 30.000,00 of the second: € 90.000,00 is left.
+    assert [(d.instalment.number, d.amount_cents) for d in due] == [(2, 90_000_00)]
     assert due_instalments(application, date(2014, 12, 31)) == []
 
 

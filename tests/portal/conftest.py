@@ -79,7 +79,7 @@ def edit_form(application, world, **overrides) -> dict:
         "sector": "Metaal en techniek",
         "region": "Noord",
         "starts_on": "2014-07-01",
-        "ends_on": "2016-06-30",
+        "ends_on": "2015-12-31",
         "lead_organisation": str(world.employers.id),
         "partners-0-organisation": str(world.employers.id),
         "partners-0-role": "employers",

@@ -15,7 +15,7 @@ def application(number: int) -> Application:
 def rif_form(application, **overrides) -> dict:
     data = {
         "version": str(application.version), "title": "Praktijkcentrum techniek",
-        "region": "Noord", "starts_on": "2014-08-01", "ends_on": "2018-07-31",
+        "region": "Noord", "starts_on": "2014-08-01", "ends_on": "2017-12-31",
         "requested_subsidy": "500.000,00", "total_cost": "1600000",
         "partners-0-name": "Techniekbedrijf Noord BV", "partners-0-kind": "employer",
         "partners-1-name": "Provincie Groningen", "partners-1-kind": "regional_government",

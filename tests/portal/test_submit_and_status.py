@@ -43,7 +43,8 @@ def test_submitting_shows_the_receipt_with_the_exact_moment(world, applicant, cl
     assert "Kenmerk: SP-T2-00001" in receipt
     # 1 April 2014 07:04:07 UTC is 09:04:07 in Amsterdam (summer time).
     assert "Ontvangen op 1 april 2014 om 09:04:07" in receipt
-    assert "Besluit uiterlijk 30 augustus 2014" in receipt
+    # 13 weeks after 31 May 2014: Saturday 30 August, so Monday 1 September.
+    assert "Besluit uiterlijk 1 september 2014" in receipt
     assert "€ 500.166,66" in receipt
 
 
@@ -88,7 +89,7 @@ def test_the_status_page_shows_facts_deadlines_and_timeline(world, applicant):
     submit(applicant, world, number)
     page = plain(applicant.text(f"/portaal/aanvragen/{number}"))
     assert "Ontvangen op 1 april 2014 om 09:00:00" in page
-    assert "Besluit uiterlijk 30 augustus 2014" in page
+    assert "Besluit uiterlijk 1 september 2014" in page
     assert "Indienen : Ingediend, door applicant" in page
     assert "Er is nog geen besluit over deze aanvraag genomen." in page
 
@@ -123,8 +124,9 @@ def test_an_information_request_is_shown_and_answered_with_an_attachment(
                                               "De begroting staat in de bijlage.")
     page = plain(applicant.text(f"/portaal/aanvragen/{number}"))
     assert "begroting 2014.pdf" in page and "bij uw aanvulling" in page
-    # Three days stood still, added to the decision term (Awb 4:15).
-    assert "Besluit uiterlijk 2 september 2014" in page
+    # Asked and answered while the window was open, before the decision term started: none
+    # of those days stood still (Awb 4:15); still due Monday 1 September 2014.
+    assert "Besluit uiterlijk 1 september 2014" in page
 
 
 def test_an_answer_needs_a_message_and_pdfs_only(world, applicant):

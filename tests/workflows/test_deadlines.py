@@ -14,7 +14,7 @@ def _submitted(world):
 
 
 def test_deadlines_command_lists_overdue_and_due_soon(app, world, clock):
-    due = _submitted(world)  # decision due 30 August 2014
+    due = _submitted(world)  # decision due Monday 1 September 2014 (30 August is a Saturday)
     asked = _submitted(world)
     ok(world.assessor.fire(asked, "request_information", {"reason": "Bijlage ontbreekt"}))
     runner = app.test_cli_runner()
@@ -25,12 +25,12 @@ def test_deadlines_command_lists_overdue_and_due_soon(app, world, clock):
 
     clock.moment = datetime(2014, 8, 25, 10, tzinfo=UTC)
     soon = runner.invoke(args=["grants", "deadlines"]).output
-    assert "SP-T2-00001" in soon and "nog 5 dagen" in soon and "Beslistermijn" in soon
+    assert "SP-T2-00001" in soon and "nog 7 dagen" in soon and "Beslistermijn" in soon
     # The repair term ran out long ago; the paused application's decision term is not listed.
     assert "SP-T2-00002" in soon and "Hersteltermijn aanvrager" in soon
     assert soon.count("SP-T2-00002") == 1
 
-    clock.moment = datetime(2014, 9, 2, 10, tzinfo=UTC)
+    clock.moment = datetime(2014, 9, 4, 10, tzinfo=UTC)
     late = runner.invoke(args=["grants", "deadlines"]).output
     assert "3 dagen te laat" in late
     assert due

@@ -246,6 +246,20 @@ def test_a_project_lasts_at_most_four_years(application):
                                   "niet later zijn dan 31 juli 2018."]}
 
 
+def test_a_project_runs_within_the_budget_period_2014_to_2017(application):
+    period = {"budget_starts_on": "2014-01-01", "budget_ends_on": "2017-12-31"}
+    application["ends_on"] = "2017-12-31"
+    assert complete(application, **period) == {}
+    application["ends_on"] = "2018-01-01"
+    assert complete(application, **period) == {"ends_on": [
+        "Het project moet binnen de looptijd van het budget vallen: de einddatum mag niet later "
+        "zijn dan 31 december 2017."]}
+    application["starts_on"], application["ends_on"] = "2013-12-31", "2017-06-30"
+    assert complete(application, **period) == {"starts_on": [
+        "Het project moet binnen de looptijd van het budget vallen: de begindatum mag niet "
+        "eerder zijn dan 1 januari 2014."]}
+
+
 def test_a_project_must_not_end_before_it_starts(application):
     application["ends_on"] = "2014-07-31"
     assert list(complete(application)) == ["ends_on"]

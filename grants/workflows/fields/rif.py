@@ -8,6 +8,7 @@ from grants.money import format_eur
 from grants.workflows.fields.common import (
     Errors,
     Field,
+    check_budget_period,
     check_period,
     choice,
     document_to_api,
@@ -97,6 +98,7 @@ def check_complete(details: dict, rules: dict, *, window_code: str) -> dict[str,
     _check_amounts(details, rules, errors)
     _check_contributions(details, rules, partner_kinds, errors)
     check_period(details, errors, max_months=rules["max_duration_months"], what="Het project")
+    check_budget_period(details, rules, errors, what="Het project")
     _check_documents(details, rules, errors)
     return errors.as_dict()
 
