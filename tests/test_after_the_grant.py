@@ -37,8 +37,9 @@ from tests.reports.test_reports import at, remind, report_mails
 
 # Requested € 500.166,66; granted less, with cents, so every derived amount is exact to the cent.
 GRANTED = 456_789_01
-# 80% of the grant in four half-yearly instalments: 365.431,20 (rounded down to the cent) / 4.
-INSTALMENT = 91_357_80
+# 80% of the grant in half-yearly instalments over the plan's 18 months (1 July 2014 to
+# 31 December 2015): 365.431,20 (rounded down to the cent) / 3.
+INSTALMENT = 121_810_40
 CLAIMED = 172_345_67
 FINAL = 165_432_10
 
@@ -117,22 +118,22 @@ def test_a_sector_plan_from_grant_through_two_advances_to_settlement_and_recover
     first_day = date(2014, 7, 1)
     run = pay_run(world, clock, Ministry.SZW, first_day)
     assert [(p.application_id, p.instalment, p.instalment_count, p.amount_cents)
-            for p in run.lines] == [(number, 1, 4, INSTALMENT)]
+            for p in run.lines] == [(number, 1, 3, INSTALMENT)]
     assert entries(number)[1:] == [("disburse", None, INSTALMENT, "pay_advance")]
     assert application_balance(number) == Balance(committed=GRANTED, disbursed=INSTALMENT)
     assert line_figures(line).disbursed == paid_on_line + INSTALMENT
     assert fresh(number).state.value == "monitored"
     assert world.applicant.history(number)[-1]["trigger"] == "pay_advance"
-    assert transfers(run) == [("91357.80", EMPLOYERS_IBAN, "Metaalwerkgevers",
-                               f"{reference} voorschot 1/4")]
+    assert transfers(run) == [("121810.40", EMPLOYERS_IBAN, "Metaalwerkgevers",
+                               f"{reference} voorschot 1/3")]
     assert decisions_of(number) == [grant]  # an advance is paid on the grant, not a decision
 
     # -- the second run pays the second instalment; a second run that day pays nothing -------
     second_day = date(2015, 1, 1)
     run = pay_run(world, clock, Ministry.SZW, second_day)
     assert [(p.instalment, p.amount_cents) for p in run.lines] == [(2, INSTALMENT)]
-    assert transfers(run) == [("91357.80", EMPLOYERS_IBAN, "Metaalwerkgevers",
-                               f"{reference} voorschot 2/4")]
+    assert transfers(run) == [("121810.40", EMPLOYERS_IBAN, "Metaalwerkgevers",
+                               f"{reference} voorschot 2/3")]
     assert due_payments(Ministry.SZW, second_day, world.finance.user).lines == []
     with pytest.raises(Conflict):
         commit_run(Ministry.SZW, second_day, world.finance.user, clock())
@@ -167,7 +168,7 @@ def test_a_sector_plan_from_grant_through_two_advances_to_settlement_and_recover
     assert application_balance(number) == Balance(committed=GRANTED, disbursed=paid)
 
     # -- the final claim, lower than the grant; above € 125.000 with the accountant's statement
-    clock.moment = datetime(2016, 8, 15, 9, tzinfo=UTC)
+    clock.moment = datetime(2016, 2, 15, 9, tzinfo=UTC)  # the plan ended 31 December 2015
     without = settlement_request(world.applicant, number, "172345.67", statement=False)
     assert without.status_code == 422
     assert "statement" in without.get_json()["error"]["fields"]
@@ -188,7 +189,7 @@ def test_a_sector_plan_from_grant_through_two_advances_to_settlement_and_recover
     assert fresh(number).state.value == "settled"
     assert report_of(number, ReportKind.FINAL).status is ReportStatus.ACCEPTED
     to_recover = paid - FINAL
-    assert to_recover == 17_283_50
+    assert to_recover == 78_188_70  # 2 × 121.810,40 − 165.432,10
     assert entries(number)[3:] == [
         ("recover", None, to_recover, "settle"),
         ("release", "committed", GRANTED - FINAL, "settle")]
@@ -205,10 +206,10 @@ def test_a_sector_plan_from_grant_through_two_advances_to_settlement_and_recover
     assert settlement.amount_cents == FINAL and recovery.amount_cents == to_recover
     letter_says(settlement, settlement.reference, reference,
                 "Verleende subsidie € 456.789,01",
-                "Al aan u betaald (voorschotten) € 182.715,60",
+                "Al aan u betaald (voorschotten) € 243.620,80",
                 "Vastgestelde subsidie € 165.432,10",
-                "U moet terugbetalen € 17.283,50", recovery.reference)
-    letter_says(recovery, recovery.reference, reference, "€ 17.283,50", "€ 182.715,60",
+                "U moet terugbetalen € 78.188,70", recovery.reference)
+    letter_says(recovery, recovery.reference, reference, "€ 78.188,70", "€ 243.620,80",
                 "€ 165.432,10", settlement.reference)
 
 
@@ -264,7 +265,8 @@ def test_an_upheld_objection_raises_a_rejected_rif_application_to_a_grant(world,
         (ReportKind.PROGRESS, date(2015, 8, 1), ReportStatus.DUE),
         (ReportKind.PROGRESS, date(2016, 8, 1), ReportStatus.DUE),
         (ReportKind.PROGRESS, date(2017, 8, 1), ReportStatus.DUE),
-        (ReportKind.FINAL, date(2018, 10, 30), ReportStatus.DUE)]
+        # 13 weeks after the project's end, 31 December 2017.
+        (ReportKind.FINAL, date(2018, 4, 1), ReportStatus.DUE)]
     run = pay_run(world, clock, Ministry.OCW, date(2014, 8, 1))
     assert [(p.application_id, p.instalment, p.amount_cents) for p in run.lines] == [
         (number, 1, 100_000_00)]

@@ -50,12 +50,17 @@ def test_approval_commits_the_granted_amount_on_the_windows_line(world):
     ok(world.approver.fire(number, "approve", {"amount": "450000.00", **PARTLY}))
     t2 = line("T2")
     assert t2.committed_cents == 450_000_00
-    assert t2.remaining_cents == 205_000_000_00 - 450_000_00
+    # T2 holds € 200 mln until the amendment of 14 January 2015.
+    assert t2.remaining_cents == 200_000_000_00 - 450_000_00
     assert entries(number) == [("commit", None, 450_000_00, "approve")]
 
 
 def test_approving_over_the_ceiling_is_refused_and_changes_nothing(world, clock):
-    first, second = assessed(world), assessed(world)
+    # Complete on two days, so that the first goes first (Awb 4:26) and the second then meets
+    # the ceiling itself.
+    first = assessed(world)
+    clock.advance(days=1)
+    second = assessed(world)
     shrink_t2(clock, 700_000_00)
     ok(world.approver.fire(first, "approve"))  # € 500.166,66
     before = world.applicant.get(second).get_json()
@@ -157,7 +162,8 @@ def test_ceiling_amendments_respect_commitments_and_the_budget(world, clock):
     with pytest.raises(ValidationFailed) as over:
         amend_ceiling(line("T2"), 216_000_000_00, reason="Meer", effective_on=clock().date(),
                       now=clock(), user=None)
-    assert format_eur(215_000_000_00) in over.value.fields["ceiling"][0]  # 600 − 185 − 200
+    # 600 − 185 (T1) − 200 (T3) − 15 (the line for what the windows leave)
+    assert format_eur(200_000_000_00) in over.value.fields["ceiling"][0]
     with pytest.raises(ValidationFailed):
         amend_ceiling(line("T2"), 210_000_000_00, reason=" ", effective_on=clock().date(),
                       now=clock(), user=None)
@@ -223,12 +229,13 @@ def test_budgets_api_for_finance_only(world, client, clock):
     assert sectorplans["ceiling"] == "600000000.00"
     assert sectorplans["committed"] == "450000.00"
     assert sectorplans["remaining"] == "599550000.00"
-    assert sectorplans["unallocated"] == "10000000.00"
+    # Every euro of the € 600 mln sits in a line.
+    assert sectorplans["unallocated"] == "0.00"
     t2 = next(item for item in sectorplans["lines"] if item["code"] == "T2")
     assert t2 == {"code": "T2", "name": "Tweede aanvraagtijdvak", "window": "T2",
-                  "category": None, "ceiling": "205000000.00", "reserved": "0.00",
+                  "category": None, "ceiling": "200000000.00", "reserved": "0.00",
                   "committed": "450000.00", "disbursed": "100000.00", "recovered": "0.00",
-                  "remaining": "204550000.00"}
+                  "remaining": "199550000.00"}
     admin_token = create_token(UserFactory(role=Role.ADMIN), clock())[1]
     admin = client.get("/api/v1/budgets", headers={"Authorization": f"Bearer {admin_token}"})
     assert admin.status_code == 200

@@ -9,13 +9,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from math import floor
 
 import sqlalchemy as sa
 
 from grants.access import require_role
 from grants.allocation import methods
 from grants.budget.ledger import application_balance
-from grants.errors import NotFound, ValidationFailed
+from grants.errors import Conflict, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import (
     AllocationResult,
@@ -33,11 +34,25 @@ from grants.services.applications import fire_trigger
 from grants.services.schemes import amend_ceiling, get_window
 from grants.timefmt import AMSTERDAM, format_day
 from grants.workflows import workflow_for
+from grants.workflows.common import pending_objection
 from grants.workflows.rules import current_rules
 
 S = ApplicationState
 METHODS = {"sectorplan": "first_come_first_served", "praktijkleren": "pro_rata",
            "rif": "ranked"}
+# How the letters and audit reasons name each way of dividing (never its code, nor the seed).
+METHOD_NAMES = {
+    "first_come_first_served": "op volgorde van volledigheid",
+    "pro_rata": "naar rato van de gerealiseerde plaatsen, met één tarief per categorie",
+    "ranked": "op volgorde van de rangschikking van de beoordelingscommissie",
+}
+# Divided once, finally: the praktijkleren run is the direct settlement of the study year, and
+# the RIF run grants from the period's one ranking. Sector plans may be divided again as later
+# applications become complete.
+FINAL_RUN = frozenset({"pro_rata", "ranked"})
+# Before a final run every application of the window is assessed or decided: the praktijkleren
+# places checked (one rate for all), the RIF ranking complete.
+UNDECIDED = (S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT)
 
 
 @dataclass(frozen=True)
@@ -195,9 +210,30 @@ def run_allocation(scheme_code: str, window_code: str, actor: User, now: datetim
                       categories=categories)
     if dry_run:
         return outcome
+    _may_commit(window, outcome.method)
     if not outcome.candidates:
         raise NotFound("Er zijn geen aanvragen om te verdelen in dit tijdvak.")
     return _commit(outcome, actor, now)
+
+
+def _may_commit(window: Window, method: str) -> None:
+    if method in FINAL_RUN:
+        earlier = db.session.scalar(sa.select(AllocationRun.id).where(
+            AllocationRun.window_id == window.id).limit(1))
+        if earlier is not None:
+            raise Conflict(f"{window.name} is al verdeeld (verdeling {earlier}); een tijdvak "
+                           f"van deze regeling wordt één keer definitief verdeeld.")
+    if method in FINAL_RUN:
+        open_ones = list(db.session.scalars(
+            sa.select(Application.reference).where(Application.window_id == window.id,
+                                                   Application.state.in_(UNDECIDED))
+            .order_by(Application.reference)))
+        if open_ones:
+            listed = ", ".join(open_ones[:20]) + (" …" if len(open_ones) > 20 else "")
+            raise ValidationFailed("Nog niet alle aanvragen zijn beoordeeld.", {"window": [
+                f"De verdeling komt pas als elke aanvraag van {window.name} is beoordeeld of "
+                f"er is over beslist (afgewezen, buiten behandeling of ingetrokken). Nog open "
+                f"({len(open_ones)}): {listed}."]})
 
 
 def _commit(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
@@ -215,7 +251,8 @@ def _commit(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
             run_id=run.id, application_id=result.application_id, rank=result.rank,
             outcome=result.outcome, amount_cents=result.amount, amounts=result.amounts,
             reason=result.reason, lottery_position=result.lottery_position))
-        note = f"Verdeling {run.id} ({outcome.method}, loting {outcome.seed})"
+        note = (f"Besloten met de verdeling van {window.name}, "
+                f"{METHOD_NAMES[outcome.method]} (verdeling {run.id})")
         if result.outcome == methods.APPROVED:
             data = {"amount": cents_to_api(result.amount), "reason": note}
             fire_trigger(result.application_id, "approve", actor, data, now, allocation=run.id)
@@ -223,7 +260,10 @@ def _commit(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
             data = {"reason": f"{result.reason} {note}."}
             fire_trigger(result.application_id, "reject", actor, data, now, allocation=run.id)
         elif result.outcome == methods.SETTLED:
+            # The letter prints the run's rate, as the run shows it (whole cents, down).
             data = {"amounts": {k: cents_to_api(v) for k, v in result.amounts.items()},
+                    "rates": {k: cents_to_api(floor(rate))
+                              for k, rate in allocation.rates.items() if k in result.amounts},
                     "reason": note}
             fire_trigger(result.application_id, "settle", actor, data, now, allocation=run.id)
     db.session.flush()
@@ -234,7 +274,8 @@ def _commit(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
 
 
 def _roll_over(window: Window, actor: User, now: datetime) -> None:
-    """RIF: what period 1 leaves unused moves to period 2 of the same year once it is divided."""
+    """RIF: what period 1 leaves unused moves to period 2 of the same year once it is divided,
+    less what objections against its refusals may still restore (domain.md §3)."""
     year, _, period = window.code.partition("-")
     if period != "1":
         return
@@ -243,13 +284,43 @@ def _roll_over(window: Window, actor: User, now: datetime) -> None:
     if following is None:
         return
     source, target = window.line_for(None), following.line_for(None)
-    unused = source.remaining_cents
+    day = now.astimezone(AMSTERDAM).date()
+    held = room_objections_may_restore(window, day)
+    unused = source.remaining_cents - held
     if unused <= 0:
         return
     reason = (f"Overheveling van het onbenutte deel ({format_eur(unused)}) van {window.name} "
               f"naar {following.name} na de verdeling.")
-    day = now.astimezone(AMSTERDAM).date()
+    if held:
+        reason += (f" {format_eur(held)} blijft staan voor wat bezwaren tegen afwijzingen nog "
+                   f"kunnen toekennen.")
     amend_ceiling(source, source.ceiling_cents - unused, reason=reason, effective_on=day,
                   now=now, user=actor)
     amend_ceiling(target, target.ceiling_cents + unused, reason=reason, effective_on=day,
                   now=now, user=actor)
+
+
+def room_objections_may_restore(window: Window, today) -> int:
+    """What the refused applications of a window asked, while an objection may still be
+    lodged against their refusal or is pending: an upheld one must be grantable."""
+    refused = db.session.scalars(sa.select(Application).where(
+        Application.window_id == window.id, Application.state == S.REJECTED))
+    return sum(application.requested_cents for application in refused
+               if (application.objection_due_on is not None
+                   and application.objection_due_on >= today)
+               or pending_objection(application) is not None)
+
+
+def roll_over_again(scheme_code: str, window_code: str, actor: User, now: datetime) -> int:
+    """Move what a divided period 1 still leaves unused, once objection terms have passed; the
+    amount moved (finance, after the run)."""
+    require_role(actor, Role.FINANCE)
+    window = get_window(scheme_code, window_code)
+    if METHODS[scheme_code] != "ranked" or not db.session.scalar(
+            sa.select(AllocationRun.id).where(AllocationRun.window_id == window.id).limit(1)):
+        raise ValidationFailed("Niets over te hevelen.", {"window": [
+            "Alleen een verdeeld eerste tijdvak van het regionaal investeringsfonds heeft een "
+            "onbenut deel dat naar het tweede tijdvak gaat."]})
+    before = window.line_for(None).ceiling_cents
+    _roll_over(window, actor, now)
+    return before - window.line_for(None).ceiling_cents

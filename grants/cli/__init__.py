@@ -6,6 +6,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from grants.cli.allocations import allocation_cli
+from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
 from grants.clock import now
 from grants.database import writing
@@ -32,6 +34,8 @@ token_cli = AppGroup("token", help="API-tokens.")
 grants_cli.add_command(user_cli)
 grants_cli.add_command(token_cli)
 grants_cli.add_command(mail_cli)
+grants_cli.add_command(holidays_cli)
+grants_cli.add_command(allocation_cli)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 

@@ -37,7 +37,7 @@ from grants.forms.assess import (
     scores_of,
 )
 from grants.i18n import current_language
-from grants.models import TRIGGER_LABELS, Application, Region, Role
+from grants.models import TRIGGER_LABELS, Application, ApplicationState, Region, Role
 from grants.money import cents_to_api, format_eur
 from grants.services.applications import allowed_triggers, fire_trigger, get_application
 from grants.services.deadlines import DUE_SOON_DAYS
@@ -57,6 +57,11 @@ from grants.services.work_queue import (
 )
 from grants.timefmt import AMSTERDAM
 from grants.workflows import workflow_for
+from grants.workflows.order import (
+    grants_from_ranking_only,
+    keeps_order_of_completeness,
+    queue_place,
+)
 from grants.workflows.rules import current_rules
 
 bp = Blueprint("assess", __name__, url_prefix="/beoordelen")
@@ -334,8 +339,13 @@ def _decision_page(application: Application, approve_form: ApproveForm, reject_f
     triggers = allowed_triggers(application, _actor())
     assessed_by_viewer = any(a.assessor_id == current_user.id for a in assessments)
     rules = _rules(application)
+    workflow = workflow_for(application.scheme.code)
+    undecided = application.state == ApplicationState.ASSESSED
     return render_template(
         "assess/decide.html", application=application, assessments=assessments,
+        queue=(queue_place(application)
+               if undecided and keeps_order_of_completeness(workflow) else None),
+        ranking_only=undecided and grants_from_ranking_only(workflow),
         approve_form=approve_form, reject_form=reject_form, refusal=refusal,
         refused_form=refused_form, may_approve="approve" in triggers,
         recommendation_labels=RECOMMENDATION_LABELS,

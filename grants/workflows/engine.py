@@ -48,6 +48,8 @@ class Firing:
     rules: dict
     fields: ModuleType
     state: str = ""
+    # The committed allocation run that takes this decision, if one does (its method decides).
+    allocation: int | None = None
     # Extra facts for the audit row (amounts, scores, outcomes), added by effects.
     audit_data: dict = field(default_factory=dict)
     audit: AuditEvent | None = None
@@ -163,7 +165,7 @@ class Workflow:
 
         application.version += 1
         firing = Firing(application=application, trigger_name=trigger, actor=actor, data=data,
-                        now=now, rules=rules, fields=self.fields)
+                        now=now, rules=rules, fields=self.fields, allocation=allocation)
         machine = self.machine
         machine.add_model(firing, initial=state.value)
         try:

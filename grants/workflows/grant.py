@@ -5,10 +5,14 @@ It sits above the shared guards (common), the reports and the objections, which 
 none of those know it.
 """
 
+from collections.abc import Callable
+
+from grants.models import Application, User
 from grants.workflows import objections
 from grants.workflows.common import (
     GRANT_BEFORE_DECISION,
     GRANT_DECIDED,
+    GRANT_STATES,
     R,
     S,
     commit_grant,
@@ -28,19 +32,26 @@ from grants.workflows.common import (
     settle_grant,
     settlement_amount,
 )
-from grants.workflows.engine import Transition, transition
+from grants.workflows.engine import Step, Transition, transition
+from grants.workflows.order import in_order_of_completeness
+from grants.workflows.postponement import postponement
 from grants.workflows.reports import final_report_accepted, report_transitions, schedule_reports
 
 
-def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ...]:
-    """The schemes differ only in how an application is assessed (``record_assessment``)."""
+def grant_lifecycle(record_assessment: list[Transition], *,
+                    order: Step = in_order_of_completeness,
+                    granted_by_hand: Callable[[Application, User], bool] = not_an_assessor,
+                    ) -> tuple[Transition, ...]:
+    """The schemes differ in how an application is assessed (``record_assessment``) and in the
+    way of dividing that a grant must keep to (``order``, Awb 4:26; ``granted_by_hand`` says
+    whether an approver is offered the grant at all)."""
     return (
         *intake_transitions(),
         *record_assessment,
         transition("approve", S.ASSESSED, S.APPROVED, R.APPROVER,
-                   guards=[four_eyes, grant_amount],
+                   guards=[four_eyes, grant_amount, order],
                    effects=[granted, commit_grant, decided, schedule_reports],
-                   available=not_an_assessor),
+                   available=granted_by_hand),
         transition("reject", S.ASSESSED, S.REJECTED, R.APPROVER,
                    guards=[four_eyes, reason_required],
                    effects=[refused, release_reservations, decided], available=not_an_assessor),
@@ -56,5 +67,6 @@ def grant_lifecycle(record_assessment: list[Transition]) -> tuple[Transition, ..
         transition("recover", S.SETTLED, None, R.FINANCE, guards=[required_amount],
                    effects=[recover_amount]),
         transition("close", S.SETTLED, S.CLOSED, R.FINANCE),
+        postponement(GRANT_STATES),
         *objections.transitions(GRANT_DECIDED),
     )

@@ -4,18 +4,38 @@ No grant step: once the places are checked the application is validated, and the
 after the window settles it directly (directe vaststelling), which is the decision.
 """
 
+from dataclasses import replace
+
 from grants.budget import ledger
 from grants.errors import ValidationFailed
 from grants.models import EntryKind, PlaceCategory, Recommendation, Role
 from grants.money import InvalidAmount, euros, format_eur
-from grants.workflows import common, objections
+from grants.workflows import common, objections, students
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import praktijkleren as fields
+from grants.workflows.postponement import postponement
 
 S = common.S
 R = Role
 
 DECIDED = (S.UNPROCESSED, S.SETTLED, S.PAID, S.CLOSED)
+
+
+def students_for_applicant(f: Firing) -> None:
+    """At most one full place per student across the window's applications (domain.md §2)."""
+    students.check_across_applications(f.application, f.params, staff=False)
+
+
+def students_for_staff(f: Firing) -> None:
+    students.check_across_applications(f.application, f.params, staff=True)
+
+
+def intake_transitions():
+    """The shared intake; the completeness check also looks at the other applications."""
+    for step in common.intake_transitions():
+        if step.trigger in ("submit", "provide_information"):
+            step = replace(step, guards=(*step.guards, students_for_applicant))
+        yield step
 
 
 def places_checked(f: Firing) -> None:
@@ -77,9 +97,9 @@ WORKFLOW = register(Workflow(
     states=(S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.UNPROCESSED, S.IN_ASSESSMENT, S.VALIDATED,
             S.WITHDRAWN, S.SETTLED, S.PAID, S.CLOSED),
     transitions=(
-        *common.intake_transitions(),
+        *intake_transitions(),
         transition("record_assessment", S.IN_ASSESSMENT, S.VALIDATED, R.ASSESSOR,
-                   guards=[common.fields_complete, places_checked],
+                   guards=[common.fields_complete, students_for_staff, places_checked],
                    effects=[common.store_assessment]),
         transition("withdraw", (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT,
                                 S.VALIDATED), S.WITHDRAWN, R.APPLICANT),
@@ -87,6 +107,7 @@ WORKFLOW = register(Workflow(
                    guards=[settlement_amounts], effects=[commit_per_category, common.decided]),
         transition("pay", S.SETTLED, S.PAID, R.FINANCE, effects=[common.pay_balance]),
         transition("close", S.PAID, S.CLOSED, R.FINANCE),
+        postponement((S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.VALIDATED)),
         *objections.transitions(DECIDED),
     ),
     fields=fields,

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from grants.errors import ValidationFailed
 from grants.models import Application, Recommendation, Role, User
-from grants.workflows import common
+from grants.workflows import common, order
 from grants.workflows.adjustments import adjustment_transitions
 from grants.workflows.engine import Firing, Workflow, register, transition
 from grants.workflows.fields import rif as fields
@@ -49,7 +49,9 @@ WORKFLOW = register(Workflow(
     scheme="rif",
     states=common.GRANT_STATES,
     # The last member needed for the quorum moves it on; earlier members leave it in assessment.
-    transitions=(*grant_lifecycle([_record(S.ASSESSED), _record(None)]),
+    transitions=(*grant_lifecycle([_record(S.ASSESSED), _record(None)],
+                                  order=order.from_ranking_run,
+                                  granted_by_hand=order.granted_by_hand),
                  # On progress reports the committee may advise to lower or end the grant.
                  *adjustment_transitions()),
     fields=fields,

@@ -146,9 +146,9 @@ def test_praktijkleren_pro_rata_commit_settles_directly(world, clock):
 def test_rif_ranked_run_and_roll_over_to_period_two(world, clock):
     numbers = []
     for requested, scores in (("500000.00", 8), ("400000.00", 7), ("300000.00", 5)):
-        clock.moment = datetime(2015, 2, 10, 10, tzinfo=UTC)
+        clock.moment = datetime(2015, 1, 12, 10, tzinfo=UTC)  # period 1 of 2015: January
         body = world.rif(window="2015-1", requested_subsidy=requested,
-                         starts_on="2015-08-01", ends_on="2019-07-31")
+                         starts_on="2015-08-01", ends_on="2017-12-31")
         number = ok(world.rif_applicant.create(body), 201)["id"]
         ok(world.rif_applicant.fire(number, "submit"))
         ok(world.assessor.fire(number, "start_assessment"))
@@ -161,9 +161,10 @@ def test_rif_ranked_run_and_roll_over_to_period_two(world, clock):
         "scheme": "rif", "window": "2015-1", "dry_run": False}), 201)
     assert [(r["application"], r["outcome"], r["rank"]) for r in run["results"]] == [
         (numbers[0], "approved", 1), (numbers[1], "approved", 2), (numbers[2], "rejected", None)]
-    # € 12.000.000 − € 900.000 unused moves to the second period of 2015.
-    assert line("2015-1").ceiling_cents == 900_000_00
-    assert line("2015-2").ceiling_cents == 11_650_000_00 + 11_100_000_00
+    # € 12.000.000 − € 900.000 granted leaves € 11.100.000 unused; € 300.000 of it stays while
+    # the refused application may still object (domain.md §3), € 10.800.000 moves to period 2.
+    assert line("2015-1").ceiling_cents == 900_000_00 + 300_000_00
+    assert line("2015-2").ceiling_cents == 11_650_000_00 + 10_800_000_00
     assert "Overheveling" in line("2015-2").amendments[-1].reason
 
 

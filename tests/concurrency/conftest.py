@@ -38,6 +38,7 @@ from grants.seed import seed_schemes
 from grants.services.accounts import create_user
 from grants.services.schemes import amend_ceiling
 from grants.services.tokens import create_token
+from grants.workflows.order import ORDER_RULE
 from tests.concurrency.workers import FixedClock, bearer, run_job
 from tests.workflows.test_fields_sectorplan import payload as sectorplan_payload
 
@@ -180,6 +181,14 @@ class Race:
             db.session.remove()
         return balances
 
+    def order_of_completeness(self, keep: bool) -> None:
+        """Switch the sector plans' rule that grants go in the order of completeness (frozen
+        into each application at its submission)."""
+        with self.app.app_context():
+            scheme = db.session.scalars(sa.select(Scheme).where(Scheme.code == "sectorplan")).one()
+            scheme.rules = {**(scheme.rules or {}), ORDER_RULE: keep}
+            db.session.commit()
+
     def leave_room(self, room_cents: int) -> dict:
         """Amend T2's ceiling (committed) so that exactly ``room_cents`` remain on it."""
         with self.app.app_context():
@@ -296,6 +305,11 @@ def _populate(race: Race) -> None:
     """Schema, schemes, a partnership of two organisations, users with one token each."""
     prepare_database()
     seed_schemes(NOW)
+    # These races prove the ledger's ceiling under approvals at once. With the order of
+    # completeness (Awb 4:26) kept, a grant by hand while earlier plans wait is refused before
+    # the ledger is reached, so that rule is off here; test_order_races races it on.
+    scheme = db.session.scalars(sa.select(Scheme).where(Scheme.code == "sectorplan")).one()
+    scheme.rules = {**(scheme.rules or {}), ORDER_RULE: False}
     employers = Organisation(name="Werkgevers Metaal", kvk="90000001",
                              region=Region.OOST_NEDERLAND,
                              kind=OrganisationKind.EMPLOYERS_ORGANISATION)

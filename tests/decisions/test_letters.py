@@ -35,10 +35,12 @@ CASES = {
         "date": "10 april 2014", "addressee": "Metaalwerkgevers", "basis": SECTORPLAN_BASIS,
         "article": "artikel 4:30", "amounts": [eur(450_000_00), eur(360_000_00)],
         "objection": OBJECTION.format(minister=SZW),
-        "more": ["Voortgangsverslag", "1 juli 2015", "80%", "29 september 2016"]}),
+        # The plan ends 31 December 2015; the final report 13 weeks later.
+        "more": ["Voortgangsverslag", "1 juli 2015", "80%", "31 maart 2016"]}),
     "rejection (ceiling)": (lambda s: s.rejected("Subsidieplafond bereikt", ground="ceiling"), 0, {
         "date": "1 april 2014", "addressee": "Metaalwerkgevers", "basis": SECTORPLAN_BASIS,
-        "article": "artikel 4:25", "amounts": [eur(500_166_66), eur(205_000_000_00)],
+        # T2's ceiling on 1 April 2014: € 200 mln (€ 205 mln only from 14 January 2015).
+        "article": "artikel 4:25", "amounts": [eur(500_166_66), eur(200_000_000_00)],
         "objection": OBJECTION.format(minister=SZW), "more": ["subsidieplafond"]}),
     "rejection (criteria)": (lambda s: s.rejected("Het plan noemt maar één thema."), 0, {
         "date": "1 april 2014", "addressee": "Metaalwerkgevers", "basis": SECTORPLAN_BASIS,
@@ -126,7 +128,7 @@ def test_a_rif_grant_comes_from_ocw_with_yearly_reports(world, clock):
     for member in (world.committee, world.committee2):
         ok(member.fire(number, "record_assessment", {
             "scores": {"fit": 8, "coordination": 7, "durability": 6, "innovation": 9}}))
-    ok(world.approver.fire(number, "approve"))
+    world.rank_rif(clock)
     (letter,) = decisions_of(number)
     text = pdf_text(letter.pdf)
     for fact in ("Ministerie van Onderwijs, Cultuur en Wetenschap", "ROC Noord", RIF_BASIS,

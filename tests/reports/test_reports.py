@@ -45,13 +45,14 @@ def report_mails(application_id: int) -> list[OutgoingMail]:
 
 
 def test_the_grant_schedules_the_reports_its_letter_lists(world, steps):
-    number = steps.granted("450000.00")  # runs 1 July 2014 to 30 June 2016
+    number = steps.granted("450000.00")  # runs 1 July 2014 to 31 December 2015
 
     reports = reports_of(number)
     assert [(r.kind, r.title, r.due_on, r.status) for r in reports] == [
         (ReportKind.PROGRESS, "Voortgangsverslag", date(2015, 7, 1), ReportStatus.DUE),
-        # 13 weeks after the end; above € 125.000 with an accountant's statement.
-        (ReportKind.FINAL, FINAL_WITH_STATEMENT, date(2016, 9, 29), ReportStatus.DUE),
+        # 13 weeks after the end: 31 December 2015 + 91 days (31 + 29 + 31) = 31 March 2016;
+        # above € 125.000 with an accountant's statement.
+        (ReportKind.FINAL, FINAL_WITH_STATEMENT, date(2016, 3, 31), ReportStatus.DUE),
     ]
     (letter,) = decisions_of(number)
     assert letter.context["grant"]["reports"] == [
@@ -66,13 +67,14 @@ def test_a_rif_grant_asks_for_a_report_every_project_year(world, clock):
     for member in (world.committee, world.committee2):
         ok(member.fire(number, "record_assessment", {
             "scores": {"fit": 8, "coordination": 7, "durability": 6, "innovation": 9}}))
-    ok(world.approver.fire(number, "approve"))
+    world.rank_rif(clock)
 
     assert [(r.title, r.due_on) for r in reports_of(number)] == [
         ("Voortgangsverslag over projectjaar 1", date(2015, 8, 1)),
         ("Voortgangsverslag over projectjaar 2", date(2016, 8, 1)),
         ("Voortgangsverslag over projectjaar 3", date(2017, 8, 1)),
-        (FINAL_WITH_STATEMENT, date(2018, 10, 30)),
+        # 13 weeks after the end: 31 December 2017 + 91 days (31 + 28 + 31 + 1) = 1 April 2018.
+        (FINAL_WITH_STATEMENT, date(2018, 4, 1)),
     ]
 
 

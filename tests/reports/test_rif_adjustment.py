@@ -24,7 +24,7 @@ def rif_grant(world, clock) -> int:
     for member in (world.committee, world.committee2):
         ok(member.fire(number, "record_assessment", {
             "scores": {"fit": 8, "coordination": 7, "durability": 6, "innovation": 9}}))
-    ok(world.approver.fire(number, "approve"))
+    world.rank_rif(clock)
     ok(world.finance.fire(number, "pay_advance", {"amount": "100000.00"}))
     clock.moment = datetime(2015, 9, 1, 10, tzinfo=UTC)
     return number

@@ -1,6 +1,7 @@
 """The people, organisations and valid applications the workflow tests act with."""
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 
@@ -9,6 +10,9 @@ from grants.services.tokens import create_token
 from tests.factories import OrganisationFactory, UserFactory
 
 K = OrganisationKind
+# A moment after each RIF window used in the tests has closed, for its allocation run.
+RIF_RUN_AFTER = {"2014": datetime(2014, 6, 10, 9, tzinfo=UTC),
+                 "2015-1": datetime(2015, 2, 10, 9, tzinfo=UTC)}
 # Granting less than requested needs the reason the letter gives (Awb 3:46).
 PARTLY = {"reason": "Niet alle kosten komen in aanmerking."}
 
@@ -66,7 +70,7 @@ class World:
                 {"title": "Van werk naar werk", "theme": "work_to_work",
                  "eligible_cost": "333.33", "requested_subsidy": "166.66"},
             ],
-            "starts_on": "2014-07-01", "ends_on": "2016-06-30",
+            "starts_on": "2014-07-01", "ends_on": "2015-12-31",
             **changes,
         }
 
@@ -81,11 +85,20 @@ class World:
                 {"partner": "Techniekbedrijf Noord BV", "kind": "cash", "amount": "600000.00"},
                 {"partner": "Provincie Groningen", "kind": "in_kind", "amount": "400000.00"},
             ],
-            "starts_on": "2014-08-01", "ends_on": "2018-07-31",
+            "starts_on": "2014-08-01", "ends_on": "2017-12-31",
             "documents": [{"kind": kind, "name": f"{kind}.pdf"} for kind in
                           ("regional_vision", "action_plan", "budget", "cooperation_agreement")],
             **changes,
         }
+
+    def rank_rif(self, clock, window: str = "2014") -> dict:
+        """RIF grants come from the committee's ranking only (Awb 4:26): finance's allocation
+        run once the window has closed (the 2014 window: 12 May – 7 June 2014)."""
+        clock.moment = RIF_RUN_AFTER[window]
+        response = self.finance.call("POST", "/allocations", {
+            "scheme": "rif", "window": window, "dry_run": False})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
 
     def praktijkleren(self, **changes) -> dict:
         return {

@@ -64,7 +64,8 @@ def test_default_rules():
     assert RULES == {"min_themes": 2, "max_subsidy_share_percent": 50, "max_duration_months": 24,
                      "criteria": ["analysis", "measures", "partnership", "budget"],
                      "score_min": 1, "score_max": 10,
-                     "advance_percent": 80, "advance_interval_months": 6}
+                     "advance_percent": 80, "advance_interval_months": 6,
+                     "grant_in_order_of_completeness": True}
 
 
 # Parsing --------------------------------------------------------------------------------------
@@ -321,6 +322,28 @@ def test_a_plan_lasts_at_most_24_months(partnership):
     errors = complete(partnership)
     assert errors == {"ends_on": ["Een sectorplan duurt hoogstens 24 maanden: de einddatum mag "
                                   "niet later zijn dan 31 december 2015."]}
+
+
+# The sector-plan budget "2014–2015" runs from 1 October 2013 to 31 December 2015; the rules
+# frozen at submit carry its period.
+BUDGET_PERIOD = {"budget_starts_on": "2013-10-01", "budget_ends_on": "2015-12-31"}
+
+
+def test_a_plan_runs_within_the_budget_period(partnership):
+    assert complete(partnership, **BUDGET_PERIOD) == {}  # 1 January 2014 – 31 December 2015
+    partnership["starts_on"], partnership["ends_on"] = "2014-07-01", "2016-01-01"
+    assert complete(partnership, **BUDGET_PERIOD) == {"ends_on": [
+        "Een sectorplan moet binnen de looptijd van het budget vallen: de einddatum mag niet "
+        "later zijn dan 31 december 2015."]}
+    partnership["starts_on"], partnership["ends_on"] = "2013-09-30", "2014-12-31"
+    assert complete(partnership, **BUDGET_PERIOD) == {"starts_on": [
+        "Een sectorplan moet binnen de looptijd van het budget vallen: de begindatum mag niet "
+        "eerder zijn dan 1 oktober 2013."]}
+
+
+def test_rules_frozen_without_the_budget_period_keep_judging_without_it(partnership):
+    partnership["starts_on"], partnership["ends_on"] = "2014-07-01", "2016-06-30"
+    assert complete(partnership) == {}
 
 
 def test_the_duration_is_a_rule(partnership):

@@ -27,6 +27,7 @@ ROLES = {
     "accept_report": {R.ASSESSOR}, "send_back_report": {R.ASSESSOR}, "settle": {R.ASSESSOR},
     "approve": {R.APPROVER}, "reject": {R.APPROVER}, "decide_objection": {R.APPROVER},
     "extend_objection_term": {R.APPROVER},
+    "extend_decision_term": {R.ASSESSOR, R.APPROVER},
     "pay_advance": {R.FINANCE}, "pay": {R.FINANCE}, "recover": {R.FINANCE},
     "close": {R.FINANCE},
 }
@@ -50,6 +51,8 @@ GRANT_SOURCES = {
     "settle": {S.SETTLEMENT_REQUESTED}, "pay": {S.SETTLED}, "recover": {S.SETTLED},
     "close": {S.SETTLED}, "lodge_objection": GRANT_DECIDED, "decide_objection": GRANT_DECIDED,
     "extend_objection_term": GRANT_DECIDED,
+    # Awb 4:14, while undecided.
+    "extend_decision_term": {S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.ASSESSED},
 }
 PRAKTIJKLEREN_DECIDED = {S.UNPROCESSED, S.SETTLED, S.PAID, S.CLOSED}
 SOURCES = {
@@ -64,6 +67,7 @@ SOURCES = {
         "settle": {S.VALIDATED}, "pay": {S.SETTLED}, "close": {S.PAID},
         "lodge_objection": PRAKTIJKLEREN_DECIDED, "decide_objection": PRAKTIJKLEREN_DECIDED,
         "extend_objection_term": PRAKTIJKLEREN_DECIDED,
+        "extend_decision_term": {S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.VALIDATED},
     },
 }
 APPLICANT_OF = {"sectorplan": "applicant", "rif": "rif_applicant",
@@ -267,7 +271,8 @@ def test_repair_term_pauses_the_clock_and_allows_closing_after(world, clock):
     clock.advance(days=1)
     closed = ok(world.assessor.fire(number, "close_unprocessed", {"reason": "Niet aangevuld"}))
     assert closed["state"] == "unprocessed"
-    assert closed["objection_due"] == "2014-05-24"
+    # Closed 12 April + 6 weeks = Saturday 24 May 2014, so Monday 26 May.
+    assert closed["objection_due"] == "2014-05-26"
     assert "lodge_objection" in world.applicant.get(number).get_json()["allowed_triggers"]
 
 
@@ -340,7 +345,8 @@ def test_rules_in_force_at_submission_stay_with_the_application(world, clock, sc
     ok(world.applicant.fire(first, "submit"))
     scheme = schemes["sectorplan"]
     window = next(w for w in scheme.windows if w.code == "T2")
-    amend_ceiling(window.line_for(None), 210_000_000_00, reason="Extra middelen",
+    # Every euro of the budget sits in a line: there is no room to raise, so T2 is cut.
+    amend_ceiling(window.line_for(None), 195_000_000_00, reason="Bezuiniging",
                   effective_on=clock().date(),
                   now=clock(), user=None)
     scheme.decision_term_weeks = 8
@@ -351,10 +357,12 @@ def test_rules_in_force_at_submission_stay_with_the_application(world, clock, sc
     applications = {a.id: a for a in db.session.scalars(sa.select(Application))}
     old, new = applications[first], applications[second]
     assert old.rules_version_id != new.rules_version_id
-    assert old.rules_version.rules["window"]["ceiling_cents"] == 205_000_000_00
-    assert new.rules_version.rules["window"]["ceiling_cents"] == 210_000_000_00
-    assert world.applicant.get(first).get_json()["decision_due"] == "2014-08-30"
-    assert world.applicant.get(second).get_json()["decision_due"] == "2014-07-26"
+    # T2 holds € 200 mln in 2014 (€ 205 mln only from 14 January 2015).
+    assert old.rules_version.rules["window"]["ceiling_cents"] == 200_000_000_00
+    assert new.rules_version.rules["window"]["ceiling_cents"] == 195_000_000_00
+    # 13 and 8 weeks after 31 May 2014 are Saturdays (30 August, 26 July): the Mondays after.
+    assert world.applicant.get(first).get_json()["decision_due"] == "2014-09-01"
+    assert world.applicant.get(second).get_json()["decision_due"] == "2014-07-28"
 
     # An application in flight keeps judging by its own rules.
     ok(world.assessor.fire(first, "request_information", {"reason": "x"}))

@@ -23,8 +23,9 @@ def test_sector_plan_from_draft_to_monitored(world, clock):
     submitted = ok(world.applicant.fire(number, "submit"))
     assert submitted["state"] == "submitted"
     assert submitted["submitted_at"] == "2014-04-01T09:00:00+02:00"
-    # 13 weeks after the window closes on 31 May 2014.
-    assert submitted["decision_due"] == "2014-08-30"
+    # 13 weeks after the window closes on 31 May 2014: Saturday 30 August, so Monday
+    # 1 September 2014 (Algemene termijnenwet).
+    assert submitted["decision_due"] == "2014-09-01"
 
     incomplete = ok(world.assessor.fire(number, "request_information",
                                         {"reason": "De begroting per maatregel ontbreekt."}))
@@ -37,8 +38,9 @@ def test_sector_plan_from_draft_to_monitored(world, clock):
     assert edited["title"] == "Sectorplan metaal, met begroting"
     resubmitted = ok(world.applicant.fire(number, "provide_information"))
     assert resubmitted["state"] == "submitted"
-    # The clock stood still for the nine days the applicant took (Awb 4:15).
-    assert resubmitted["decision_due"] == "2014-09-08"
+    # Asked and answered while the window was open, before the decision term started: it
+    # stood still for none of those days (Awb 4:15).
+    assert resubmitted["decision_due"] == "2014-09-01"
     assert resubmitted["repair_due"] is None
 
     ok(world.assessor.fire(number, "start_assessment"))
@@ -66,7 +68,7 @@ def test_sector_plan_from_draft_to_monitored(world, clock):
     ]
     assert trail[1]["reason"] == "De begroting per maatregel ontbreekt."
     assert trail[1]["actor"] == "assessor"
-    assert trail[2]["data"]["paused_days"] == 9
+    assert trail[2]["data"]["paused_days"] == 0
     assert trail[5]["data"]["amount"] == "450000.00"
     assert len({e["rules_version"] for e in trail}) == 1 and trail[0]["rules_version"]
 
@@ -90,9 +92,19 @@ def test_rif_scored_by_two_committee_members_and_decided(world, clock):
         "scores": {"fit": 7, "coordination": 6, "durability": 7, "innovation": 6}}))
     assert second["state"] == "assessed"
 
-    # The committee advises; an approver decides.
+    # The committee ranks; nobody grants one application by hand (Awb 4:26): the allocation
+    # run after the window (12 May – 7 June 2014) grants from the ranking.
     assert world.committee3.fire(number, "approve").status_code == 403
-    approved = ok(world.approver.fire(number, "approve"))
+    assert "approve" not in second["allowed_triggers"]
+    by_hand = world.approver.fire(number, "approve")
+    assert by_hand.status_code == 422
+    assert "rangschikking" in by_hand.get_json()["error"]["fields"]["allocation"][0]
+    clock.moment = datetime(2014, 6, 10, 9, tzinfo=UTC)
+    run = ok(world.finance.call("POST", "/allocations", {
+        "scheme": "rif", "window": "2014", "dry_run": False}), 201)
+    assert [(r["application"], r["outcome"], r["amount"]) for r in run["results"]] == [
+        (number, "approved", "500000.00")]
+    approved = world.rif_applicant.get(number).get_json()
     assert approved["state"] == "approved"
     assert approved["granted_amount"] == "500000.00"
 
@@ -127,8 +139,9 @@ def test_praktijkleren_reaches_validated(world, clock):
     ok(world.assessor.fire(number, "start_assessment"))
     validated = ok(world.assessor.fire(number, "record_assessment"))
     assert validated["state"] == "validated"
-    # The next step is the allocation run's direct settlement, by finance.
-    assert world.assessor.get(number).get_json()["allowed_triggers"] == []
+    # The next step is the allocation run's direct settlement, by finance; the assessor can
+    # only still postpone the decision (Awb 4:14).
+    assert world.assessor.get(number).get_json()["allowed_triggers"] == ["extend_decision_term"]
     assert "settle" in world.finance.get(number).get_json()["allowed_triggers"]
 
 

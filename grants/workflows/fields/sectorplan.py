@@ -8,6 +8,7 @@ from grants.money import format_eur
 from grants.workflows.fields.common import (
     Errors,
     Field,
+    check_budget_period,
     check_period,
     choice,
     document_to_api,
@@ -37,6 +38,9 @@ DEFAULT_RULES = {
     # months from the project's start (a two-year plan: four); the rest after settlement.
     "advance_percent": 80,
     "advance_interval_months": 6,
+    # Distribution (assumed, domain.md §1): grants go in the order the applications became
+    # complete (grants.workflows.order).
+    "grant_in_order_of_completeness": True,
 }
 
 ROLES = ["employers", "employees", "other"]
@@ -94,6 +98,7 @@ def check_complete(details: dict, rules: dict, *, window_code: str) -> dict[str,
     _check_measures(details, rules, errors)
     check_period(details, errors, max_months=rules["max_duration_months"],
                  what="Een sectorplan")
+    check_budget_period(details, rules, errors, what="Een sectorplan")
     return errors.as_dict()
 
 

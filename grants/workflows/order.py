@@ -1,0 +1,118 @@
+"""The law of the window (Awb 4:26): the way of dividing is fixed beforehand, and nobody steps
+around it by the order in which staff happen to work.
+
+- Sector plans, first come first served (domain.md §1): room under the ceiling goes to
+  applications in the order they became complete. A grant by hand may take only what every
+  application complete on the same day or earlier, and not decided yet, leaves over: a later
+  application never takes room an earlier undecided one needs. Same-day applications that do
+  not all fit are the allocation run's to order (its recorded lottery).
+- RIF, ranked (domain.md §3): grants come from the committee's ranking, made by the allocation
+  run after the window closed; an approver never grants one by hand.
+
+An allocation run applies its method itself, so its firings pass these guards.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from grants.budget import ledger
+from grants.errors import Conflict, ValidationFailed
+from grants.extensions import db
+from grants.models import Application, ApplicationState, User
+from grants.money import format_eur
+from grants.timefmt import AMSTERDAM, format_day
+from grants.workflows.engine import Firing, Workflow
+
+S = ApplicationState
+# The scheme rule (data: sector plans' DEFAULT_RULES, admin-editable) that grants go in the
+# order of completeness.
+ORDER_RULE = "grant_in_order_of_completeness"
+# Complete (the decision clock runs) and not decided yet: these hold their place in the queue.
+WAITING = (S.SUBMITTED, S.IN_ASSESSMENT, S.ASSESSED)
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Where an application stands in its window's first-come-first-served order."""
+
+    position: int  # 1 for the first waiting application to have become complete
+    ahead: int  # waiting applications complete on the same day or earlier, itself excluded
+    needed_ahead_cents: int  # what they asked for and do not hold reserved yet
+    remaining_cents: int  # the window line's room: ceiling − reserved − committed
+    room_cents: int  # the most this application can be granted without taking their room
+
+
+def _complete_day(moment):
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def queue_place(application: Application) -> QueuePlace | None:
+    """The application's place in the queue; None while it is not complete (no place yet)."""
+    if application.complete_at is None:
+        return None
+    waiting = list(db.session.execute(
+        sa.select(Application.id, Application.complete_at, Application.requested_cents)
+        .where(Application.window_id == application.window_id,
+               Application.state.in_(WAITING), Application.complete_at.is_not(None),
+               Application.id != application.id)
+        .order_by(Application.complete_at, Application.id)))
+    day = _complete_day(application.complete_at)
+    line = application.window.line_for(None)
+
+    def reserved(application_id: int) -> int:
+        return ledger.application_balance(application_id, line.id).reserved
+
+    ahead = [row for row in waiting if _complete_day(row.complete_at) <= day]
+    # What an application holds reserved is counted in the line's reserved figure already.
+    needed = sum(max(row.requested_cents - reserved(row.id), 0) for row in ahead)
+    remaining = line.remaining_cents
+    return QueuePlace(
+        position=1 + sum(row.complete_at < application.complete_at for row in waiting),
+        ahead=len(ahead), needed_ahead_cents=needed, remaining_cents=remaining,
+        room_cents=max(remaining - needed + reserved(application.id), 0))
+
+
+def in_order_of_completeness(f: Firing) -> None:
+    """A grant by hand takes no room an earlier complete, undecided application needs."""
+    if f.allocation is not None or not f.params.get(ORDER_RULE):
+        return  # the run funds in the order of completeness itself, with its lottery
+    place = queue_place(f.application)
+    amount = f.audit_data.get("amount_cents", f.application.requested_cents)
+    if place is None or place.ahead == 0 or amount <= place.room_cents:
+        return  # with nobody ahead, the ledger's ceiling check has the last word
+    waiting = "1 aanvraag" if place.ahead == 1 else f"{place.ahead} aanvragen"
+    day = format_day(_complete_day(f.application.complete_at))
+    raise Conflict(
+        f"Eerdere aanvragen gaan voor (Awb 4:26): {waiting}, volledig op of vóór {day}, "
+        f"wachten nog op een besluit en hebben samen {format_eur(place.needed_ahead_cents)} "
+        f"nodig. Daarna is er {format_eur(place.room_cents)} over onder het plafond, en deze "
+        f"verlening is {format_eur(amount)}. Beslis eerst over de eerdere aanvragen, of verdeel "
+        f"het tijdvak (bij aanvragen van dezelfde dag beslist dan de loting).")
+
+
+def from_ranking_run(f: Firing) -> None:
+    """RIF: a grant only from the ranking, made by the allocation run after the window."""
+    if f.allocation is None:
+        raise ValidationFailed("Alleen de verdeling verleent.", {"allocation": [
+            "Subsidie uit het regionaal investeringsfonds wordt alleen verleend uit de "
+            "rangschikking van de beoordelingscommissie, met de verdeling na de sluiting van het "
+            "tijdvak (Awb 4:26)."]})
+
+
+def granted_by_hand(_application: Application, _user: User) -> bool:
+    """Ranked schemes: nobody is offered a grant by hand."""
+    return False
+
+
+def _approve_guards(workflow: Workflow) -> set:
+    return {guard for item in workflow.transitions if item.trigger == "approve"
+            for guard in item.guards}
+
+
+def keeps_order_of_completeness(workflow: Workflow) -> bool:
+    return in_order_of_completeness in _approve_guards(workflow)
+
+
+def grants_from_ranking_only(workflow: Workflow) -> bool:
+    return from_ranking_run in _approve_guards(workflow)
