@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from grants.cli.allocations import allocation_cli
 from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
+from grants.cli.refusals import fail
 from grants.clock import now
 from grants.database import writing
 from grants.errors import GrantsError
@@ -39,14 +40,6 @@ grants_cli.add_command(allocation_cli)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
-
-def _fail(error: GrantsError) -> None:
-    db.session.rollback()
-    click.secho(error.message, fg="red", err=True)
-    for field, messages in error.fields.items():
-        for message in messages:
-            click.secho(f"  {field}: {message}", fg="red", err=True)
-    sys.exit(1)
 
 
 def _user_by_email(email: str) -> User:
@@ -125,7 +118,7 @@ def user_create(email, name, roles, kvk, password):
         user = create_user(email=email, name=name, roles={Role(r) for r in roles},
                            password=password, organisation=organisation)
     except GrantsError as error:
-        _fail(error)
+        fail(error)
     db.session.commit()
     click.echo(f"Gebruiker {user.email} aangemaakt ({', '.join(sorted(roles))}).")
 
@@ -168,7 +161,7 @@ def token_revoke(token, token_id):
     try:
         record = revoke_token(now(), token=token, token_id=token_id)
     except GrantsError as error:
-        _fail(error)
+        fail(error)
     db.session.commit()
     click.echo(f"Token {record.id} van {record.user.email} is ingetrokken.")
 

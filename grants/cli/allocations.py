@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from grants.allocation.runs import roll_over_again
+from grants.cli.refusals import fail
 from grants.clock import now
 from grants.errors import GrantsError
 from grants.extensions import db
@@ -32,11 +33,6 @@ def roll_over(scheme, window, email):
     try:
         moved = roll_over_again(scheme, window, actor, now())
     except GrantsError as refused:
-        db.session.rollback()
-        click.secho(refused.message, fg="red", err=True)
-        for messages in refused.fields.values():
-            for message in messages:
-                click.secho(f"  {message}", fg="red", err=True)
-        sys.exit(1)
+        fail(refused)
     db.session.commit()
     click.echo(f"{format_eur(moved)} overgeheveld." if moved else "Er valt niets over te hevelen.")

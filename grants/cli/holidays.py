@@ -1,12 +1,12 @@
 """`flask grants holidays …`: the days a royal decree made equal to a holiday for counting
 statutory terms (Algemene termijnenwet art. 3); the law's own holidays are computed."""
 
-import sys
 from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from grants.cli.refusals import fail
 from grants.clock import now
 from grants.errors import GrantsError
 from grants.extensions import db
@@ -21,14 +21,6 @@ def _day(_ctx, _param, value: str | None) -> date | None:
     except ValueError:
         raise click.BadParameter(f"{value} is geen datum; geef JJJJ-MM-DD.") from None
 
-
-def _fail(error: GrantsError) -> None:
-    db.session.rollback()
-    click.secho(error.message, fg="red", err=True)
-    for field, messages in error.fields.items():
-        for message in messages:
-            click.secho(f"  {field}: {message}", fg="red", err=True)
-    sys.exit(1)
 
 
 @click.group("holidays", cls=AppGroup, invoke_without_command=True)
@@ -57,7 +49,7 @@ def holidays_add(day, reason):
     try:
         added = add_day_off(day, reason, actor=None, now=now())
     except GrantsError as error:
-        _fail(error)
+        fail(error)
     db.session.commit()
     click.echo(f"{format_day(added.day)} is toegevoegd: een termijn die dan eindigt, loopt door "
                "tot de volgende werkdag.")
@@ -73,6 +65,6 @@ def holidays_remove(day, reason):
     try:
         removed = remove_day_off(day, actor=None, now=now(), reason=reason)
     except GrantsError as error:
-        _fail(error)
+        fail(error)
     db.session.commit()
     click.echo(f"{format_day(removed.day)} is uit de lijst verwijderd.")

@@ -179,10 +179,9 @@ def test_praktijkleren_is_settled_by_one_final_run_whose_rate_the_letter_prints(
     assert "al verdeeld" in again.get_json()["error"]["message"]
 
 
-def test_rif_roll_over_keeps_room_for_what_an_objection_may_restore(world, clock):
-    # 2015, period 1: € 500.000 (scored 8) and € 400.000 (7) are granted, € 300.000 (5, below
-    # the sufficient 6) refused. Of what is left unused, € 300.000 stays in period 1 while an
-    # objection against that refusal may still come; the rest moves to period 2.
+def ranked_2015(world, clock) -> list[int]:
+    """2015, period 1: € 500.000 (scored 8) and € 400.000 (7) granted, € 300.000 (5, below
+    the sufficient 6) refused, by the run of 10 February 2015."""
     numbers = []
     for requested, score in (("500000.00", 8), ("400000.00", 7), ("300000.00", 5)):
         clock.moment = datetime(2015, 1, 12, 10, tzinfo=UTC)
@@ -194,6 +193,13 @@ def test_rif_roll_over_keeps_room_for_what_an_objection_may_restore(world, clock
         for member in (world.committee, world.committee2):
             ok(member.fire(numbers[-1], "record_assessment", {"scores": dict.fromkeys(
                 ("fit", "coordination", "durability", "innovation"), score)}))
+    return numbers
+
+
+def test_rif_roll_over_keeps_room_for_what_an_objection_may_restore(world, clock):
+    # Of what is left unused, € 300.000 stays in period 1 while an objection against the
+    # refusal may still come; the rest moves to period 2.
+    numbers = ranked_2015(world, clock)
     first_ceiling, second_ceiling = line("2015-1").ceiling_cents, line("2015-2").ceiling_cents
     world.rank_rif(clock, "2015-1")  # 10 February 2015
 
@@ -215,3 +221,28 @@ def test_rif_roll_over_keeps_room_for_what_an_objection_may_restore(world, clock
         "outcome": "upheld", "reason": "De samenwerking maakt het plan voldoende."}))
     assert decided["state"] == "approved" and decided["granted_amount"] == "300000.00"
     assert line("2015-1").remaining_cents == 0
+
+
+def test_what_no_objection_can_restore_moves_on_after_the_objection_term(world, clock, app):
+    ranked_2015(world, clock)
+    world.rank_rif(clock, "2015-1")  # decided 10 February 2015: objections until 24 March
+    second_ceiling = line("2015-2").ceiling_cents
+    db.session.commit()
+
+    def roll_over():
+        return app.test_cli_runner().invoke(args=[
+            "grants", "allocation", "roll-over", "rif", "2015-1",
+            "--as", world.finance.user.email])
+
+    clock.moment = datetime(2015, 3, 24, 16, tzinfo=UTC)  # the term's last day
+    assert roll_over().output.strip() == "Er valt niets over te hevelen."
+    assert line("2015-1").remaining_cents == 300_000_00
+    clock.moment = datetime(2015, 3, 25, 9, tzinfo=UTC)
+    moved = roll_over()
+    assert moved.exit_code == 0 and "€ 300.000,00 overgeheveld." in moved.output.replace(
+        "\xa0", " ")
+    assert line("2015-1").remaining_cents == 0
+    assert line("2015-2").ceiling_cents == second_ceiling + 300_000_00
+    refused = app.test_cli_runner().invoke(args=[
+        "grants", "allocation", "roll-over", "rif", "2015-1", "--as", world.approver.user.email])
+    assert refused.exit_code == 1 and "geen financiële medewerker" in refused.output
