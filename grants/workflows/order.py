@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from grants.budget import ledger
 from grants.errors import Conflict, ValidationFailed
 from grants.extensions import db
-from grants.models import Application, ApplicationState, User
+from grants.models import Application, ApplicationState, BudgetLine, User
 from grants.money import format_eur
 from grants.timefmt import AMSTERDAM, format_day
 from grants.workflows.engine import Firing, Workflow
@@ -47,10 +47,21 @@ def _complete_day(moment):
     return moment.astimezone(AMSTERDAM).date()
 
 
-def queue_place(application: Application) -> QueuePlace | None:
-    """The application's place in the queue; None while it is not complete (no place yet)."""
+def queue_place(application: Application, *, lock: bool = False) -> QueuePlace | None:
+    """The application's place in the queue; None while it is not complete (no place yet).
+
+    ``lock``: for a grant, the window line's row is locked first (PostgreSQL; SQLite's writer
+    holds the database already), so the approvals of one window check the queue one after
+    another, each seeing the balances and states the ones before it committed; the ledger's
+    booking later in the same transaction updates that row anyway.
+    """
     if application.complete_at is None:
         return None
+    line = application.window.line_for(None)
+    if lock:
+        line = db.session.scalars(
+            sa.select(BudgetLine).where(BudgetLine.id == line.id).with_for_update()
+            .execution_options(populate_existing=True)).one()
     waiting = list(db.session.execute(
         sa.select(Application.id, Application.complete_at, Application.requested_cents)
         .where(Application.window_id == application.window_id,
@@ -58,7 +69,6 @@ def queue_place(application: Application) -> QueuePlace | None:
                Application.id != application.id)
         .order_by(Application.complete_at, Application.id)))
     day = _complete_day(application.complete_at)
-    line = application.window.line_for(None)
 
     def reserved(application_id: int) -> int:
         return ledger.application_balance(application_id, line.id).reserved
@@ -77,7 +87,7 @@ def in_order_of_completeness(f: Firing) -> None:
     """A grant by hand takes no room an earlier complete, undecided application needs."""
     if f.allocation is not None or not f.params.get(ORDER_RULE):
         return  # the run funds in the order of completeness itself, with its lottery
-    place = queue_place(f.application)
+    place = queue_place(f.application, lock=True)
     amount = f.audit_data.get("amount_cents", f.application.requested_cents)
     if place is None or place.ahead == 0 or amount <= place.room_cents:
         return  # with nobody ahead, the ledger's ceiling check has the last word
