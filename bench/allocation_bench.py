@@ -122,9 +122,10 @@ def main() -> int:
         print("  rate per category (cents, rounded down): " + ", ".join(
             f"{c} {int(r):,}" for c, r in outcome.allocation.rates.items()))
 
-        # The committed run, on a window holding only the first --commit applications.
+        # The committed run, on a window holding only the first --commit applications: the
+        # others are withdrawn (the final run waits for every application to be decided).
         db.session.execute(sa.update(Application).where(
-            Application.reference >= f"PL-BENCH-{args.commit:06d}").values(state="submitted"))
+            Application.reference >= f"PL-BENCH-{args.commit:06d}").values(state="withdrawn"))
         finance = db.session.scalars(sa.select(User).where(User.email == "bench@example.nl")).one()
         started = time.perf_counter()
         committed = run_allocation("praktijkleren", "2013-2014", finance, AFTER_WINDOW,

@@ -139,7 +139,7 @@ def sector_plan(employers: Organisation, employees: Organisation) -> dict:
             {"title": "Van werk naar werk", "theme": "work_to_work",
              "eligible_cost": "333.33", "requested_subsidy": "166.66"},
         ],
-        "starts_on": "2014-07-01", "ends_on": "2016-06-30",
+        "starts_on": "2014-07-01", "ends_on": "2015-12-31",
     }
 
 

@@ -56,14 +56,16 @@ WINDOW = "2013-2014"
 PER_EMPLOYER = 100
 BATCH = 5_000
 PASSWORD = "een lang genoeg wachtwoord voor de bench"  # noqa: S105  (throwaway database)
-HEADER = "student_name,category,programme_code,school,starts_on,ends_on,weeks\n"
-# (category, programme code, school, weeks): a mix of the four categories, some part-time.
+HEADER = ("student_name,category,programme_code,school,starts_on,ends_on,weeks,months,"
+          "hours_per_week\n")
+# (category, programme code, school, weeks, months, hours a week): a mix of the four
+# categories, some part-time; a promovendus counts by months and hours, not weeks.
 KINDS = [
-    ("mbo", "25180", "ROC Noorderpoort", 40),
-    ("mbo", "25181", "ROC van Twente", 30),
-    ("hbo", "34820", "Hanzehogeschool Groningen", 42),
-    ("vmbo", "", "Het Stedelijk Lyceum", 20),
-    ("promovendus", "34821", "Rijksuniversiteit Groningen", 40),
+    ("mbo", "25180", "ROC Noorderpoort", 40, "", ""),
+    ("mbo", "25181", "ROC van Twente", 30, "", ""),
+    ("hbo", "34820", "Hanzehogeschool Groningen", 42, "", ""),
+    ("vmbo", "", "Het Stedelijk Lyceum", 20, "", ""),
+    ("promovendus", "34821", "Rijksuniversiteit Groningen", "", 10, 36),
 ]
 # Each category's full place in weeks (DEFAULT_RULES), for the check at the end.
 FULL_WEEKS = {"vmbo": 40, "mbo": 40, "hbo": 42, "promovendus": 40}
@@ -148,9 +150,9 @@ def drafts(count: int, users: list[int]) -> list[tuple[int, int]]:
 
 
 def place_line(application: int, number: int) -> str:
-    category, code, school, weeks = KINDS[(application + number) % len(KINDS)]
+    category, code, school, weeks, months, hours = KINDS[(application + number) % len(KINDS)]
     return (f"Student {application:06d}-{number:03d},{category},{code},{school},"
-            f"2013-09-02,2014-06-27,{weeks}\n")
+            f"2013-09-02,2014-06-27,{weeks},{months},{hours}\n")
 
 
 def write_files(folder: Path, count: int, places: int) -> tuple[list[Path], int]:
@@ -167,8 +169,12 @@ def write_files(folder: Path, count: int, places: int) -> tuple[list[Path], int]
 def expected_cents(places: int, application: int) -> int:
     total = 0
     for number in range(places):
-        category, _code, _school, weeks = KINDS[(application + number) % len(KINDS)]
-        total += 270000 * min(weeks, FULL_WEEKS[category]) // FULL_WEEKS[category]
+        category, _code, _school, weeks, months, hours = KINDS[(application + number)
+                                                               % len(KINDS)]
+        if category == "promovendus":  # months ÷ 12 × min(hours, 36) ÷ 36
+            total += 270000 * months * min(hours, 36) // (12 * 36)
+        else:
+            total += 270000 * min(weeks, FULL_WEEKS[category]) // FULL_WEEKS[category]
     return total
 
 
