@@ -199,6 +199,9 @@ class Objection(db.Model):
     """A bezwaar (Awb 6:7) against one of the application's decisions, and how it was decided."""
 
     __tablename__ = "objections"
+    __table_args__ = (
+        sa.CheckConstraint("costs_cents IS NULL OR costs_cents >= 0", name="costs_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(
@@ -226,3 +229,6 @@ class Objection(db.Model):
     # The decision term (Awb 7:10) is extended at most once; when and why.
     extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extension_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Upheld because the authority erred (Awb 7:15): the applicant's costs of professional help
+    # at the fixed rate, a payable that a payment run pays; None when nothing was awarded.
+    costs_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
