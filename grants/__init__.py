@@ -70,7 +70,10 @@ def register_blueprints(app: Flask) -> None:
         allocations,
         api,
         api_admin,  # noqa: F401  (adds its routes to the API blueprint)
+        api_approvals,  # noqa: F401  (adds its routes to the API blueprint)
+        api_payments,  # noqa: F401  (adds its routes to the API blueprint)
         applications,
+        approvals,
         assess,
         attachments,
         auth,
@@ -78,6 +81,7 @@ def register_blueprints(app: Flask) -> None:
         finance,
         language,
         main,
+        objections,
         payments,
         places,
         portal,
@@ -85,10 +89,11 @@ def register_blueprints(app: Flask) -> None:
         workflows,
     )
 
-    # places, decisions and api_admin also add routes to the API blueprint, so they are
-    # imported before that registers.
+    # places, decisions, api_admin and api_payments also add routes to the API blueprint, so
+    # they are imported before that registers.
     for module in (auth, main, applications, places, finance, allocations, admin, workflows,
-                   decisions, language, assess, portal, attachments, payments, reports):
+                   decisions, language, assess, portal, attachments, payments, reports, approvals,
+                   objections):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

@@ -88,6 +88,28 @@ ADDRESSES = {
     "80005004": ("Laan van de Helende Meesters 2", "1186 DA", "Amstelveen"),
 }
 
+# Whom letters are addressed to ("t.a.v."), per organisation; invented, like the organisations.
+CONTACT_NAMES = {
+    "40001001": "mevrouw A. de Vries", "40001002": "de heer J. Hoekstra",
+    "40001003": "de heer P. Kramer", "40001004": "mevrouw S. Dijkstra",
+    "50002001": "de heer R. Nijhuis", "50002002": "mevrouw M. Verhoeven",
+    "50002003": "de heer H. ter Horst", "50002004": "mevrouw E. Wolters",
+    "60003001": "de heer T. van den Heuvel", "60003002": "mevrouw L. Claessens",
+    "60003003": "de heer B. Hendriks", "60003004": "mevrouw N. Peeters",
+    "70004001": "de heer D. Vermeulen", "70004002": "mevrouw K. de Graaf",
+    "70004003": "de heer W. Bosman", "70004004": "mevrouw Y. Öztürk",
+    "80005001": "de heer G. Kuiper", "80005002": "mevrouw I. Koster",
+    "80005003": "de heer O. Brouwer", "80005004": "mevrouw R. Schouten",
+}
+# The functions staff sign letters with (name and function, Awb 3:46-3:47).
+JOB_TITLES = {
+    "beoordelaar@demo.techniekpact.nl": "senior beleidsmedewerker subsidies",
+    "beslisser@demo.techniekpact.nl": "directeur Subsidies",
+    "commissie@demo.techniekpact.nl": "voorzitter beoordelingscommissie",
+    "financien@demo.techniekpact.nl": "controller",
+    "beheer@demo.techniekpact.nl": "functioneel beheerder",
+}
+
 
 @dataclass(frozen=True)
 class DemoUser:
@@ -361,6 +383,8 @@ def load_demo(now: datetime) -> list[DemoUser]:
         if not existing[kvk].address and kvk in ADDRESSES:
             organisation = existing[kvk]
             organisation.address, organisation.postcode, organisation.city = ADDRESSES[kvk]
+        if not existing[kvk].contact_name and kvk in CONTACT_NAMES:
+            existing[kvk].contact_name = CONTACT_NAMES[kvk]
         if not existing[kvk].iban:
             # Invented like the organisations, with a correct check: advances can be paid.
             existing[kvk].iban = _iban(int(kvk))
@@ -377,6 +401,10 @@ def load_demo(now: datetime) -> list[DemoUser]:
             user.active = True
             if demo.role not in user.roles:
                 user.role_rows.append(UserRole(role=demo.role))
+    db.session.flush()
+    for email, title in JOB_TITLES.items():
+        user = _user(email)
+        user.job_title = user.job_title or title
 
     windows = {(w.scheme.code, w.code): w
                for w in db.session.scalars(sa.select(Window).join(Scheme))}

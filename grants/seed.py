@@ -67,6 +67,46 @@ class SchemeSeed:
     windows: list[WindowSeed]
 
 
+# What the letters name besides the regulation (Awb 3:46-3:47): the act the regulation rests on,
+# its article per ground of a decision, and whom to ask. The statutory bases are as the
+# regulations' preambles state them (Stcrt 2013, 31130; Stcrt 2014, 11234) and as domain.md
+# gives them. Of the articles, the sector plans' 1.4 (windows and ceilings, BWBR0034947), the
+# praktijkleren definitions (art. 1(c), 1(d)), and RIF art. 4(3) (ceilings, BWBR0039089) and
+# art. 19 (the committee) are in the record; the others are the house's reading of the
+# regulations, kept here as data for the legal department to confirm or correct (as are the
+# contact details: the executing agencies' public switchboards).
+LETTER_DATA = {
+    "sectorplan": {
+        "statutory_basis": "de Kaderwet SZW-subsidies",
+        "articles": {"application": "artikel 1.5", "grant": "artikel 1.2",
+                     "eligibility": "artikel 1.3", "ceiling": "artikel 1.4",
+                     "settlement": "artikel 1.11", "amendment": "artikel 1.11",
+                     "decision_term": "artikel 1.6"},
+        "contact": {"name": "Agentschap SZW, team Sectorplannen", "phone": "070 333 44 44",
+                    "email": "sectorplannen@minszw.nl"},
+    },
+    "praktijkleren": {
+        "statutory_basis": ("artikel 2.7 van de Wet educatie en beroepsonderwijs en de "
+                            "artikelen 4 en 10 van de Wet overige OCW-subsidies"),
+        "articles": {"application": "artikel 5", "settlement": "artikel 4",
+                     "eligibility": "artikel 3", "ceiling": "artikel 4",
+                     "decision_term": "artikel 6"},
+        "contact": {"name": "Rijksdienst voor Ondernemend Nederland, team Praktijkleren",
+                    "phone": "088 042 42 42", "email": "praktijkleren@rvo.nl"},
+    },
+    "rif": {
+        "statutory_basis": ("de Wet overige OCW-subsidies en artikel 2.2.3, tweede lid, van de "
+                            "Wet educatie en beroepsonderwijs"),
+        "articles": {"application": "artikel 8", "grant": "artikel 5",
+                     "eligibility": "artikel 9", "ceiling": "artikel 4, derde lid",
+                     "committee": "artikel 19", "ranking": "artikel 20", "settlement": "artikel 25",
+                     "amendment": "artikel 23", "decision_term": "artikel 21"},
+        "contact": {"name": "DUS-I, team Regionaal investeringsfonds mbo",
+                    "phone": "070 340 79 11", "email": "rif@dus-i.nl"},
+    },
+}
+
+
 def _day_window(code, name, first: date, last: date, ceiling_cents, source) -> WindowSeed:
     """A window that runs from the start of its first day to the end of its last (Amsterdam).
 
@@ -218,6 +258,11 @@ def _upsert_scheme(seed: SchemeSeed) -> Scheme:
                         reference_prefix=seed.reference_prefix,
                         rules={**COMMON_RULES, **FIELDS[seed.code].DEFAULT_RULES})
         db.session.add(scheme)
+    letter = LETTER_DATA.get(seed.code, {})
+    # Filled where empty only: an admin's correction survives a second run.
+    scheme.statutory_basis = scheme.statutory_basis or letter.get("statutory_basis", "")
+    scheme.articles = scheme.articles or dict(letter.get("articles", {}))
+    scheme.contact = scheme.contact or dict(letter.get("contact", {}))
     existing = {window.code for window in scheme.windows}
     for window_seed in seed.windows:
         if window_seed.code not in existing:

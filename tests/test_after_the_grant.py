@@ -26,7 +26,7 @@ from grants.models import (
     ReportKind,
     ReportStatus,
 )
-from grants.payments.runs import commit_run, due_payments
+from grants.payments.runs import approve_run, due_payments, prepare_run
 from grants.services.monitoring import monitoring_overview
 from tests.decisions.conftest import Steps, decisions_of, ok, pdf_text
 from tests.objections.test_objections import rejected_rif
@@ -91,7 +91,9 @@ def transfers(run) -> list[tuple[str, str, str, str]]:
 
 def pay_run(world, clock, ministry: Ministry, day: date):
     clock.moment = datetime(day.year, day.month, day.day, 8, tzinfo=UTC)
-    run = commit_run(ministry, day, world.finance.user, clock())
+    # Four eyes: finance prepares, the approver approves; only then is anything paid.
+    run = prepare_run(ministry, day, world.finance.user, clock())
+    run = approve_run(run.id, world.approver.user, clock())
     db.session.commit()
     return run
 
@@ -136,7 +138,7 @@ def test_a_sector_plan_from_grant_through_two_advances_to_settlement_and_recover
                                f"{reference} voorschot 2/3")]
     assert due_payments(Ministry.SZW, second_day, world.finance.user).lines == []
     with pytest.raises(Conflict):
-        commit_run(Ministry.SZW, second_day, world.finance.user, clock())
+        prepare_run(Ministry.SZW, second_day, world.finance.user, clock())
     db.session.rollback()
     paid = 2 * INSTALMENT
     assert entries(number)[1:] == [("disburse", None, INSTALMENT, "pay_advance")] * 2
@@ -182,9 +184,9 @@ def test_a_sector_plan_from_grant_through_two_advances_to_settlement_and_recover
 
     # -- settled lower than the advances paid: release the rest, recover the overpayment ----
     clock.advance(days=30)
-    settled = ok(world.assessor.fire(number, "settle", {
+    settled = world.decide_prepared(number, "settle", {
         "amount": "165432.10", "reason": "Een deel van de opgevoerde kosten is niet besteed "
-                                         "aan de maatregelen."}))
+                                         "aan de maatregelen."})
     assert settled["state"] == "settled"
     assert fresh(number).state.value == "settled"
     assert report_of(number, ReportKind.FINAL).status is ReportStatus.ACCEPTED
@@ -239,6 +241,8 @@ def test_an_upheld_objection_raises_a_rejected_rif_application_to_a_grant(world,
     clock.advance(days=14)  # 8 July 2014
     line = fresh(number).window.line_for(None)
     committed_on_line = line_figures(line).committed
+    ok(world.assessor.fire(number, "waive_hearing", {
+        "ground": "objector_waived", "reason": "De indiener wil niet worden gehoord."}))
     decided = ok(world.approver2.fire(number, "decide_objection", {
         "outcome": "upheld", "reason": "Het actieplan toont de aansluiting wel aan."}))
     assert decided["state"] == "approved" and decided["granted_amount"] == "500000.00"

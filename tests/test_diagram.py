@@ -87,7 +87,7 @@ def test_rif_assessment_moves_on_or_stays():
 
 @pytest.mark.no_db
 def test_every_trigger_has_a_dutch_description():
-    assert len(TRIGGER_LABELS) == 24  # with extend_decision_term (Awb 4:14)
+    assert len(TRIGGER_LABELS) == 27  # with extend_decision_term (Awb 4:14) and the hearing (7:2)
     for workflow in REGISTRY.values():
         assert set(workflow.triggers) <= set(TRIGGER_LABELS)
 

@@ -236,17 +236,19 @@ def test_allocation_in_english(client, login_as, world, clock):
     assert text_of(page, "h1").startswith("Trial calculation: ")
     assert "<strong>Approved</strong>" in page and "<strong>Rejected</strong>" in page
     assert "€500,166.66" in page
-    assert ('<label for="confirm">I have checked the outcome and want to take the decisions '
-            "now.</label>") in page
+    assert ('<label for="confirm">I have checked the outcome and submit the allocation to an '
+            "approver.</label>") in page
 
     unconfirmed = client.post("/financien/verdelingen/sectorplan/T2", data={
         "csrf_token": csrf_token(client, path), "seed": "abc"}, follow_redirects=True)
-    assert "Confirm that you want to take the decisions." in unconfirmed.get_data(as_text=True)
+    assert "Confirm that you want to submit the allocation for approval." in \
+        unconfirmed.get_data(as_text=True)
     done = client.post("/financien/verdelingen/sectorplan/T2", data={
         "csrf_token": csrf_token(client, path), "seed": "abc", "confirm": "y"},
         follow_redirects=True)
     html = done.get_data(as_text=True)
-    assert re.search(r"Allocation \d+ has been recorded; the decisions have been taken\.", html)
+    assert re.search(r"Allocation \d+ has been prepared\. An approver must approve it; only "
+                     r"then are the decisions taken\.", html)
     assert text_of(html, "h1").startswith("Allocation ")
 
 

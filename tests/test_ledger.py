@@ -108,7 +108,7 @@ def test_advances_settlement_lower_than_paid_and_recovery(world):
     assert too_much.status_code == 422
 
     ok(settlement_request(world.applicant, number, "250000.00"))
-    settled = ok(world.assessor.fire(number, "settle", {"amount": "250000.00"}))
+    settled = world.decide_prepared(number, "settle", {"amount": "250000.00"})
     assert settled["state"] == "settled"
     assert entries(number)[-2:] == [("recover", None, 70_000_00, "settle"),
                                     ("release", "committed", 150_000_00, "settle")]
@@ -125,7 +125,7 @@ def test_settlement_above_what_was_paid_pays_the_balance(world):
     ok(world.approver.fire(number, "approve", {"amount": "400000.00", **PARTLY}))
     ok(world.finance.fire(number, "pay_advance", {"amount": "320000.00"}))
     ok(settlement_request(world.applicant, number, "380000.00"))
-    ok(world.assessor.fire(number, "settle", {"amount": "380000.00"}))
+    world.decide_prepared(number, "settle", {"amount": "380000.00"})
     ok(world.finance.fire(number, "pay"))
     assert entries(number)[-2:] == [("release", "committed", 20_000_00, "settle"),
                                     ("disburse", None, 60_000_00, "pay")]
@@ -138,18 +138,22 @@ def test_praktijkleren_direct_settlement_commits_per_category(world, clock):
     ok(api.fire(number, "submit"))
     ok(world.assessor.fire(number, "start_assessment"))
     ok(world.assessor.fire(number, "record_assessment"))
-    refused = finance.fire(number, "settle", {"amounts": {"mbo": "2700.01", "vmbo": "1.00"}})
-    assert refused.status_code == 422
-    assert set(refused.get_json()["error"]["fields"]) == {"amounts.mbo", "amounts.vmbo"}
+    assert "settle" not in finance.get(number).get_json()["allowed_triggers"]
+    by_hand = finance.fire(number, "settle", {"amounts": {"mbo": "2700.00"}})
+    assert by_hand.status_code == 422
+    assert "allocation" in by_hand.get_json()["error"]["fields"]
+    assert line("2013-2014-mbo").committed_cents == 0
 
-    settled = ok(finance.fire(number, "settle", {"amounts": {"mbo": "2216.70",
-                                                             "hbo": "1108.35"}}))
-    assert settled["granted_amount"] == "3325.05"
-    assert line("2013-2014-mbo").committed_cents == 2216_70
-    assert line("2013-2014-hbo").committed_cents == 1108_35
+    world.settle_praktijkleren(clock)
+    # Under the ceilings the rate is the full € 2.700: Sanne 40/40 mbo place = € 2.700,00,
+    # Ahmed 21/42 hbo place = € 1.350,00.
+    settled = ok(finance.get(number))
+    assert (settled["state"], settled["granted_amount"]) == ("settled", "4050.00")
+    assert line("2013-2014-mbo").committed_cents == 2700_00
+    assert line("2013-2014-hbo").committed_cents == 1350_00
     paid = ok(finance.fire(number, "pay"))
     assert paid["state"] == "paid"
-    assert line("2013-2014-mbo").disbursed_cents == 2216_70
+    assert line("2013-2014-mbo").disbursed_cents == 2700_00
 
 
 def test_ceiling_amendments_respect_commitments_and_the_budget(world, clock):

@@ -1,15 +1,16 @@
 """Allocation runs: gather a window's eligible applications, divide, preview or commit.
 
 A preview (dry run) only reads. A committed run is stored with its inputs, seed, rates and
-results, and every decision it takes is fired through the workflow engine and the ledger, all in
-the caller's one transaction: a run happens completely or not at all.
+results as *prepared*: it decides nothing until a second person, an approver, approves it (four
+eyes on every money decision, domain.md §4). Then every decision it takes is fired through the
+workflow engine and the ledger with the approver as actor, all in the caller's one transaction:
+a run takes effect completely or not at all.
 """
 
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from math import floor
 
 import sqlalchemy as sa
 
@@ -18,19 +19,21 @@ from grants.allocation import methods
 from grants.budget.ledger import application_balance
 from grants.errors import Conflict, NotFound, ValidationFailed
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models import (
     AllocationResult,
     AllocationRun,
     Application,
     ApplicationState,
     Assessment,
+    BudgetLine,
     Recommendation,
     Role,
+    RunStatus,
     User,
     Window,
 )
-from grants.money import cents_to_api, format_eur
-from grants.services.applications import fire_trigger
+from grants.money import format_eur
 from grants.services.schemes import amend_ceiling, get_window
 from grants.timefmt import AMSTERDAM, format_day
 from grants.workflows import workflow_for
@@ -42,9 +45,9 @@ METHODS = {"sectorplan": "first_come_first_served", "praktijkleren": "pro_rata",
            "rif": "ranked"}
 # How the letters and audit reasons name each way of dividing (never its code, nor the seed).
 METHOD_NAMES = {
-    "first_come_first_served": "op volgorde van volledigheid",
-    "pro_rata": "naar rato van de gerealiseerde plaatsen, met één tarief per categorie",
-    "ranked": "op volgorde van de rangschikking van de beoordelingscommissie",
+    "first_come_first_served": N_("op volgorde van volledigheid"),
+    "pro_rata": N_("naar rato van de gerealiseerde plaatsen, met één tarief per categorie"),
+    "ranked": N_("op volgorde van de rangschikking van de beoordelingscommissie"),
 }
 # Divided once, finally: the praktijkleren run is the direct settlement of the study year, and
 # the RIF run grants from the period's one ranking. Sector plans may be divided again as later
@@ -197,6 +200,8 @@ def _inputs(candidates: list[methods.Candidate]) -> list[dict]:
 def run_allocation(scheme_code: str, window_code: str, actor: User, now: datetime, *,
                    dry_run: bool = True, ceiling: str | None = None,
                    categories: list[dict] | None = None, seed: str | None = None) -> RunOutcome:
+    """A preview (``dry_run``), or a run prepared for approval: stored with its results, it
+    decides nothing until an approver approves it (approve_run)."""
     require_role(actor, Role.FINANCE)
     window = get_window(scheme_code, window_code)
     if not dry_run and (ceiling is not None or categories):
@@ -206,44 +211,67 @@ def run_allocation(scheme_code: str, window_code: str, actor: User, now: datetim
     if not dry_run and now <= window.closes_at:
         raise ValidationFailed("Het tijdvak is nog open.", {"window": [
             f"Verdelen kan na de sluiting op {format_day(window.closes_at)}."]})
+    if not dry_run:
+        lock_lines(window)
     outcome = compute(window, seed=seed or secrets.token_hex(8), ceiling=ceiling,
                       categories=categories)
     if dry_run:
         return outcome
-    _may_commit(window, outcome.method)
+    _may_prepare(window, outcome.method)
     if not outcome.candidates:
         raise NotFound("Er zijn geen aanvragen om te verdelen in dit tijdvak.")
-    return _commit(outcome, actor, now)
+    return _prepare(outcome, actor, now)
 
 
-def _may_commit(window: Window, method: str) -> None:
+def lock_lines(window: Window) -> None:
+    """Take the window's budget lines' row locks: preparing and approving a run, and decisions
+    by hand on the same window, happen one after the other and each sees the others' commits."""
+    db.session.scalars(sa.select(BudgetLine.id).where(BudgetLine.window_id == window.id)
+                       .order_by(BudgetLine.id).with_for_update()).all()
+    for line in window.lines:
+        db.session.refresh(line)
+
+
+def _may_prepare(window: Window, method: str) -> None:
+    # A prepared run counts as the window's run until it is cancelled.
+    waiting = db.session.scalar(sa.select(AllocationRun.id).where(
+        AllocationRun.window_id == window.id, AllocationRun.status == RunStatus.PREPARED)
+        .limit(1))
+    if waiting is not None:
+        raise Conflict(f"Verdeling {waiting} van {window.name} wacht op goedkeuring; keur die "
+                       f"eerst goed of annuleer haar.")
     if method in FINAL_RUN:
         earlier = db.session.scalar(sa.select(AllocationRun.id).where(
-            AllocationRun.window_id == window.id).limit(1))
+            AllocationRun.window_id == window.id,
+            AllocationRun.status != RunStatus.CANCELLED).limit(1))
         if earlier is not None:
             raise Conflict(f"{window.name} is al verdeeld (verdeling {earlier}); een tijdvak "
                            f"van deze regeling wordt één keer definitief verdeeld.")
-    if method in FINAL_RUN:
-        open_ones = list(db.session.scalars(
-            sa.select(Application.reference).where(Application.window_id == window.id,
-                                                   Application.state.in_(UNDECIDED))
-            .order_by(Application.reference)))
-        if open_ones:
-            listed = ", ".join(open_ones[:20]) + (" …" if len(open_ones) > 20 else "")
-            raise ValidationFailed("Nog niet alle aanvragen zijn beoordeeld.", {"window": [
-                f"De verdeling komt pas als elke aanvraag van {window.name} is beoordeeld of "
-                f"er is over beslist (afgewezen, buiten behandeling of ingetrokken). Nog open "
-                f"({len(open_ones)}): {listed}."]})
+        all_decided(window)
 
 
-def _commit(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
+def all_decided(window: Window) -> None:
+    open_ones = list(db.session.scalars(
+        sa.select(Application.reference).where(Application.window_id == window.id,
+                                               Application.state.in_(UNDECIDED))
+        .order_by(Application.reference)))
+    if open_ones:
+        listed = ", ".join(open_ones[:20]) + (" …" if len(open_ones) > 20 else "")
+        raise ValidationFailed("Nog niet alle aanvragen zijn beoordeeld.", {"window": [
+            f"De verdeling komt pas als elke aanvraag van {window.name} is beoordeeld of "
+            f"er is over beslist (afgewezen, buiten behandeling of ingetrokken). Nog open "
+            f"({len(open_ones)}): {listed}."]})
+
+
+def _prepare(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
     allocation, window = outcome.allocation, outcome.window
     run = AllocationRun(
         scheme_id=window.scheme_id, window_id=window.id, method=outcome.method,
         lottery_seed=outcome.seed, available=outcome.available,
         inputs=_inputs(outcome.candidates),
         rates={k: f"{v.numerator}/{v.denominator}" for k, v in allocation.rates.items()},
-        lottery=allocation.lottery, created_at=now, created_by_id=actor.id)
+        lottery=allocation.lottery, created_at=now, created_by_id=actor.id,
+        status=RunStatus.PREPARED, cancel_reason="")
     db.session.add(run)
     db.session.flush()
     for result in allocation.results:
@@ -251,29 +279,12 @@ def _commit(outcome: RunOutcome, actor: User, now: datetime) -> RunOutcome:
             run_id=run.id, application_id=result.application_id, rank=result.rank,
             outcome=result.outcome, amount_cents=result.amount, amounts=result.amounts,
             reason=result.reason, lottery_position=result.lottery_position))
-        note = (f"Besloten met de verdeling van {window.name}, "
-                f"{METHOD_NAMES[outcome.method]} (verdeling {run.id})")
-        if result.outcome == methods.APPROVED:
-            data = {"amount": cents_to_api(result.amount), "reason": note}
-            fire_trigger(result.application_id, "approve", actor, data, now, allocation=run.id)
-        elif result.outcome == methods.REJECTED:
-            data = {"reason": f"{result.reason} {note}."}
-            fire_trigger(result.application_id, "reject", actor, data, now, allocation=run.id)
-        elif result.outcome == methods.SETTLED:
-            # The letter prints the run's rate, as the run shows it (whole cents, down).
-            data = {"amounts": {k: cents_to_api(v) for k, v in result.amounts.items()},
-                    "rates": {k: cents_to_api(floor(rate))
-                              for k, rate in allocation.rates.items() if k in result.amounts},
-                    "reason": note}
-            fire_trigger(result.application_id, "settle", actor, data, now, allocation=run.id)
     db.session.flush()
-    if outcome.method == "ranked":
-        _roll_over(window, actor, now)
     return RunOutcome(window, outcome.method, outcome.seed, outcome.available,
                       outcome.candidates, allocation, run)
 
 
-def _roll_over(window: Window, actor: User, now: datetime) -> None:
+def roll_over(window: Window, actor: User, now: datetime) -> None:
     """RIF: what period 1 leaves unused moves to period 2 of the same year once it is divided,
     less what objections against its refusals may still restore (domain.md §3)."""
     year, _, period = window.code.partition("-")
@@ -317,10 +328,12 @@ def roll_over_again(scheme_code: str, window_code: str, actor: User, now: dateti
     require_role(actor, Role.FINANCE)
     window = get_window(scheme_code, window_code)
     if METHODS[scheme_code] != "ranked" or not db.session.scalar(
-            sa.select(AllocationRun.id).where(AllocationRun.window_id == window.id).limit(1)):
+            sa.select(AllocationRun.id).where(AllocationRun.window_id == window.id,
+                                              AllocationRun.status == RunStatus.COMMITTED)
+            .limit(1)):
         raise ValidationFailed("Niets over te hevelen.", {"window": [
             "Alleen een verdeeld eerste tijdvak van het regionaal investeringsfonds heeft een "
             "onbenut deel dat naar het tweede tijdvak gaat."]})
     before = window.line_for(None).ceiling_cents
-    _roll_over(window, actor, now)
+    roll_over(window, actor, now)
     return before - window.line_for(None).ceiling_cents

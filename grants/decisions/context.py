@@ -34,10 +34,11 @@ from grants.timefmt import format_day
 K = DecisionKind
 AWB = "van de Algemene wet bestuursrecht"
 
-# The article of the Awb each kind of decision rests on, besides the regulation itself.
+# The article of the Awb each kind of decision rests on, besides the regulation itself. A refusal
+# rests on the article of its ground (REFUSAL_GROUNDS), never on Awb 4:35 for a failed condition.
 ARTICLES = {
     K.GRANT: ["artikel 4:30"],
-    K.REJECTION: ["artikel 4:35"],
+    K.REJECTION: [],
     K.NOT_PROCESSED: ["artikel 4:5"],
     K.DIRECT_SETTLEMENT: ["artikel 4:46"],
     K.SETTLEMENT: ["artikel 4:46"],
@@ -46,7 +47,32 @@ ARTICLES = {
     K.AMENDMENT: ["artikel 4:48"],
     K.POSTPONEMENT: ["artikel 4:14"],
 }
-CEILING_ARTICLES = ["artikel 4:25"]
+CEILING_ARTICLES = ["artikel 4:25, tweede lid"]
+
+# Per ground of a refusal: the key of the regulation's article in ``Scheme.articles`` and the
+# articles of the Awb it rests on besides.
+REFUSAL_GROUNDS = {
+    # The application does not meet a condition of the regulation: that article, nothing else.
+    "eligibility": ("eligibility", []),
+    # Granting it would exceed the ceiling (Awb 4:25, second paragraph).
+    "ceiling": ("ceiling", CEILING_ARTICLES),
+    # RIF: the committee scored it below sufficient, so it is not ranked for funding.
+    "insufficient": ("committee", []),
+}
+# The regulation's article each kind rests on (a key of ``Scheme.articles``); refusals by ground.
+REGULATION_ARTICLE = {
+    K.GRANT: "grant",
+    K.NOT_PROCESSED: "application",
+    K.DIRECT_SETTLEMENT: "settlement",
+    K.SETTLEMENT: "settlement",
+    K.RECOVERY: "settlement",
+    K.OBJECTION: None,
+    K.AMENDMENT: "amendment",
+    K.POSTPONEMENT: "decision_term",
+}
+# Whom the applicant may ask when the scheme names no one.
+FALLBACK_ATTENTION = "t.a.v. de directie"
+FALLBACK_FUNCTION = "medewerker subsidies"
 
 TITLES = {
     K.GRANT: "Besluit: u krijgt subsidie",
@@ -140,11 +166,29 @@ def minister_of(ministry_name: str) -> str:
     return "de minister" + ministry_name.removeprefix("Ministerie")
 
 
+def regulation_articles(scheme, key: str | None) -> list[str]:
+    """The regulation's article(s) for ``key`` as the scheme's data names them."""
+    article = (scheme.articles or {}).get(key) if key else None
+    return [article] if article else []
+
+
+def attention_line(organisation) -> str:
+    name = (organisation.contact_name or "").strip()
+    return f"t.a.v. {name}" if name else FALLBACK_ATTENTION
+
+
+def signer_of(name: str, function: str) -> dict:
+    """Who signs: the person who took the decision (the actor of its audit event), with function."""
+    return {"name": name, "function": (function or "").strip() or FALLBACK_FUNCTION}
+
+
 def base_context(kind: DecisionKind, application: Application, reference: str, today: date,
-                 params: dict, actor_name: str, objection_due: date | None) -> dict:
+                 params: dict, actor_name: str, objection_due: date | None,
+                 actor_function: str = "") -> dict:
     scheme, organisation = application.scheme, application.organisation
     address = params.get("objection_address") or POSTAL_ADDRESSES[scheme.ministry]
     minister = minister_of(scheme.ministry_name)
+    contact = scheme.contact or {}
     return {
         "kind": kind.value,
         "kind_label": DECISION_KIND_LABELS[kind],
@@ -158,14 +202,16 @@ def base_context(kind: DecisionKind, application: Application, reference: str, t
         "legal_basis": scheme.legal_basis,
         # The regulation's own name ("Regeling cofinanciering sectorplannen").
         "regulation": scheme.legal_basis.split(",")[0].strip(),
-        "articles": [f"{article} {AWB}" for article in ARTICLES[kind]],
+        "regulation_articles": regulation_articles(scheme, REGULATION_ARTICLE.get(kind)),
+        "statutory_basis": scheme.statutory_basis or "",
+        "articles": [awb_article(article) for article in ARTICLES[kind]],
         "ministry": {"code": scheme.ministry.value, "name": scheme.ministry_name,
                      "address": list(address)},
         "minister": minister,
         "minister_title": minister[0].upper() + minister[1:],
         "addressee": {
             "name": organisation.name,
-            "attention": "t.a.v. de contactpersoon",
+            "attention": attention_line(organisation),
             "address": organisation.postal_lines,
             "kvk": organisation.kvk,
         },
@@ -179,108 +225,11 @@ def base_context(kind: DecisionKind, application: Application, reference: str, t
         "amount": None,
         "reason": "",
         "signed_by": actor_name,
+        "signer": signer_of(actor_name, actor_function),
+        "contact": {"name": str(contact.get("name") or scheme.ministry_name),
+                    "phone": str(contact.get("phone") or ""),
+                    "email": str(contact.get("email") or "")},
         "objection": {"due": _day(objection_due)},
-    }
-
-
-@dataclass(frozen=True)
-class ScheduledReport:
-    kind: str  # "progress", or "final" (the request for settlement)
-    what: str
-    due_on: date
-
-
-def report_schedule(application: Application, amount: int, params: dict,
-                    today: date) -> list[ScheduledReport]:
-    """The reports a grant asks for and when, as its letter lists them; the final one last.
-
-    RIF projects report every project year; other schemes once, ``progress_report_months``
-    after the start, when the project is still running by then.
-    """
-    scheme = application.scheme.code
-    details = application.details or {}
-    starts = _iso_day(details.get("starts_on")) or today
-    ends = _iso_day(details.get("ends_on")) or today
-    months, _ = _rule(params, "progress_report_months", scheme)
-    weeks, _ = _rule(params, "settlement_request_weeks", scheme)
-    threshold, _ = _rule(params, "accountant_statement_above_cents", scheme)
-    reports = []
-    if scheme == "rif":
-        year = 1
-        while (due := _add_months(starts, 12 * year)) < ends:
-            reports.append(ScheduledReport("progress",
-                                           f"Voortgangsverslag over projectjaar {year}", due))
-            year += 1
-    else:
-        progress = _add_months(starts, int(months))
-        if progress < ends:
-            reports.append(ScheduledReport("progress", "Voortgangsverslag", progress))
-    final = "Aanvraag tot vaststelling, met inhoudelijk en financieel verslag"
-    if amount > threshold:
-        final += " en een controleverklaring van een accountant"
-    reports.append(ScheduledReport("final", final, ends + timedelta(weeks=int(weeks))))
-    return reports
-
-
-def accountant_statement_threshold(params: dict) -> int:
-    """Above this grant the request for settlement needs an accountant's statement."""
-    return int(_rule(params, "accountant_statement_above_cents")[0])
-
-
-# -- per kind -----------------------------------------------------------------------------------
-
-def grant_part(application: Application, amount: int, params: dict, today: date) -> dict:
-    scheme = application.scheme.code
-    details = application.details or {}
-    starts = _iso_day(details.get("starts_on")) or today
-    ends = _iso_day(details.get("ends_on")) or today
-    percent, percent_set = _rule(params, "advance_percent", scheme)
-    instalments, _ = _rule(params, "advance_instalments", scheme)
-    threshold = accountant_statement_threshold(params)
-    advance = amount * int(percent) // 100
-    schedule = report_schedule(application, amount, params, today)
-    settlement_due = schedule[-1].due_on
-    reports = [{"what": report.what, "due": format_day(report.due_on)} for report in schedule]
-
-    obligations = {
-        "sectorplan": [
-            "Voer de maatregelen uit zoals in uw sectorplan staat.",
-            "Betaal ten minste de helft van de kosten van elke maatregel zelf. De subsidie is "
-            "nooit meer dan 50% van de subsidiabele kosten van een maatregel.",
-            "Vraag geen andere subsidie voor dezelfde kosten.",
-        ],
-        "rif": [
-            "Voer het project uit zoals in uw actieplan en meerjarenbegroting staat.",
-            "Zorg dat bedrijven en regionale overheden samen ten minste twee keer het bedrag "
-            "van de subsidie bijdragen, in geld of in natura, zoals in uw aanvraag staat.",
-            "Houd de samenwerkingsovereenkomst met uw partners in stand.",
-        ],
-    }.get(scheme, [])
-    obligations += [
-        "Meld het ons meteen als het project anders loopt dan gepland, als u het niet op tijd "
-        "af krijgt of als u ermee stopt.",
-        "Houd een administratie bij waaruit blijkt welke kosten u maakte en wat u deed. Bewaar "
-        f"die ten minste {STANDARD['retention_years']} jaar.",
-    ]
-    if amount > threshold:
-        obligations.append(f"Uw subsidie is meer dan {format_eur(threshold)}. Stuur daarom bij "
-                           "de aanvraag tot vaststelling een controleverklaring van een "
-                           "accountant mee.")
-    source = ("Zo staat het in de regels van deze regeling." if percent_set else
-              f"Dit is het standaard betaalschema: een voorschot van {percent}% en de rest na "
-              "de vaststelling.")
-    return {
-        "starts_on": format_day(starts),
-        "ends_on": format_day(ends),
-        "reduced": amount < application.requested_cents,
-        "obligations": obligations,
-        "reports": reports,
-        "settlement_request_due": format_day(settlement_due),
-        "advance_percent": int(percent),
-        "advance": format_eur(advance),
-        "rest": format_eur(amount - advance),
-        "instalments": instalments,
-        "schedule_source": source,
     }
 
 
@@ -289,9 +238,32 @@ def is_ceiling_reason(data: dict, reason: str) -> bool:
     return data.get("ground") == "ceiling" or "subsidieplafond" in reason.lower()
 
 
-def rejection_part(application: Application, data: dict, reason: str) -> dict:
-    ceiling = is_ceiling_reason(data, reason)
-    return {"ceiling": format_eur(application.window.ceiling_cents) if ceiling else None}
+def refusal_ground(data: dict, reason: str, committee: dict | None) -> str:
+    """Why an application is refused: the ceiling, the committee's scores, or a condition."""
+    if is_ceiling_reason(data, reason):
+        return "ceiling"
+    if data.get("ground") == "insufficient" or (committee and not committee["sufficient"]):
+        return "insufficient"
+    return "eligibility"
+
+
+def rejection_part(application: Application, data: dict, reason: str,
+                   committee: dict | None = None) -> dict:
+    ground = refusal_ground(data, reason, committee)
+    return {"ground": ground,
+            "ceiling": format_eur(application.window.ceiling_cents) if ground == "ceiling"
+            else None}
+
+
+def refusal_articles(application: Application, ground: str) -> tuple[list[str], list[str]]:
+    """The regulation's article and the Awb articles a refusal on ``ground`` rests on."""
+    key, awb = REFUSAL_GROUNDS[ground]
+    return regulation_articles(application.scheme, key), [awb_article(a) for a in awb]
+
+
+def awb_article(article: str) -> str:
+    """"artikel 4:25, tweede lid" → "artikel 4:25, tweede lid, van de Algemene wet …"."""
+    return f"{article}{',' if article.endswith('lid') else ''} {AWB}"
 
 
 def not_processed_part(application: Application) -> dict:
@@ -393,7 +365,9 @@ def objection_part(objection: Objection) -> tuple[dict, int | None]:
         .order_by(Decision.id).limit(1)).first()
     amount = letter.amount_cents if letter is not None else None
     return {
-        "lodged_on": format_day(objection.lodged_at),
+        # A letter on paper counts from the day it came in, not the day staff registered it.
+        "lodged_on": format_day(objection.received_on or objection.lodged_at),
+        "on_paper": bool(objection.on_paper),
         "against_date": format_day(against.at),
         "against_reference": letter.reference if letter is not None else "",
         "against_kind": (DECISION_KIND_LABELS[letter.kind].lower() if letter is not None
@@ -406,19 +380,72 @@ def objection_part(objection: Objection) -> tuple[dict, int | None]:
         "lateness_excused": objection.lateness_excused or "",
         "term_ended_on": _day(db.session.get(Application, objection.application_id)
                               .objection_due_on) if objection.late else "",
+        "hearing": hearing_part(objection),
+        "costs": costs_part(objection),
         "new_decision": None,
     }, amount
 
 
-def new_decision_part(grant: Draft) -> dict:
-    """What the decision on objection puts in place of the revoked one (Awb 7:11)."""
+# Awb 7:3: why the hearing was waived, as the letter says it.
+HEARING_WAIVED = {
+    "objector_waived": "U heeft laten weten dat u niet gehoord wilt worden. Daarom hebben wij "
+                       "geen hoorzitting gehouden (artikel 7:3, onder c, van de Algemene wet "
+                       "bestuursrecht).",
+    "manifestly_inadmissible": "Uw bezwaar is kennelijk niet-ontvankelijk. Daarom hebben wij "
+                               "u niet gehoord (artikel 7:3, onder a, van de Algemene wet "
+                               "bestuursrecht).",
+    "manifestly_unfounded": "Uw bezwaar is kennelijk ongegrond. Daarom hebben wij u niet "
+                            "gehoord (artikel 7:3, onder b, van de Algemene wet "
+                            "bestuursrecht).",
+}
+
+
+def hearing_part(objection: Objection) -> dict:
+    """The hearing (Awb 7:2): held on a day, with its minutes on file, or why it was waived."""
+    if objection.hearing_held_on is not None:
+        return {"held": True, "held_on": format_day(objection.hearing_held_on),
+                "attended": bool(objection.hearing_attended),
+                "minutes": objection.hearing_minutes_id is not None,
+                "place": objection.hearing_place}
+    return {"held": False, "waived": HEARING_WAIVED.get(objection.hearing_waived or "", ""),
+            "reason": objection.hearing_waiver_reason}
+
+
+def costs_part(objection: Objection) -> dict:
+    """Awb 7:15: revoked for an error of the authority, the costs of professional help."""
+    if objection.outcome != ObjectionOutcome.UPHELD:
+        return {"authority_error": False, "requested": bool(objection.costs_requested),
+                "amount": None}
+    points = 1 + (1 if objection.hearing_held_on is not None and objection.hearing_attended
+                  else 0)
+    amount = objection.costs_cents
     return {
-        "kind_label": grant.context["kind_label"].lower(),
-        "reference": grant.context["reference"],
-        "amount": grant.context["amount"],
-        "requested": grant.context["application"]["requested"],
-        "reduced": grant.context["grant"]["reduced"],
+        "authority_error": bool(objection.authority_error),
+        "requested": bool(objection.costs_requested),
+        "amount": format_eur(amount) if amount is not None else None,
+        "points": points,
+        "point": format_eur(amount // points) if amount is not None else None,
     }
+
+
+def new_decision_part(new: Draft) -> dict:
+    """What the decision on objection puts in place of the revoked one (Awb 7:11)."""
+    context = new.context
+    return {
+        "kind": new.kind.value,
+        "kind_label": context["kind_label"].lower(),
+        "reference": context["reference"],
+        "amount": context["amount"],
+        "requested": context["application"]["requested"],
+        "reduced": (context.get("grant") or {}).get("reduced", False),
+    }
+
+
+def resettlement_part(previous: int, paid: int, new: int) -> dict:
+    """A direct settlement raised on objection: what was settled and paid before, what is
+    still to be paid."""
+    return {"previous": format_eur(previous), "paid": format_eur(paid),
+            "balance": format_eur(max(new - paid, 0))}
 
 
 def amendment_part(previous: int, new: int, paid: int, ended: bool, params: dict) -> dict:

@@ -18,6 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from grants.decisions import context as letters
+from grants.decisions.committee import committee_part
+from grants.decisions.grant_letter import grant_part
 from grants.decisions.render import TEMPLATE_VERSION
 from grants.extensions import db
 from grants.models import (
@@ -86,7 +88,8 @@ def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
     """The decisions (one, or two for a settlement that recovers money) a firing takes."""
     application = f.application
     params = f.params
-    actor = f.actor.name
+    # The letter is signed by whoever took the decision: the actor of its audit event.
+    actor, function = f.actor.name, f.actor.job_title
     due = application.objection_due_on
     sequence = _next_sequence(application, db.session)
 
@@ -94,7 +97,8 @@ def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
         return f"{application.reference}/{sequence + offset}"
 
     def base(kind: DecisionKind, ref: str) -> dict:
-        return letters.base_context(kind, application, ref, f.today, params, actor, due)
+        return letters.base_context(kind, application, ref, f.today, params, actor, due,
+                                    function)
 
     trigger = f.trigger_name
     if trigger == "settle" and application.scheme.code == "praktijkleren":
@@ -132,15 +136,23 @@ def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
     context = base(kind, reference())
     context["reason"] = f.reason
     amount = None
+    # RIF decisions rest on the committee's advice (Awb 3:49): its scores, rank and cut-off.
+    committee = committee_part(application, params, f.allocation) \
+        if kind in (K.GRANT, K.REJECTION) and application.scheme.code == "rif" else None
+    if committee is not None:
+        context["committee"] = committee
+        if kind == K.GRANT:
+            context["regulation_articles"] += [
+                *letters.regulation_articles(application.scheme, "committee"),
+                *letters.regulation_articles(application.scheme, "ranking")]
     if kind == K.GRANT:
         amount = f.audit_data["amount_cents"]
         context.update(amount=letters.format_eur(amount),
-                       grant=letters.grant_part(application, amount, params, f.today))
+                       grant=grant_part(application, amount, params, f.today))
     elif kind == K.REJECTION:
-        context["rejection"] = letters.rejection_part(application, f.data, f.reason)
-        if context["rejection"]["ceiling"]:
-            context["articles"] = [f"{article} {letters.AWB}"
-                                   for article in letters.CEILING_ARTICLES]
+        context["rejection"] = letters.rejection_part(application, f.data, f.reason, committee)
+        context["regulation_articles"], context["articles"] = letters.refusal_articles(
+            application, context["rejection"]["ground"])
     elif kind == K.NOT_PROCESSED:
         context["not_processed"] = letters.not_processed_part(application)
     elif kind == K.AMENDMENT:
@@ -156,8 +168,7 @@ def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
         part, amount = letters.objection_part(objection)
         # The workflow counted the term for appeal (the Algemene termijnenwet included).
         appeal_due = letters.format_day(date.fromisoformat(f.audit_data["appeal_due_on"]))
-        new_grant = _new_grant_draft(f, base, reference(1), context["reference"], appeal_due) \
-            if f.audit_data.get("new_decision") == "grant" else None
+        new_grant = _new_decision_draft(f, base, reference(1), context["reference"], appeal_due)
         if new_grant is not None:
             part["new_decision"] = letters.new_decision_part(new_grant)
         # The letter names the decision objected to; its term runs from this decision.
@@ -173,10 +184,36 @@ def _new_grant_draft(f, base, ref: str, objection_ref: str, appeal_due: str) -> 
     amount = f.audit_data["amount_cents"]
     context = base(K.GRANT, ref)
     context.update(amount=letters.format_eur(amount), reason=f.reason,
-                   grant=letters.grant_part(f.application, amount, f.params, f.today),
+                   grant=grant_part(f.application, amount, f.params, f.today),
                    objection={"due": appeal_due},
                    on_objection={"reference": objection_ref})
     return letters.Draft(K.GRANT, amount, context)
+
+
+def _new_decision_draft(f, base, ref: str, objection_ref: str,
+                        appeal_due: str) -> letters.Draft | None:
+    """The decision an upheld objection takes in place of the revoked one (Awb 7:11): a grant,
+    a settlement or a praktijkleren direct settlement, each in a letter of its own."""
+    new_decision = f.audit_data.get("new_decision")
+    if new_decision == "grant":
+        return _new_grant_draft(f, base, ref, objection_ref, appeal_due)
+    if new_decision not in ("settlement", "direct_settlement"):
+        return None
+    amount = f.audit_data["amount_cents"]
+    kind = K.SETTLEMENT if new_decision == "settlement" else K.DIRECT_SETTLEMENT
+    context = base(kind, ref)
+    context.update(amount=letters.format_eur(amount), reason=f.reason,
+                   objection={"due": appeal_due}, on_objection={"reference": objection_ref})
+    paid = _paid(f.application)
+    if kind == K.SETTLEMENT:
+        context["settlement"] = letters.settlement_part(
+            f.application.granted_cents or 0, paid, amount, None, f.params)
+    else:
+        context["places"] = letters.places_part(f.application, f.audit_data["amounts_cents"],
+                                                f.params, None, f.fields)
+        context["resettlement"] = letters.resettlement_part(
+            f.audit_data["previous_cents"], paid, amount)
+    return letters.Draft(kind, amount, context)
 
 
 def _paid(application: Application) -> int:

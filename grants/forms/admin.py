@@ -214,6 +214,15 @@ class RolesForm(_ServiceErrors, FlaskForm):
         return {Role(value) for value in self.roles.data or [] if value in set(Role)}
 
 
+class JobTitleForm(_ServiceErrors, FlaskForm):
+    job_title = StringField(
+        _l("Functie"),
+        description=_l("Staat onder de naam als deze medewerker een besluit ondertekent, "
+                       "bijvoorbeeld: directeur Subsidies."),
+        validators=[Length(max=200, message=_l("Houd de functie onder de 200 tekens."))],
+        render_kw={"autocomplete": "organization-title", "maxlength": 200})
+
+
 class UserForm(RolesForm):
     name = StringField(
         _l("Naam"), validators=[Length(max=200, message=_l("Houd de naam onder de 200 tekens."))],

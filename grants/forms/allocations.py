@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, StringField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 
@@ -21,5 +21,21 @@ class WhatIfForm(FlaskForm):
 class CommitForm(FlaskForm):
     seed = HiddenField(validators=[DataRequired(), Length(max=64)])
     confirm = BooleanField(
-        lazy_gettext("Ik heb de uitkomst gecontroleerd en wil de besluiten nu nemen."),
+        lazy_gettext("Ik heb de uitkomst gecontroleerd en leg de verdeling voor aan een "
+                     "beslisser."),
+        validators=[DataRequired(lazy_gettext("Bevestig dat u de verdeling wilt voorleggen."))])
+
+
+class ApproveRunForm(FlaskForm):
+    confirm = BooleanField(
+        lazy_gettext("Ik heb de verdeling gecontroleerd en neem de besluiten nu."),
         validators=[DataRequired(lazy_gettext("Bevestig dat u de besluiten wilt nemen."))])
+
+
+class CancelForm(FlaskForm):
+    """Withdrawing something prepared for approval: a run, a settlement, a ceiling."""
+
+    reason = TextAreaField(
+        lazy_gettext("Reden van de annulering"),
+        validators=[DataRequired(lazy_gettext("Geef de reden van de annulering.")),
+                    Length(max=2000)], render_kw={"rows": 3})

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -224,17 +225,22 @@ class RejectForm(VersionedForm):
 # What each remaining staff action asks for; the engine checks the values.
 ACTION_FIELDS = {
     "close_unprocessed": {"reason"},
+    # Praktijkleren: refused on the eligibility check while it is assessed.
+    "reject": {"reason"},
+    "extend_decision_term": {"decision_due_on", "reason"},
     "accept_report": set(),
     "settle": {"amount"},
     "pay_advance": {"amount"},
     "pay": set(),
     "recover": {"amount", "reason"},
     "close": set(),
-    "decide_objection": {"outcome", "reason", "new_amount", "lateness_excused"},
+    "decide_objection": {"outcome", "reason", "new_amount", "lateness_excused",
+                         "authority_error"},
     "extend_objection_term": {"reason"},
 }
 # Fields that only some actions show.
-OPTIONAL_ACTION_FIELDS = {"amount", "outcome", "reason", "new_amount", "lateness_excused"}
+OPTIONAL_ACTION_FIELDS = {"amount", "outcome", "reason", "new_amount", "lateness_excused",
+                          "decision_due_on", "authority_error"}
 
 
 class ActionForm(VersionedForm):
@@ -253,6 +259,13 @@ class ActionForm(VersionedForm):
                                         "spellcheck": "false"})
     lateness_excused = _reason(_l("Waarom is de termijnoverschrijding verschoonbaar? "
                                   "(alleen bij een te laat bezwaar)"), None, required=False)
+    # Upheld because the authority erred (Awb 7:15): the objector's costs are reimbursed.
+    authority_error = BooleanField(_l("Herroepen wegens onrechtmatigheid door het "
+                                      "bestuursorgaan (alleen bij gegrond)"))
+    # Postponing the decision (Awb 4:14): the new date the notice promises.
+    decision_due_on = DateField(
+        _l("Nieuwe uiterste beslisdatum"),
+        validators=[InputRequired(_l("Geef de nieuwe datum waarop uiterlijk wordt beslist."))])
     confirm = _confirm(_l("Ik weet wat deze handeling doet en voer haar uit."),
                        _l("Bevestig de handeling."))
 
@@ -276,6 +289,10 @@ class ActionForm(VersionedForm):
             data["reason"] = self.reason.data.strip()
         if "new_amount" in self.wanted and self.new_amount.cents is not None:
             data["amount"] = cents_to_api(self.new_amount.cents)
+        if "decision_due_on" in self.wanted and self.decision_due_on.data:
+            data["decision_due_on"] = self.decision_due_on.data.isoformat()
+        if "authority_error" in self.wanted and self.authority_error.data:
+            data["authority_error"] = True
         if "lateness_excused" in self.wanted and (self.lateness_excused.data or "").strip():
             data["lateness_excused"] = self.lateness_excused.data.strip()
         return data

@@ -7,6 +7,10 @@ from wtforms import StringField
 
 
 class OrganisationForm(FlaskForm):
+    contact_name = StringField(lazy_gettext("Contactpersoon"), description=lazy_gettext(
+        "Aan deze persoon richten wij besluiten en brieven (t.a.v.), bijvoorbeeld: mevrouw "
+        "A. Bakker. Leeg: aan de directie."),
+        render_kw={"autocomplete": "name", "maxlength": 200})
     address = StringField(lazy_gettext("Adres"), description=lazy_gettext(
         "Straat en huisnummer, of een postbus. Hierheen sturen wij besluiten en brieven."),
         render_kw={"autocomplete": "address-line1", "maxlength": 200})
@@ -21,5 +25,6 @@ class OrganisationForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false", "maxlength": 42})
 
     def error_summary(self) -> list[tuple[str, str]]:
-        return [(field.id, message) for field in (self.address, self.postcode, self.city,
-                                                   self.iban) for message in field.errors]
+        return [(field.id, message) for field in (self.contact_name, self.address,
+                                                   self.postcode, self.city, self.iban)
+                for message in field.errors]

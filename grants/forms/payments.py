@@ -1,6 +1,6 @@
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired
 
 from grants.forms.admin import DayField
@@ -27,6 +27,14 @@ class CommitForm(FlaskForm):
     due_on = HiddenField(validators=[DataRequired()])
     ministry = HiddenField(validators=[AnyOf([m.value for m in Ministry])])
     confirm = BooleanField(
-        lazy_gettext("Ik heb de betalingen gecontroleerd en wil ze nu boeken en het "
-                     "SEPA-bestand maken."),
-        validators=[DataRequired(lazy_gettext("Bevestig dat u de betalingen wilt boeken."))])
+        lazy_gettext("Ik heb de betalingen gecontroleerd en leg ze ter goedkeuring voor."),
+        validators=[DataRequired(lazy_gettext("Bevestig dat u de betalingen wilt voorleggen."))])
+
+
+class ApproveForm(FlaskForm):
+    """The second pair of eyes approves a prepared run: only then is anything paid."""
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(lazy_gettext("Reden van de annulering"), validators=[
+        DataRequired(lazy_gettext("Geef de reden van de annulering."))])

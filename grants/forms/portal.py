@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (
+    BooleanField,
     Field,
     FieldList,
     FormField,
@@ -264,3 +265,6 @@ class ObjectionForm(FlaskForm):
         validators=[DataRequired(_l("Geef de gronden van uw bezwaar.")),
                     Length(max=10000, message=_l("Houd het bezwaar onder de 10.000 tekens."))],
         render_kw={"rows": 6})
+    # Awb 7:15: the costs of professional help are reimbursed only when asked for.
+    costs_requested = BooleanField(
+        _l("Ik laat mij professioneel bijstaan en vraag vergoeding van die kosten"))

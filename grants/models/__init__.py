@@ -1,7 +1,12 @@
 """All tables, imported here so that metadata (and Alembic) sees every one of them."""
 
 from grants.models.admin import ADMIN_ACTION_LABELS, AdminAction, AdminEvent
-from grants.models.allocations import AllocationResult, AllocationRun
+from grants.models.allocations import (
+    RUN_STATUS_LABELS,
+    AllocationResult,
+    AllocationRun,
+    RunStatus,
+)
 from grants.models.applications import (
     STATE_LABELS,
     TRIGGER_LABELS,
@@ -12,6 +17,12 @@ from grants.models.applications import (
     Objection,
     ObjectionOutcome,
     Recommendation,
+)
+from grants.models.approvals import (
+    PREPARED_STATUS_LABELS,
+    PreparedDecision,
+    PreparedKind,
+    PreparedStatus,
 )
 from grants.models.attachments import Attachment
 from grants.models.budgets import (
@@ -44,7 +55,14 @@ from grants.models.organisations import (
     OrganisationKind,
     Region,
 )
-from grants.models.payments import PaymentLine, PaymentRun
+from grants.models.payments import (
+    PAYMENT_KIND_LABELS,
+    PAYMENT_RUN_STATUS_LABELS,
+    PaymentKind,
+    PaymentLine,
+    PaymentRun,
+    PaymentRunStatus,
+)
 from grants.models.reports import (
     OPEN_REPORT_STATUSES,
     REPORT_STATUS_LABELS,
@@ -78,6 +96,12 @@ __all__ = [
     "AdminEvent",
     "AllocationResult",
     "AllocationRun",
+    "PREPARED_STATUS_LABELS",
+    "PreparedDecision",
+    "PreparedKind",
+    "PreparedStatus",
+    "RUN_STATUS_LABELS",
+    "RunStatus",
     "DECISION_KIND_LABELS",
     "JOB_STATUS_LABELS",
     "MINISTRY_NAMES",
@@ -118,8 +142,12 @@ __all__ = [
     "Organisation",
     "OrganisationKind",
     "OutgoingMail",
+    "PAYMENT_KIND_LABELS",
+    "PAYMENT_RUN_STATUS_LABELS",
+    "PaymentKind",
     "PaymentLine",
     "PaymentRun",
+    "PaymentRunStatus",
     "PlaceCategory",
     "Recommendation",
     "Region",

@@ -77,6 +77,10 @@ TRIGGER_LABELS = {
     "lodge_objection": N_("Bezwaar maken"),
     "decide_objection": N_("Beslissen op bezwaar"),
     "extend_objection_term": N_("Beslistermijn bezwaar verlengen"),
+    # Awb 7:2, 7:3: additions to the canonical triggers, like extend_objection_term.
+    "invite_to_hearing": N_("Uitnodigen voor de hoorzitting"),
+    "record_hearing": N_("Hoorzitting vastleggen"),
+    "waive_hearing": N_("Afzien van horen"),
     # Awb 4:14: an addition to the canonical triggers, like extend_objection_term.
     "extend_decision_term": N_("Beslistermijn verdagen"),
 }
@@ -201,6 +205,10 @@ class Objection(db.Model):
     __tablename__ = "objections"
     __table_args__ = (
         sa.CheckConstraint("costs_cents IS NULL OR costs_cents >= 0", name="costs_not_negative"),
+        sa.CheckConstraint(
+            "hearing_waived IS NULL OR hearing_waived IN "
+            "('objector_waived', 'manifestly_inadmissible', 'manifestly_unfounded')",
+            name="hearing_waived"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -232,3 +240,29 @@ class Objection(db.Model):
     # Upheld because the authority erred (Awb 7:15): the applicant's costs of professional help
     # at the fixed rate, a payable that a payment run pays; None when nothing was awarded.
     costs_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # A paper objection registered by staff: the day it came in (what its timeliness is judged
+    # by) and the scanned letter; lodged_by is then the staff member who registered it.
+    on_paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    received_on: Mapped[date | None]
+    letter_attachment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("attachments.id", ondelete="RESTRICT"))
+    # The objector asks for the costs of professional help (Awb 7:15 lid 2, before the decision).
+    costs_requested: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Revoked because of an error of the authority (Awb 7:15 lid 2), as the approver decided.
+    authority_error: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The hearing (Awb 7:2): invited for a moment and place, then held (with minutes) or waived
+    # on one of the grounds of Awb 7:3 (or because the objector waived it).
+    hearing_invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hearing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hearing_place: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    hearing_held_on: Mapped[date | None]
+    hearing_attended: Mapped[bool | None]
+    hearing_minutes_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("attachments.id", ondelete="RESTRICT"))
+    hearing_waived: Mapped[str | None] = mapped_column(sa.String(40))
+    hearing_waiver_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    @property
+    def heard(self) -> bool:
+        """The hearing took place or was waived: the objection can be decided (Awb 7:2)."""
+        return self.hearing_held_on is not None or self.hearing_waived is not None

@@ -54,9 +54,14 @@ class CeilingAmendment(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
     )
+    # Who approved an amendment an admin prepared (four eyes); empty for amendments an approved
+    # allocation run makes (the RIF roll-over) and for those recorded before approvals existed.
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
 
     line: Mapped["BudgetLine"] = relationship(back_populates="amendments")
-    recorded_by: Mapped["User | None"] = relationship()
+    recorded_by: Mapped["User | None"] = relationship(foreign_keys=[recorded_by_id])
+    approved_by: Mapped["User | None"] = relationship(foreign_keys=[approved_by_id])
 
 
 class BudgetLine(db.Model):

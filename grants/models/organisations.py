@@ -65,6 +65,8 @@ class Organisation(db.Model):
     address: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     postcode: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
     city: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # The person letters are addressed to ("t.a.v. …"); empty: to the board.
+    contact_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     # The account grants are paid to (SEPA credit transfer), stored compact: NL91ABNA0417164300.
     iban: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -52,6 +52,12 @@ class Scheme(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     ministry: Mapped[Ministry] = mapped_column(enum_type(Ministry, "ministry"))
     legal_basis: Mapped[str] = mapped_column(sa.Text)
+    # What the letters name (Awb 3:46-3:47): the formal statutory basis the regulation rests
+    # on, the regulation's article per ground of a decision ("grant", "eligibility", "ceiling",
+    # …), and whom the applicant may ask about a letter ({"name", "phone", "email"}).
+    statutory_basis: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    articles: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
+    contact: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default=sa.text("'{}'"))
     decision_term_weeks: Mapped[int]
     reference_prefix: Mapped[str] = mapped_column(sa.String(8), unique=True)
     # Parameters of the scheme's rules (terms, percentages, amounts in cents) that an admin can

@@ -49,6 +49,8 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The function a decision letter signs with ("directeur Subsidies"); staff only.
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     organisation_id: Mapped[int | None] = mapped_column(

@@ -1,1 +1,2 @@
-"""After the grant: advance schedules, payment runs and the SEPA credit transfer file."""
+"""After the grant: advance schedules, every payable, payment runs with four eyes, TARGET2 business
+days and the SEPA credit transfer file."""

@@ -1,11 +1,17 @@
-"""Payment runs: the advance instalments due on a day, previewed, then paid in one transaction.
+"""Payment runs, four eyes: previewed, prepared by finance, approved by someone else, paid.
 
-A preview only reads. Committing fires ``pay_advance`` through the workflow engine for every
-instalment (a ``disburse`` ledger entry each, and approved → monitored), stores the run and its
-lines and the SEPA file, all in the caller's one transaction: a run happens completely or not at
-all. Each application is locked and its instalments computed again under the lock, and no two
-lines of an application can bring its advances to the same total (a unique constraint), so two
-runs racing for the same day cannot pay anything twice.
+A preview only reads. Preparing stores the run and its lines as planned: nothing is booked and
+there is no SEPA file yet, but the lines hold their payables so no other run plans them. A
+different user with the approver role approves it: then, in the caller's one transaction, each
+application is locked and what it is owed computed again; a planned line that still matches it
+exactly is paid (``pay_advance`` or ``pay`` fired through the engine by the approver, a
+``disburse`` entry each; objection costs paid without one), the rest is released with the
+reason, and the SEPA file is made. Cancelling a prepared run releases its lines.
+
+Nothing is paid twice, even by runs racing each other: an application waits in at most one
+prepared run (checked under its lock), a run is approved or cancelled once (under the run's
+lock), and no two held lines can bring an application's payments of a kind to the same total
+(a unique constraint).
 """
 
 from dataclasses import dataclass
@@ -13,55 +19,39 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from stdnum import iban as stdnum_iban
 
 from grants.access import require_role
-from grants.errors import Conflict, NotFound, ValidationFailed
+from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import (
     Application,
-    ApplicationState,
     EntryKind,
     LedgerEntry,
     Ministry,
+    PaymentKind,
     PaymentLine,
     PaymentRun,
+    PaymentRunStatus,
     Role,
-    Scheme,
     User,
 )
 from grants.money import cents_to_api
 from grants.payments import sepa
-from grants.payments.schedule import (
-    ADVANCE_TRIGGER,
-    DueInstalment,
-    advances_paid,
-    due_instalments,
+from grants.payments.payables import (
+    Payable,
+    candidates,
+    creditor_iban,
+    iban_problem,
+    line_key,
+    payables_of,
+    waiting_in,
 )
+from grants.payments.target2 import closed_because, execution_day
 from grants.services.applications import fire_trigger, locked_application
 from grants.timefmt import AMSTERDAM, format_day
+from grants.workflows.engine import Approval
 
-PAYABLE_STATES = (ApplicationState.APPROVED, ApplicationState.MONITORED)
-
-
-@dataclass(frozen=True)
-class DueLine:
-    application: Application
-    due: DueInstalment
-
-    @property
-    def amount_cents(self) -> int:
-        return self.due.amount_cents
-
-    @property
-    def remittance(self) -> str:
-        """What the applicant's bank statement shows: the reference and which instalment."""
-        instalment = self.due.instalment
-        return f"{self.application.reference} voorschot {instalment.number}/{instalment.count}"
-
-    @property
-    def end_to_end_id(self) -> str:
-        return f"{self.application.reference}-V{self.due.instalment.number}"
+PAYMENT_VIEWERS = (Role.FINANCE, Role.APPROVER)
 
 
 @dataclass(frozen=True)
@@ -74,121 +64,237 @@ class Skipped:
 class DuePayments:
     ministry: Ministry
     due_on: date
-    lines: list[DueLine]
+    lines: list[Payable]
     skipped: list[Skipped]
+    # The day the file would be made, and the TARGET2 business day it asks the bank to pay on.
+    requested_on: date
+    execution_on: date
 
     @property
     def total_cents(self) -> int:
         return sum(line.amount_cents for line in self.lines)
 
-
-def _iban_problem(application: Application) -> str | None:
-    account = application.organisation.iban
-    if not account:
-        return _("Geen IBAN bekend van %(organisation)s; vul het aan voordat er betaald wordt.",
-                 organisation=application.organisation.name)
-    if not stdnum_iban.is_valid(account) or not account.startswith("NL"):
-        return _("Het IBAN van %(organisation)s (%(iban)s) is ongeldig.",
-                 organisation=application.organisation.name, iban=account)
-    return None
+    @property
+    def moved_because(self) -> str | None:
+        """Why the execution date is not the requested day (a msgid), if it is not."""
+        return closed_because(self.requested_on)
 
 
-def _payable(ministry: Ministry) -> list[Application]:
-    return list(db.session.scalars(
-        sa.select(Application).join(Application.scheme)
-        .where(Scheme.ministry == ministry, Application.state.in_(PAYABLE_STATES))
-        .order_by(Application.reference)))
+def _today(now: datetime) -> date:
+    return now.astimezone(AMSTERDAM).date()
 
 
-def due_payments(ministry: Ministry, due_on: date, actor: User) -> DuePayments:
+def due_payments(ministry: Ministry, due_on: date, actor: User,
+                 today: date | None = None) -> DuePayments:
     """What a run on ``due_on`` would pay, and whom it would leave out and why. Reads only."""
     require_role(actor, Role.FINANCE)
+    requested = today or due_on
     lines, skipped = [], []
-    for application in _payable(ministry):
-        due = due_instalments(application, due_on)
+    for application in candidates(ministry):
+        due = payables_of(application, due_on)
         if not due:
             continue
-        problem = _iban_problem(application)
-        if problem:
+        waiting = waiting_in(application.id)
+        problem = iban_problem(application)
+        if waiting is not None:
+            skipped.append(Skipped(application, _(
+                "Staat al in betaalrun %(number)s, die op goedkeuring wacht.",
+                number=waiting.id)))
+        elif problem:
             skipped.append(Skipped(application, problem))
         else:
-            lines.extend(DueLine(application, instalment) for instalment in due)
-    return DuePayments(ministry, due_on, lines, skipped)
+            lines.extend(due)
+    return DuePayments(ministry, due_on, lines, skipped, requested, execution_day(requested))
 
 
-def _disburse_entry(application_id: int) -> LedgerEntry:
-    return db.session.scalars(
-        sa.select(LedgerEntry).where(LedgerEntry.application_id == application_id,
-                                     LedgerEntry.kind == EntryKind.DISBURSE,
-                                     LedgerEntry.cause == ADVANCE_TRIGGER)
-        .order_by(LedgerEntry.id.desc()).limit(1)).one()
+def prepare_run(ministry: Ministry, due_on: date, actor: User, now: datetime) -> PaymentRun:
+    """Plan every payment due on ``due_on`` for a second person to approve; books nothing.
 
-
-def commit_run(ministry: Ministry, due_on: date, actor: User, now: datetime) -> PaymentRun:
-    """Pay every instalment due on ``due_on``; refuses (nothing changed) when none is due."""
+    Refuses (nothing changed) when nothing is due."""
     require_role(actor, Role.FINANCE)
-    today = now.astimezone(AMSTERDAM).date()
+    today = _today(now)
     if due_on > today:
         raise ValidationFailed(_("Betalen kan alleen wat al vervallen is."), {"due_on": [
             _("Kies vandaag (%(today)s) of een eerdere datum.", today=format_day(today))]})
-    preview = due_payments(ministry, due_on, actor)
+    preview = due_payments(ministry, due_on, actor, today)
     debtor = sepa.debtor_for(ministry)
     run = PaymentRun(
-        ministry=ministry, due_on=due_on, execution_on=today, debtor_name=debtor.name,
-        debtor_iban=debtor.iban, debtor_bic=debtor.bic, message_id=f"pending-{now.timestamp()}",
-        line_count=0, total_cents=0, sepa_xml=b"", sepa_sha256="",
+        ministry=ministry, status=PaymentRunStatus.PREPARED, due_on=due_on,
+        execution_on=preview.execution_on, debtor_name=debtor.name, debtor_iban=debtor.iban,
+        debtor_bic=debtor.bic, message_id=f"pending-{now.timestamp()}", line_count=0,
+        total_cents=0, sepa_xml=None, sepa_sha256=None,
         skipped=[{"application": s.application.id, "reference": s.application.reference,
                   "reason": s.reason} for s in preview.skipped],
-        created_at=now, created_by_id=actor.id)
+        prepared_at=now, prepared_by_id=actor.id)
     db.session.add(run)
     db.session.flush()
     run.message_id = f"TP-{ministry.value}-{run.id:08d}"
 
-    paid: list[DueLine] = []
+    planned = []
     for application_id in dict.fromkeys(line.application.id for line in preview.lines):
         application = locked_application(application_id, actor)
-        # Under the lock: a run that committed meanwhile has already paid what it paid.
-        for due in due_instalments(application, due_on):
-            line = DueLine(application, due)
-            instalment = due.instalment
-            fire_trigger(application.id, ADVANCE_TRIGGER, actor, {
-                "amount": cents_to_api(due.amount_cents),
-                "reason": f"Betaalrun {run.id}: voorschot {instalment.number} van "
-                          f"{instalment.count}"}, now)
+        # Under the lock: a run prepared meanwhile holds what it planned.
+        if waiting_in(application.id, except_run=run.id) or iban_problem(application):
+            continue
+        for payable in payables_of(application, due_on):
             db.session.add(PaymentLine(
-                run_id=run.id, application_id=application.id, instalment=instalment.number,
-                instalment_count=instalment.count, due_on=instalment.due_on,
-                amount_cents=due.amount_cents,
-                paid_through_cents=advances_paid(application.id),
+                run_id=run.id, application_id=application.id, kind=payable.kind,
+                objection_id=payable.objection.id if payable.objection else None,
+                instalment=payable.instalment.number if payable.instalment else None,
+                instalment_count=payable.instalment.count if payable.instalment else None,
+                due_on=payable.due_on, amount_cents=payable.amount_cents,
+                paid_through_cents=payable.paid_through_cents,
                 creditor_name=application.organisation.name,
-                creditor_iban=application.organisation.iban, remittance=line.remittance,
-                ledger_entry_id=_disburse_entry(application.id).id))
-            db.session.flush()
-            paid.append(line)
-    if not paid:
-        raise Conflict(_("Er zijn op %(day)s geen voorschotten (meer) te betalen.",
-                         day=format_day(due_on)))
+                creditor_iban=creditor_iban(application), remittance=payable.remittance,
+                end_to_end_id=payable.end_to_end_id(run.id), held=True))
+            planned.append(payable)
+        db.session.flush()
+    if not planned:
+        raise Conflict(_("Er is op %(day)s niets (meer) te betalen.", day=format_day(due_on)))
+    run.line_count = len(planned)
+    run.total_cents = sum(payable.amount_cents for payable in planned)
+    db.session.flush()
+    return run
 
+
+def _locked_run(run_id: int) -> PaymentRun:
+    run = db.session.scalars(
+        sa.select(PaymentRun).where(PaymentRun.id == run_id).with_for_update()
+        .execution_options(populate_existing=True)).one_or_none()
+    if run is None:
+        raise NotFound()
+    return run
+
+
+def _still_prepared(run: PaymentRun) -> None:
+    if run.status == PaymentRunStatus.APPROVED:
+        raise Conflict(_("Betaalrun %(number)s is al goedgekeurd.", number=run.id))
+    if run.status == PaymentRunStatus.CANCELLED:
+        raise Conflict(_("Betaalrun %(number)s is geannuleerd.", number=run.id))
+
+
+def _release_reason(line: PaymentLine, application: Application,
+                    current: dict[tuple, Payable]) -> str | None:
+    """Why a planned line may no longer be paid as it was approved, or None when it may."""
+    if line_key(line) not in current:
+        if any(payable.kind == line.kind for payable in current.values()):
+            return _("Het bedrag is gewijzigd sinds de voorbereiding; het komt in een volgende "
+                     "betaalrun.")
+        return _("Niet meer te betalen: de aanvraag is nu %(state)s.",
+                 state=_(application.state_label).lower())
+    if creditor_iban(application) != line.creditor_iban:
+        return _("Het IBAN is gewijzigd sinds de voorbereiding; het komt in een volgende "
+                 "betaalrun.")
+    return iban_problem(application)
+
+
+def _pay(line: PaymentLine, payable: Payable, run: PaymentRun, actor: User,
+         now: datetime) -> None:
+    trigger = payable.trigger
+    if trigger is None:
+        return  # objection costs: no subsidy money, the held line of an approved run is all
+    before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(LedgerEntry.id), 0)))
+    data = {"reason": _run_reason(run, line)}
+    if line.kind == PaymentKind.ADVANCE:
+        data["amount"] = cents_to_api(line.amount_cents)
+    fire_trigger(line.application_id, trigger, actor, data, now,
+                 approval=Approval(run.id, run.prepared_by))
+    entries = db.session.scalars(sa.select(LedgerEntry).where(
+        LedgerEntry.application_id == line.application_id, LedgerEntry.id > before,
+        LedgerEntry.kind == EntryKind.DISBURSE).order_by(LedgerEntry.id)).all()
+    if sum(entry.amount_cents for entry in entries) != line.amount_cents:
+        raise Conflict(_("De boeking van %(reference)s wijkt af van de betaalrun.",
+                         reference=line.application.reference))
+    line.ledger_entry_id = entries[0].id
+
+
+def _run_reason(run: PaymentRun, line: PaymentLine) -> str:
+    # Audit text, Dutch like every audit reason.
+    if line.kind == PaymentKind.ADVANCE:
+        return f"Betaalrun {run.id}: voorschot {line.instalment} van {line.instalment_count}"
+    if line.kind == PaymentKind.SETTLEMENT:
+        return f"Betaalrun {run.id}: vaststelling"
+    return f"Betaalrun {run.id}: saldo na vaststelling"
+
+
+def approve_run(run_id: int, actor: User, now: datetime) -> PaymentRun:
+    """The second pair of eyes: pay what the run planned and is still owed, make the file."""
+    require_role(actor, *PAYMENT_VIEWERS)
+    run = _locked_run(run_id)
+    _still_prepared(run)
+    # The preparer hears why, whatever their roles (409); anyone else needs the approver role.
+    if run.prepared_by_id == actor.id:
+        raise Conflict(_("U hebt deze betaalrun voorbereid; een ander met de rol beslisser "
+                         "moet haar goedkeuren."))
+    require_role(actor, Role.APPROVER)
+    held = [line for line in run.lines if line.held]
+    paid = []
+    for application_id in dict.fromkeys(line.application_id for line in held):
+        application = locked_application(application_id, actor)
+        current = {payable.key(): payable
+                   for payable in payables_of(application, run.due_on, except_run=run.id)}
+        for line in (line for line in held if line.application_id == application_id):
+            reason = _release_reason(line, application, current)
+            if reason:
+                line.held, line.release_reason = None, reason
+                continue
+            _pay(line, current[line_key(line)], run, actor, now)
+            paid.append(line)
+        db.session.flush()
+    if not paid:
+        raise Conflict(_("Niets van betaalrun %(number)s is nog te betalen; annuleer haar.",
+                         number=run.id))
+
+    run.status = PaymentRunStatus.APPROVED
+    run.approved_at, run.approved_by_id = now, actor.id
+    run.execution_on = execution_day(_today(now))
     run.line_count = len(paid)
     run.total_cents = sum(line.amount_cents for line in paid)
     run.sepa_xml = sepa.credit_transfer(
-        debtor, [sepa.Transfer(line.end_to_end_id, line.application.organisation.name,
-                               line.application.organisation.iban, line.amount_cents,
-                               line.remittance) for line in paid],
-        message_id=run.message_id, created_at=now, execution_on=today)
+        sepa.Debtor(run.debtor_name, run.debtor_iban, run.debtor_bic),
+        [sepa.Transfer(line.end_to_end_id, line.creditor_name, line.creditor_iban,
+                       line.amount_cents, line.remittance) for line in paid],
+        message_id=run.message_id, created_at=now, execution_on=run.execution_on)
     run.sepa_sha256 = sepa.sha256(run.sepa_xml)
     db.session.flush()
     return run
 
 
+def cancel_run(run_id: int, actor: User, now: datetime, reason: str) -> PaymentRun:
+    """The preparer or an approver withdraws a prepared run; its payables are free again."""
+    require_role(actor, *PAYMENT_VIEWERS)
+    run = _locked_run(run_id)
+    if run.prepared_by_id != actor.id and not actor.has_role(Role.APPROVER):
+        raise Forbidden(_("Alleen wie de betaalrun voorbereidde of een beslisser kan haar "
+                          "annuleren."))
+    _still_prepared(run)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Geef de reden van de annulering."), {"reason": [
+            _("Geef de reden van de annulering.")]})
+    run.status = PaymentRunStatus.CANCELLED
+    run.cancelled_at, run.cancelled_by_id, run.cancel_reason = now, actor.id, reason
+    for line in run.lines:
+        line.held = None
+    db.session.flush()
+    return run
+
+
 def get_run(run_id: int, actor: User) -> PaymentRun:
-    require_role(actor, Role.FINANCE)
+    require_role(actor, *PAYMENT_VIEWERS)
     run = db.session.get(PaymentRun, run_id)
     if run is None:
         raise NotFound()
     return run
 
 
+def sepa_file(run: PaymentRun) -> bytes:
+    """The file handed to the bank; there is none before a second person approved the run."""
+    if run.status != PaymentRunStatus.APPROVED or run.sepa_xml is None:
+        raise Conflict(_("Het SEPA-bestand komt er pas als de betaalrun is goedgekeurd."))
+    return run.sepa_xml
+
+
 def list_runs(actor: User) -> list[PaymentRun]:
-    require_role(actor, Role.FINANCE)
+    require_role(actor, *PAYMENT_VIEWERS)
     return list(db.session.scalars(sa.select(PaymentRun).order_by(PaymentRun.id.desc())))

@@ -5,14 +5,13 @@ The share and the interval are rule parameters of the scheme (``advance_percent`
 parameters existed is judged by the scheme's current ones.
 """
 
-import calendar
-import math
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
 from grants.budget.ledger import application_balance
+from grants.decisions.advances import Instalment, add_months, advance_schedule
 from grants.extensions import db
 from grants.models import Application, EntryKind, LedgerEntry
 from grants.timefmt import AMSTERDAM
@@ -20,14 +19,8 @@ from grants.workflows import workflow_for
 from grants.workflows.rules import current_rules
 
 ADVANCE_TRIGGER = "pay_advance"
-
-
-@dataclass(frozen=True)
-class Instalment:
-    number: int
-    count: int
-    due_on: date
-    amount_cents: int
+__all__ = ["Instalment", "add_months", "advance_rules", "advances_paid", "due_instalments",
+           "instalments"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +29,8 @@ class DueInstalment:
 
     instalment: Instalment
     amount_cents: int
+    # The advances paid once this one is: what no second payment may bring them to again.
+    paid_through_cents: int
 
 
 def advance_rules(application: Application) -> dict | None:
@@ -46,20 +41,6 @@ def advance_rules(application: Application) -> dict | None:
     if params.get("advance_percent") is None or not params.get("advance_interval_months"):
         return None
     return params
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day so many months on, or that month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _months_spanned(starts_on: date, ends_on: date) -> int:
-    """Calendar months from the first day up to and including the last; a part month counts."""
-    after = date.fromordinal(ends_on.toordinal() + 1)
-    months = (after.year - starts_on.year) * 12 + after.month - starts_on.month
-    return max(1, months + (1 if after.day > starts_on.day else 0))
 
 
 def _project_period(application: Application, decided_on: date) -> tuple[date, date]:
@@ -78,18 +59,12 @@ def instalments(application: Application) -> list[Instalment]:
     params = advance_rules(application)
     if params is None or not application.granted_cents or application.decided_at is None:
         return []
-    total = application.granted_cents * int(params["advance_percent"]) // 100
-    if total <= 0:
-        return []
-    interval = int(params["advance_interval_months"])
     decided_on = application.decided_at.astimezone(AMSTERDAM).date()
     starts_on, ends_on = _project_period(application, decided_on)
-    count = math.ceil(_months_spanned(starts_on, ends_on) / interval)
-    base = total // count
-    amounts = [base] * (count - 1) + [total - base * (count - 1)]
-    return [Instalment(number, count, max(add_months(starts_on, (number - 1) * interval),
-                                          decided_on), amount)
-            for number, amount in enumerate(amounts, start=1)]
+    # The letter states the same schedule (grants.decisions.advances).
+    return advance_schedule(application.granted_cents, int(params["advance_percent"]),
+                            int(params["advance_interval_months"]), starts_on, ends_on,
+                            decided_on)
 
 
 def advances_paid(application_id: int) -> int:
@@ -109,7 +84,7 @@ def due_instalments(application: Application, on: date) -> list[DueInstalment]:
     paid = advances_paid(application.id)
     balance = application_balance(application.id)
     room = balance.committed - balance.paid
-    due, scheduled = [], 0
+    due, scheduled, running = [], 0, paid
     for instalment in instalments(application):
         covered_before = max(paid, scheduled)
         scheduled += instalment.amount_cents
@@ -117,6 +92,7 @@ def due_instalments(application: Application, on: date) -> list[DueInstalment]:
             break
         amount = min(scheduled - covered_before, room) if scheduled > covered_before else 0
         if amount > 0:
-            due.append(DueInstalment(instalment, amount))
+            running += amount
+            due.append(DueInstalment(instalment, amount, running))
             room -= amount
     return due

@@ -359,6 +359,22 @@ def set_roles(user: User, roles: set[Role], *, actor: User, now: datetime) -> bo
     return True
 
 
+def set_job_title(user: User, job_title: str, *, actor: User, now: datetime) -> bool:
+    """The function ``user`` signs decision letters with; False when it was already that."""
+    title = " ".join((job_title or "").split())
+    if len(title) > 200:
+        raise ValidationFailed(_("De functie is niet gewijzigd."), {
+            "job_title": [_("Houd de functie onder de 200 tekens.")]})
+    if user.organisation is not None and title:
+        raise ValidationFailed(_("De functie is niet gewijzigd."), {
+            "job_title": [_("Alleen medewerkers van het ministerie ondertekenen besluiten.")]})
+    if title == user.job_title:
+        return False
+    user.job_title = title
+    db.session.flush()
+    return True
+
+
 def set_active(user: User, active: bool, *, actor: User, now: datetime) -> bool:
     """(De)activate ``user``; False when they already were. A deactivated user cannot log in,
     is logged out at their next request, and their tokens are refused."""

@@ -18,6 +18,7 @@ from grants.models import (
     Window,
 )
 from grants.workflows import workflow_for
+from grants.workflows.engine import Approval
 from grants.workflows.rules import current_rules
 
 
@@ -174,12 +175,14 @@ def locked_application(application_id: int, actor: User,
 
 def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now: datetime,
                  expected_version: int | None = None,
-                 allocation: int | None = None) -> Application:
-    """Fire one trigger; ``allocation`` names the committed allocation run deciding it."""
+                 allocation: int | None = None, approval: Approval | None = None) -> Application:
+    """Fire one trigger; ``allocation`` names the committed allocation run deciding it,
+    ``approval`` the prepared decision an approver approves by it (grants.services.approvals)."""
     application = locked_application(application_id, actor, expected_version)
     workflow = workflow_for(application.scheme.code)
     rules = current_rules(application, workflow.default_rules)
-    workflow.fire(application, trigger, actor, data, now, rules, allocation=allocation)
+    workflow.fire(application, trigger, actor, data, now, rules, allocation=allocation,
+                  approval=approval)
     db.session.flush()
     return application
 

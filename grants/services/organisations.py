@@ -15,8 +15,8 @@ from grants.extensions import db
 from grants.models import AdminAction, AdminEvent, Organisation, User
 from grants.models.organisations import validate_dutch_iban
 
-DETAIL_FIELDS = ("address", "postcode", "city", "iban")
-MAX_LENGTHS = {"address": 200, "city": 100}
+DETAIL_FIELDS = ("contact_name", "address", "postcode", "city", "iban")
+MAX_LENGTHS = {"contact_name": 200, "address": 200, "city": 100}
 
 
 def format_iban(compact: str) -> str:
@@ -39,10 +39,13 @@ def _iban_message(value: str) -> str:
 
 
 def change_details(organisation: Organisation, *, actor: User, now: datetime, address: str,
-                   postcode: str, city: str, iban: str) -> bool:
-    """Stores the organisation's address and IBAN; False when nothing changed (nothing logged)."""
+                   postcode: str, city: str, iban: str, contact_name: str | None = None) -> bool:
+    """Stores the organisation's address and IBAN, and the person letters are addressed to
+    (optional; None leaves it as it is); False when nothing changed (nothing logged)."""
     values = {"address": (address or "").strip(), "postcode": (postcode or "").strip(),
-              "city": (city or "").strip(), "iban": (iban or "").strip()}
+              "city": (city or "").strip(), "iban": (iban or "").strip(),
+              "contact_name": (organisation.contact_name if contact_name is None
+                               else " ".join(contact_name.split()))}
     errors: dict[str, list[str]] = {}
     required = {"address": _("Vul het adres in: straat en huisnummer, of een postbus."),
                 "postcode": _("Vul de postcode in, bijvoorbeeld 2500 BJ."),

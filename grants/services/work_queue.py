@@ -15,12 +15,18 @@ from sqlalchemy.orm import aliased
 from grants.access import scope_to_user
 from grants.extensions import db
 from grants.models import (
+    AllocationRun,
     Application,
     ApplicationState,
     Assessment,
     AuditEvent,
     Objection,
+    PreparedDecision,
+    PreparedKind,
+    PreparedStatus,
     Region,
+    Role,
+    RunStatus,
     Scheme,
     User,
     Window,
@@ -175,6 +181,28 @@ def decision_queue(user: User, today: date) -> list[DecisionItem]:
         if application.decision_due_on else None,
         any(a.assessor_id == user.id for a in assessments[application.id]),
     ) for application in applications]
+
+
+@dataclass(frozen=True)
+class AwaitingApproval:
+    """What one person prepared and a second, the approver, must approve (four eyes)."""
+
+    decisions: list[PreparedDecision]  # settlements and recoveries
+    runs: list[AllocationRun]  # allocation runs
+
+
+def awaiting_approval(user: User) -> AwaitingApproval:
+    """For an approver: prepared settlements, recoveries and allocation runs, oldest first."""
+    if not user.has_role(Role.APPROVER):
+        return AwaitingApproval([], [])
+    decisions = db.session.scalars(scope_to_user(
+        sa.select(PreparedDecision).join(Application)
+        .where(PreparedDecision.status == PreparedStatus.PREPARED,
+               PreparedDecision.kind == PreparedKind.TRIGGER), Application, user)
+        .order_by(PreparedDecision.prepared_at, PreparedDecision.id))
+    runs = db.session.scalars(sa.select(AllocationRun).where(
+        AllocationRun.status == RunStatus.PREPARED).order_by(AllocationRun.id))
+    return AwaitingApproval(list(decisions), list(runs))
 
 
 def pending_objections(user: User, today: date) -> list[Deadline]:

@@ -19,6 +19,7 @@ from grants.extensions import db
 from grants.forms.admin import (
     CeilingForm,
     DayOffForm,
+    JobTitleForm,
     RolesForm,
     TokenForm,
     UserForm,
@@ -243,13 +244,15 @@ def new_user():
                                         password=password))
 
 
-def _user_page(user: User, form: RolesForm, error: str | None = None):
+def _user_page(user: User, form: RolesForm, error: str | None = None,
+               title_form: JobTitleForm | None = None):
     events = db.session.scalars(
         sa.select(AdminEvent).where(AdminEvent.user_id == user.id)
         .options(joinedload(AdminEvent.actor))
         .order_by(AdminEvent.at.desc(), AdminEvent.id.desc())).all()
+    title_form = title_form or JobTitleForm(formdata=None, data={"job_title": user.job_title})
     return render_template("admin/user.html", user=user, form=form, error=error,
-                           tokens=tokens_of(user), events=events,
+                           title_form=title_form, tokens=tokens_of(user), events=events,
                            is_self=user.id == current_user.id)
 
 
@@ -272,6 +275,23 @@ def roles(user_id: int):
     db.session.commit()
     flash(_("De rollen van %(name)s zijn gewijzigd.", name=user.name) if changed
           else _("De rollen van %(name)s waren al zo.", name=user.name), "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/gebruikers/<int:user_id>/functie")
+@role_required(Role.ADMIN)
+def job_title(user_id: int):
+    user = service.get_user(user_id)
+    form = JobTitleForm()
+    changed, error = _attempt(form, lambda: service.set_job_title(
+        user, form.job_title.data, actor=_actor(), now=now()))
+    if changed is None:
+        user = service.get_user(user_id)
+        roles_form = RolesForm(formdata=None, data={"roles": sorted(user.roles)})
+        return _user_page(user, roles_form, error, title_form=form), 422
+    db.session.commit()
+    flash(_("De functie van %(name)s is opgeslagen.", name=user.name) if changed
+          else _("De functie van %(name)s was al zo.", name=user.name), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -425,7 +445,8 @@ def admin_data(event: AdminEvent) -> list[tuple[str, str]]:
     if data.get("day"):
         rows.append((_("Dag"), page_day(date.fromisoformat(data["day"]))))
         rows.append((_("Koninklijk besluit"), data.get("decree") or "—"))
-    organisation_labels = {"address": _("Adres"), "postcode": _("Postcode"),
+    organisation_labels = {"contact_name": _("Contactpersoon"), "address": _("Adres"),
+                           "postcode": _("Postcode"),
                            "city": _("Plaats"), "iban": _("IBAN")}
     for field, (old, new) in (data.get("organisation") or {}).items():
         rows.append((organisation_labels[field], f"{old or '—'} → {new or '—'}"))

@@ -1,4 +1,6 @@
-"""Allocation pages for finance: preview (with what-if), download, commit with confirmation."""
+"""Allocation pages: finance previews (with what-if), downloads and prepares a run with
+confirmation; an approver (a different user) approves it, and then it takes effect; the preparer
+or an approver may cancel a prepared run, with a reason."""
 
 import csv
 import io
@@ -10,13 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.access import role_required
-from grants.allocation.runs import run_allocation
+from grants.allocation.approval import approve_run, cancel_run
+from grants.allocation.runs import METHOD_NAMES, run_allocation
 from grants.clock import now
-from grants.errors import GrantsError, NotFound
+from grants.errors import Conflict, Forbidden, GrantsError, NotFound, ValidationFailed
 from grants.extensions import db
-from grants.forms.allocations import CommitForm, WhatIfForm
+from grants.forms.allocations import ApproveRunForm, CancelForm, CommitForm, WhatIfForm
 from grants.i18n import N_
-from grants.models import AllocationRun, Application, Role
+from grants.models import AllocationRun, Application, Role, RunStatus
 from grants.money import cents_to_api
 from grants.services.schemes import get_window, list_schemes
 
@@ -30,7 +33,8 @@ OUTCOME_LABELS = {"approved": N_("Verleend"), "rejected": N_("Afgewezen"),
 @role_required(Role.FINANCE)
 def index():
     runs = db.session.scalars(sa.select(AllocationRun).order_by(AllocationRun.id.desc())).all()
-    return render_template("allocations/index.html", schemes=list_schemes(), runs=runs)
+    return render_template("allocations/index.html", schemes=list_schemes(), runs=runs,
+                           method_names=METHOD_NAMES)
 
 
 def _preview(scheme: str, window: str, form: WhatIfForm, seed: str):
@@ -74,7 +78,7 @@ def preview(scheme: str, window: str):
         "allocations/preview.html", window=get_window(scheme, window), form=form,
         outcome=outcome, rows=_rows(outcome.allocation.results) if outcome else [], error=error,
         commit_form=commit_form, what_if=bool(form.ceiling.data),
-        now=now())
+        now=now(), method_names=METHOD_NAMES)
 
 
 @bp.post("/<scheme>/<window>")
@@ -87,18 +91,69 @@ def commit(scheme: str, window: str):
     outcome = run_allocation(scheme, window, current_user, now(), dry_run=False,
                              seed=form.seed.data)
     db.session.commit()
-    flash(_("Verdeling %(number)s is vastgelegd; de besluiten zijn genomen.",
-            number=outcome.run.id), "info")
+    flash(_("Verdeling %(number)s is voorbereid. Een beslisser moet haar goedkeuren; pas dan "
+            "worden de besluiten genomen.", number=outcome.run.id), "info")
     return redirect(url_for(".show", run_id=outcome.run.id))
 
 
-@bp.get("/runs/<int:run_id>")
-@role_required(Role.FINANCE)
-def show(run_id: int):
+def _run(run_id: int) -> AllocationRun:
     run = db.session.get(AllocationRun, run_id)
     if run is None:
         raise NotFound()
-    return render_template("allocations/run.html", run=run, rows=_rows(run.results))
+    return run
+
+
+def _run_page(run: AllocationRun, approve_form=None, cancel_form=None, error=None,
+              status: int = 200):
+    user = current_user
+    prepared = run.status == RunStatus.PREPARED
+    return render_template(
+        "allocations/run.html", run=run, rows=_rows(run.results), error=error,
+        approve_form=approve_form or ApproveRunForm(), cancel_form=cancel_form or CancelForm(),
+        can_approve=prepared and user.has_role(Role.APPROVER) and user.id != run.created_by_id,
+        own_run=prepared and user.id == run.created_by_id,
+        can_cancel=prepared and (user.has_role(Role.APPROVER) or user.id == run.created_by_id),
+        show_index=user.has_role(Role.FINANCE), method_names=METHOD_NAMES,
+    ), status
+
+
+@bp.get("/runs/<int:run_id>")
+@role_required(Role.FINANCE, Role.APPROVER)
+def show(run_id: int):
+    return _run_page(_run(run_id))
+
+
+@bp.post("/runs/<int:run_id>/goedkeuren")
+@role_required(Role.APPROVER)
+def approve(run_id: int):
+    form = ApproveRunForm()
+    if not form.validate_on_submit():
+        return _run_page(_run(run_id), approve_form=form, status=422)
+    try:
+        approve_run(run_id, current_user, now())
+    except (Conflict, Forbidden, ValidationFailed) as refused:
+        db.session.rollback()
+        return _run_page(_run(run_id), approve_form=form, error=refused, status=refused.status)
+    db.session.commit()
+    flash(_("Verdeling %(number)s is goedgekeurd; de besluiten zijn genomen.", number=run_id),
+          "success")
+    return redirect(url_for(".show", run_id=run_id), 303)
+
+
+@bp.post("/runs/<int:run_id>/annuleren")
+@role_required(Role.FINANCE, Role.APPROVER)
+def cancel(run_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _run_page(_run(run_id), cancel_form=form, status=422)
+    try:
+        cancel_run(run_id, current_user, now(), form.reason.data)
+    except (Conflict, Forbidden, ValidationFailed) as refused:
+        db.session.rollback()
+        return _run_page(_run(run_id), cancel_form=form, error=refused, status=refused.status)
+    db.session.commit()
+    flash(_("Verdeling %(number)s is geannuleerd; er is niets besloten.", number=run_id), "info")
+    return redirect(url_for(".show", run_id=run_id), 303)
 
 
 def _csv(rows: list[dict], filename: str) -> Response:
@@ -128,9 +183,7 @@ def preview_csv(scheme: str, window: str):
 
 
 @bp.get("/runs/<int:run_id>.csv")
-@role_required(Role.FINANCE)
+@role_required(Role.FINANCE, Role.APPROVER)
 def run_csv(run_id: int):
-    run = db.session.get(AllocationRun, run_id)
-    if run is None:
-        raise NotFound()
+    run = _run(run_id)
     return _csv(_rows(run.results), f"verdeling-{run.id}.csv")

@@ -20,6 +20,7 @@ from grants.services.applications import (
     update_application,
     visible_applications,
 )
+from grants.services.approvals import is_prepared_trigger, prepare_trigger
 from grants.services.schemes import list_schemes
 from grants.services.tokens import live_token, record_use, use_is_unrecorded
 from grants.timefmt import to_api
@@ -204,8 +205,16 @@ def fire(application_id: int, trigger: str):
     body = request.get_json(silent=True) if request.data else {}
     if not isinstance(body, dict):
         raise GrantsError("Stuur een JSON-object met Content-Type: application/json.")
+    expected_version = _expected_version(body)
+    application = get_application(application_id, g.api_user)
+    if is_prepared_trigger(application, trigger):
+        # Four eyes: a settlement or recovery waits for an approver (POST /approvals/{id}/approve).
+        decision = prepare_trigger(application_id, trigger, g.api_user, body, now(),
+                                   expected_version=expected_version)
+        db.session.commit()
+        return jsonify(prepared_json(decision)), 202
     application = fire_trigger(application_id, trigger, g.api_user, body, now(),
-                               expected_version=_expected_version(body))
+                               expected_version=expected_version)
     db.session.commit()
     return jsonify(application_json(application))
 
@@ -253,6 +262,41 @@ def budgets():
     return jsonify({"items": items, "total": len(items)})
 
 
+def _person(user) -> dict | None:
+    return {"id": user.id, "name": user.name} if user else None
+
+
+def prepared_json(decision) -> dict:
+    """A decision prepared by one person, waiting for (or taken by) a second one's approval."""
+    return {
+        "id": decision.id, "kind": str(decision.kind), "status": str(decision.status),
+        "application": decision.application_id,
+        "reference": decision.application.reference if decision.application else None,
+        "trigger": decision.trigger, "data": decision.data,
+        "window": decision.line.window.code if decision.line and decision.line.window else None,
+        "line": decision.line.code if decision.line else None,
+        "ceiling": (cents_to_api(decision.new_ceiling_cents)
+                    if decision.new_ceiling_cents is not None else None),
+        "effective_on": decision.effective_on.isoformat() if decision.effective_on else None,
+        "reason": decision.reason,
+        "prepared_by": _person(decision.prepared_by), "prepared_at": to_api(decision.prepared_at),
+        "approved_by": _person(decision.approved_by),
+        "approved_at": to_api(decision.approved_at) if decision.approved_at else None,
+        "cancelled_by": _person(decision.cancelled_by),
+        "cancelled_at": to_api(decision.cancelled_at) if decision.cancelled_at else None,
+        "cancel_reason": decision.cancel_reason or None,
+    }
+
+
+def run_status_json(run) -> dict:
+    return {"status": str(run.status), "prepared_by": _person(run.created_by),
+            "prepared_at": to_api(run.created_at), "approved_by": _person(run.approved_by),
+            "approved_at": to_api(run.approved_at) if run.approved_at else None,
+            "cancelled_by": _person(run.cancelled_by),
+            "cancelled_at": to_api(run.cancelled_at) if run.cancelled_at else None,
+            "cancel_reason": run.cancel_reason or None}
+
+
 def allocation_json(outcome) -> dict:
     allocation = outcome.allocation
     return {
@@ -261,6 +305,8 @@ def allocation_json(outcome) -> dict:
         "window": outcome.window.code,
         "method": outcome.method,
         "dry_run": outcome.dry_run,
+        # prepared: waits for an approver (POST /allocations/{id}/approve); committed: decided.
+        **(run_status_json(outcome.run) if outcome.run else {"status": None}),
         "lottery_seed": outcome.seed,
         "lottery": allocation.lottery,
         "available": {code: cents_to_api(cents) for code, cents in outcome.available.items()},

@@ -7,6 +7,7 @@ its refusals (422 with the fields, 403 for four eyes, 409 when the application c
 meanwhile) come back on the same page, next to the fields they concern.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -22,6 +23,7 @@ from grants.access import role_required
 from grants.clock import now
 from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
+from grants.forms.allocations import CancelForm
 from grants.forms.assess import (
     ACTION_FIELDS,
     RECOMMENDATION_LABELS,
@@ -38,8 +40,9 @@ from grants.forms.assess import (
 )
 from grants.i18n import current_language
 from grants.models import TRIGGER_LABELS, Application, ApplicationState, Region, Role
-from grants.money import cents_to_api, format_eur
+from grants.money import InvalidAmount, cents_to_api, euros, format_eur
 from grants.services.applications import allowed_triggers, fire_trigger, get_application
+from grants.services.approvals import is_prepared_trigger, prepare_trigger
 from grants.services.deadlines import DUE_SOON_DAYS
 from grants.services.work_queue import (
     COMMITTEE_SCHEME,
@@ -47,6 +50,7 @@ from grants.services.work_queue import (
     Due,
     QueueFilters,
     assessments_by_application,
+    awaiting_approval,
     committee_ranking,
     committee_windows,
     decision_queue,
@@ -56,6 +60,7 @@ from grants.services.work_queue import (
     work_queue,
 )
 from grants.timefmt import AMSTERDAM
+from grants.views.objections import step_url as objection_step_url
 from grants.workflows import workflow_for
 from grants.workflows.order import (
     grants_from_ranking_only,
@@ -99,6 +104,17 @@ def _fire(application_id: int, trigger: str, data: dict, form) -> Refusal | None
     try:
         fire_trigger(application_id, trigger, _actor(), data, now(),
                      expected_version=form.expected_version())
+    except (ValidationFailed, Conflict, Forbidden) as refused:
+        db.session.rollback()
+        return Refusal(refused.message, form.add_refusal(refused.fields), refused.status)
+    db.session.commit()
+    return None
+
+
+def _prepare(application_id: int, trigger: str, data: dict, form) -> Refusal | None:
+    try:
+        prepare_trigger(application_id, trigger, _actor(), data, now(),
+                        expected_version=form.expected_version())
     except (ValidationFailed, Conflict, Forbidden) as refused:
         db.session.rollback()
         return Refusal(refused.message, form.add_refusal(refused.fields), refused.status)
@@ -153,7 +169,7 @@ def actions_for(application: Application, user) -> list[Action]:
             endpoint = ("assess.score" if application.scheme.code == COMMITTEE_SCHEME
                         else "assess.assess")
             actions.append(Action(trigger, url_for(endpoint, **params)))
-        elif trigger in ("approve", "reject"):
+        elif trigger in ("approve", "reject") and application.state == ApplicationState.ASSESSED:
             if not any(a.trigger == "decide" for a in actions):
                 actions.append(Action("decide", url_for("assess.decide", **params)))
         elif trigger in ("accept_report", "send_back_report"):
@@ -162,6 +178,9 @@ def actions_for(application: Application, user) -> list[Action]:
                 actions.append(Action("accept_report", url_for("reports.review", **params)))
         elif trigger in ("advise_adjustment", "adjust_grant"):
             actions.append(Action(trigger, url_for("reports.adjustment", **params)))
+        elif objection_step_url(trigger, application.id):
+            # A paper objection and the hearing have pages of their own (uploads).
+            actions.append(Action(trigger, objection_step_url(trigger, application.id)))
         elif trigger in ACTION_FIELDS:
             actions.append(Action(trigger, url_for("assess.action", trigger=trigger, **params)))
     return sorted(actions, key=lambda action: not action.main)
@@ -321,10 +340,19 @@ def assess(application_id: int):
 @role_required(Role.APPROVER)
 def approvals():
     today = _today()
+    awaiting = awaiting_approval(_actor())
+    amounts = {}
+    for decision in awaiting.decisions:
+        # Checked when it was prepared; settlements and recoveries always have one.
+        with suppress(InvalidAmount, TypeError):
+            amounts[decision.id] = euros(decision.data.get("amount"))
     return render_template("assess/approvals.html", items=decision_queue(_actor(), today),
                            objections=pending_objections(_actor(), today), today=today,
                            recommendation_labels=RECOMMENDATION_LABELS,
-                           due_soon_days=due_soon_days())
+                           due_soon_days=due_soon_days(), awaiting=awaiting,
+                           amounts=amounts, own={d.id for d in awaiting.decisions
+                                                 if d.prepared_by_id == _actor().id},
+                           trigger_labels=TRIGGER_LABELS, cancel_form=CancelForm())
 
 
 def _amount_text(cents: int) -> str:
@@ -474,7 +502,17 @@ def action(application_id: int, trigger: str):
     form = ActionForm(trigger=trigger, data={"version": application.version})
     refusal = None
     if form.validate_on_submit():
-        refusal = _fire(application.id, trigger, form.data_for_engine(), form)
+        if is_prepared_trigger(application, trigger):
+            # Four eyes: a settlement or recovery waits for an approver's approval.
+            refusal = _prepare(application.id, trigger, form.data_for_engine(), form)
+            if refusal is None:
+                flash(_("%(action)s voor %(reference)s is voorgelegd; het besluit geldt pas als "
+                        "een beslisser het goedkeurt.",
+                        action=_(TRIGGER_LABELS.get(trigger, trigger)),
+                        reference=application.reference), "success")
+                return _to_file(application_id)
+        else:
+            refusal = _fire(application.id, trigger, form.data_for_engine(), form)
         if refusal is None:
             application = _staff_application(application_id)
             flash(_("%(action)s: %(reference)s heeft nu de status %(state)s.",

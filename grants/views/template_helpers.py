@@ -38,7 +38,7 @@ NAVIGATION = [
     NavItem(N_("Regelingen"), "main.schemes"),
     NavItem(N_("Financiën"), "finance.dashboard", frozenset({Role.FINANCE, Role.ADMIN})),
     NavItem(N_("Verdelingen"), "allocations.index", frozenset({Role.FINANCE})),
-    NavItem(N_("Betalingen"), "payments.index", frozenset({Role.FINANCE})),
+    NavItem(N_("Betalingen"), "payments.index", frozenset({Role.FINANCE, Role.APPROVER})),
     NavItem(N_("Monitoring"), "reports.monitoring",
             frozenset({Role.FINANCE, Role.ADMIN, Role.ASSESSOR})),
     NavItem(N_("Beheer"), "admin.index", frozenset({Role.ADMIN})),

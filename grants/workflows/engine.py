@@ -35,6 +35,15 @@ class TriggerUnknown(GrantsError):
     code = "unknown_trigger"
 
 
+@dataclass(frozen=True)
+class Approval:
+    """A decision one person prepared and a second, an approver, approves now (four eyes on
+    every money decision): the approver fires it, on behalf of what was prepared."""
+
+    decision_id: int
+    prepared_by: User
+
+
 @dataclass
 class Firing:
     """What one trigger is fired with; the machine's model, and what guards and effects see."""
@@ -50,6 +59,8 @@ class Firing:
     state: str = ""
     # The committed allocation run that takes this decision, if one does (its method decides).
     allocation: int | None = None
+    # The prepared decision an approver approves by this firing, if any.
+    approval: Approval | None = None
     # Extra facts for the audit row (amounts, scores, outcomes), added by effects.
     audit_data: dict = field(default_factory=dict)
     audit: AuditEvent | None = None
@@ -69,6 +80,7 @@ class Firing:
 
 
 Step = Callable[[Firing], None]
+
 
 
 @dataclass(frozen=True)
@@ -144,28 +156,55 @@ class Workflow:
                        transitions=definitions, initial=self.states[0].value,
                        auto_transitions=False, send_event=False, model_attribute="state")
 
-    def may_fire(self, trigger: str, actor: User, allocation: int | None) -> bool:
+    def may_fire(self, trigger: str, actor: User, allocation: int | None,
+                 approval: Approval | None = None) -> bool:
         if actor.has_role(*self.roles_for(trigger)):
             return True
-        # A committed allocation run, made by finance, takes the decisions its method dictates
-        # (Awb 4:26: the way of dividing is fixed beforehand).
+        # What one person with the trigger's role prepared, an approver decides.
+        if approval is not None and actor.has_role(Role.APPROVER) \
+                and approval.prepared_by.has_role(*self.roles_for(trigger)):
+            return True
+        # An allocation run, prepared by finance and approved by an approver, takes the
+        # decisions its method dictates (Awb 4:26: the way of dividing is fixed beforehand); the
+        # approver fires them (four eyes on every money decision).
         return allocation is not None and trigger in ALLOCATION_TRIGGERS \
-            and actor.has_role(Role.FINANCE)
+            and actor.has_role(Role.APPROVER)
 
-    def fire(self, application: Application, trigger: str, actor: User, data: dict,
-             now: datetime, rules: dict, allocation: int | None = None) -> AuditEvent:
+    def _may(self, application: Application, trigger: str, actor: User,
+             allocation: int | None, approval: Approval | None) -> None:
         if trigger not in self.triggers:
             raise TriggerUnknown(f"Onbekende handeling: {trigger}.")
-        state = application.state
-        if not self.may_fire(trigger, actor, allocation):
+        if not self.may_fire(trigger, actor, allocation, approval):
             raise Forbidden(f"U mag de handeling '{trigger}' niet uitvoeren.")
-        if not self.candidates(trigger, state):
+        if not self.candidates(trigger, application.state):
             raise Conflict(f"De handeling '{trigger}' is niet mogelijk in de status "
                            f"'{application.state_label}'.")
 
+    def check(self, application: Application, trigger: str, actor: User, data: dict,
+              now: datetime, rules: dict, approval: Approval) -> None:
+        """Whether ``trigger`` could be fired now with ``data`` once approved: role, state and
+        the guards of the transition it would take, changing nothing (what a person prepares
+        for approval is refused at once when it could never be carried out)."""
+        self._may(application, trigger, actor, None, None)
+        firing = Firing(application=application, trigger_name=trigger, actor=actor,
+                        data=dict(data), now=now, rules=rules, fields=self.fields,
+                        state=application.state.value, approval=approval)
+        for item in self.candidates(trigger, application.state):
+            if item.condition is None or item.condition(firing):
+                for guard in item.guards:
+                    guard(firing)
+                return
+
+    def fire(self, application: Application, trigger: str, actor: User, data: dict,
+             now: datetime, rules: dict, allocation: int | None = None,
+             approval: Approval | None = None) -> AuditEvent:
+        state = application.state
+        self._may(application, trigger, actor, allocation, approval)
+
         application.version += 1
         firing = Firing(application=application, trigger_name=trigger, actor=actor, data=data,
-                        now=now, rules=rules, fields=self.fields, allocation=allocation)
+                        now=now, rules=rules, fields=self.fields, allocation=allocation,
+                        approval=approval)
         machine = self.machine
         machine.add_model(firing, initial=state.value)
         try:
@@ -180,6 +219,11 @@ class Workflow:
 
         if allocation is not None:
             firing.audit_data["allocation_run"] = allocation
+        if approval is not None:
+            # The audit row names both: the approver as its actor, the preparer here.
+            firing.audit_data["prepared_decision"] = approval.decision_id
+            firing.audit_data["prepared_by"] = {"id": approval.prepared_by.id,
+                                                "name": approval.prepared_by.name}
         application.state = ApplicationState(firing.state)
         db.session.flush()  # effects may have set relationships whose keys the row needs
         event = AuditEvent(application_id=application.id, trigger=trigger, from_state=state,

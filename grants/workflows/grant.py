@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from grants.models import Application, User
 from grants.workflows import objections
+from grants.workflows.approvals import approved_by_a_second_person
 from grants.workflows.common import (
     GRANT_BEFORE_DECISION,
     GRANT_DECIDED,
@@ -61,10 +62,11 @@ def grant_lifecycle(record_assessment: list[Transition], *,
                    guards=[required_amount], effects=[disburse_advance]),
         *report_transitions(),
         transition("settle", S.SETTLEMENT_REQUESTED, S.SETTLED, R.ASSESSOR,
-                   guards=[settlement_amount],
+                   guards=[settlement_amount, approved_by_a_second_person],
                    effects=[settle_grant, final_report_accepted, decided]),
         transition("pay", S.SETTLED, None, R.FINANCE, effects=[pay_balance]),
-        transition("recover", S.SETTLED, None, R.FINANCE, guards=[required_amount],
+        transition("recover", S.SETTLED, None, R.FINANCE,
+                   guards=[required_amount, approved_by_a_second_person],
                    effects=[recover_amount]),
         transition("close", S.SETTLED, S.CLOSED, R.FINANCE),
         postponement(GRANT_STATES),

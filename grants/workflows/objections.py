@@ -10,7 +10,13 @@
   on the objection states.
 - Upheld (gegrond), the decision objected to is revoked and replaced (Awb 7:11) in the same
   firing: a rejection by a grant, or a grant by a higher one, with their ledger entries and
-  letters. Upheld against any other decision, the new decision follows by its own trigger.
+  letters; against a settlement by a higher settlement (grants.workflows.redress). Upheld
+  against any other decision, the new decision follows by its own trigger.
+- Staff (assessor or approver) register an objection that came on paper, with the day it was
+  received (what its timeliness is judged by), its postmark and the scanned letter.
+- It is decided only once the objector was heard or the hearing waived (Awb 7:2, 7:3;
+  grants.workflows.hearing); upheld for an error of the authority, the costs of professional
+  help are awarded (7:15).
 """
 
 from datetime import date, timedelta
@@ -22,7 +28,7 @@ from grants.extensions import db
 from grants.models import Application, ApplicationState, Objection, ObjectionOutcome, Role, User
 from grants.money import format_eur
 from grants.timefmt import AMSTERDAM, format_day
-from grants.workflows import common, terms
+from grants.workflows import common, hearing, redress, terms
 from grants.workflows.engine import Firing, Transition, transition
 from grants.workflows.reports import schedule_reports
 
@@ -66,32 +72,84 @@ def may_object(f: Firing) -> None:
             "instellen bij de rechtbank."]})
 
 
-def postmark(f: Firing) -> None:
-    """The postmark of a paper objection (Awb 6:9): a date, not after its receipt. Staff read
-    it off the envelope; an applicant lodging online has none to give."""
-    given = f.data.get("postmarked_on")
+def _given_day(f: Firing, field: str, what: str) -> date | None:
+    given = f.data.get(field)
     if given in (None, ""):
-        return
+        return None
     if not f.actor.is_staff:
-        raise ValidationFailed("Geen poststempel bij een bezwaar via het portaal.", {
-            "postmarked_on": ["De datum van het poststempel legt een medewerker vast die een "
-                              "bezwaarbrief registreert."]})
+        raise ValidationFailed("Alleen bij een bezwaarbrief.", {field: [
+            f"{what} legt een medewerker vast die een bezwaarbrief registreert."]})
     try:
-        day = date.fromisoformat(given)
+        return date.fromisoformat(given)
     except (TypeError, ValueError):
-        raise ValidationFailed("Ongeldige datum.", {"postmarked_on": [
-            "Geef de datum van het poststempel als JJJJ-MM-DD."]}) from None
-    if day > f.today:
-        raise ValidationFailed("Ongeldige datum.", {"postmarked_on": [
-            f"Het poststempel ligt niet na de ontvangst ({format_day(f.today)})."]})
-    f.audit_data["postmarked_on"] = day.isoformat()
+        raise ValidationFailed("Ongeldige datum.", {field: [
+            f"Geef {what.lower()} als JJJJ-MM-DD."]}) from None
+
+
+def paper_or_portal(f: Firing) -> None:
+    """Online the receipt is now; staff registering a letter give the day it came in (not
+    after today), its postmark (Awb 6:9, not after the receipt) and the scan on file."""
+    errors = {}
+    received_on = postmarked_on = None
+    for field, what in (("received_on", "De datum van ontvangst"),
+                        ("postmarked_on", "De datum van het poststempel")):
+        try:
+            day = _given_day(f, field, what)
+        except ValidationFailed as refused:
+            errors.update(refused.fields)
+            continue
+        if field == "received_on":
+            received_on = day
+        else:
+            postmarked_on = day
+    if f.actor.is_staff and not f.actor.has_role(Role.APPLICANT):
+        if received_on is None and "received_on" not in errors:
+            errors["received_on"] = ["Geef de datum waarop de bezwaarbrief is ontvangen."]
+        elif received_on is not None and received_on > f.today:
+            errors["received_on"] = [
+                f"De ontvangst ligt niet na vandaag ({format_day(f.today)})."]
+        elif received_on is not None and received_on < _decided_on(f.application):
+            errors["received_on"] = ["De ontvangst ligt niet vóór het besluit."]
+        try:
+            scan = hearing.attachment_of(f, "letter_attachment")
+        except ValidationFailed as refused:
+            errors.update(refused.fields)
+            scan = None
+        if scan is not None:
+            f.audit_data["letter_attachment"] = scan.id
+    received = received_on or f.today
+    if postmarked_on is not None and postmarked_on > received and "received_on" not in errors:
+        errors["postmarked_on"] = [
+            f"Het poststempel ligt niet na de ontvangst ({format_day(received)})."]
+    costs = f.data.get("costs_requested", False)
+    if not isinstance(costs, bool):
+        errors["costs_requested"] = ["Geef true (vergoeding van de kosten van professionele "
+                                     "rechtsbijstand gevraagd) of false."]
+    if errors:
+        raise ValidationFailed("Het bezwaar is niet volledig.", errors)
+    if received_on is not None:
+        f.audit_data.update(on_paper=True, received_on=received_on.isoformat(),
+                            registered_by=f.actor.name)
+    if postmarked_on is not None:
+        f.audit_data["postmarked_on"] = postmarked_on.isoformat()
+    if costs:
+        f.audit_data["costs_requested"] = True
+
+
+def _decided_on(application: Application) -> date:
+    decision = common.latest_decision(application)
+    return decision.at.astimezone(AMSTERDAM).date()
+
+
+def _received_on(objection: Objection) -> date:
+    return objection.received_on or objection.lodged_at.astimezone(AMSTERDAM).date()
 
 
 def _decision_term_start(objection: Objection, application: Application) -> date:
     # Awb 7:10: six weeks from the end of the objection term; a late objection came in after
     # that end, so its six weeks run from its receipt (house rule, assumed).
     if objection.late:
-        return objection.lodged_at.astimezone(AMSTERDAM).date()
+        return _received_on(objection)
     return application.objection_due_on
 
 
@@ -103,18 +161,23 @@ def record_objection(f: Firing) -> None:
     term_end = application.objection_due_on
     postmarked_on = f.audit_data.get("postmarked_on")
     postmarked_on = date.fromisoformat(postmarked_on) if postmarked_on else None
+    received_on = f.audit_data.get("received_on")
+    received_on = date.fromisoformat(received_on) if received_on else None
     extra = terms.days_off()
-    late = not terms.objection_in_time(f.today, term_end, postmarked_on, extra)
+    late = not terms.objection_in_time(received_on or f.today, term_end, postmarked_on, extra)
     objection = Objection(
         application_id=application.id, against_event_id=decision.id, lodged_at=f.now,
-        lodged_by_id=f.actor.id, reason=f.reason, late=late, postmarked_on=postmarked_on)
+        lodged_by_id=f.actor.id, reason=f.reason, late=late, postmarked_on=postmarked_on,
+        on_paper=received_on is not None, received_on=received_on,
+        letter_attachment_id=f.audit_data.get("letter_attachment"),
+        costs_requested=bool(f.audit_data.get("costs_requested")))
     objection.decision_due_on = terms.term_after(
         _decision_term_start(objection, application),
         weeks=f.params["objection_decision_weeks"], extra=extra)
     db.session.add(objection)
     f.audit_data.update(against=decision.trigger,
                         decision_due_on=objection.decision_due_on.isoformat(), late=late)
-    if late or f.today > term_end:
+    if late or (received_on or f.today) > term_end:
         f.audit_data["objection_term_ended_on"] = term_end.isoformat()
 
 
@@ -173,9 +236,11 @@ def objection_decision(f: Firing) -> None:
     if objection.late and not excuse and outcome != O.INADMISSIBLE.value:
         raise ValidationFailed("Het bezwaar is te laat ingediend.", {"outcome": [
             f"Het bezwaar kwam na de bezwaartermijn binnen, op "
-            f"{format_day(objection.lodged_at)}. Verklaar het niet-ontvankelijk, of leg vast "
+            f"{format_day(_received_on(objection))}. Verklaar het niet-ontvankelijk, of leg vast "
             "waarom de termijnoverschrijding verschoonbaar is (artikel 6:11 Awb)."]})
     common.reason_required(f)
+    hearing.heard_or_waived(objection, outcome)
+    redress.authority_error_given(f)
 
 
 def upheld(f: Firing) -> bool:
@@ -217,6 +282,9 @@ def decide(f: Firing) -> None:
                         appeal_due_on=appeal_due.isoformat())
     if objection.outcome == O.UPHELD:
         f.audit_data["revoked_event"] = objection.against_event_id
+        redress.award_costs(f, objection)
+        if objection.authority_error:
+            f.audit_data["authority_error"] = True
 
 
 def regrant(f: Firing) -> None:
@@ -238,9 +306,9 @@ def write_letters(f: Firing) -> None:
     record_decision(f, objection)
 
 
-def transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition]:
-    """Lodging, extending and deciding; the first decide_objection whose condition holds runs."""
-    checks = [common.has_pending_objection, objection_decision]
+def _grant_deciding(decided_states, checks) -> list[Transition]:
+    """A rejection becomes a grant (a scheme without grants puts its own step in its place),
+    a grant a higher one, a settlement a higher settlement."""
     deciding = []
     if S.REJECTED in decided_states:
         deciding.append(transition(
@@ -256,11 +324,37 @@ def transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition
             guards=[*checks, higher_grant_amount],
             effects=[decide, commit_increase, regrant, write_letters],
             available=common.objection_pending))
+    if S.PAID in decided_states:
+        # Praktijkleren, whose direct settlement is paid as a state of its own: settled again
+        # (a paid one too), so the next payment run pays the difference.
+        deciding.append(transition(
+            "decide_objection", (S.SETTLED, S.PAID), S.SETTLED, R.APPROVER,
+            condition=redress.upheld_against_settlement,
+            guards=[*checks, redress.higher_direct_settlement],
+            effects=[decide, redress.resettle_directly, write_letters],
+            available=common.objection_pending))
+    elif S.SETTLED in decided_states:
+        deciding.append(transition(
+            "decide_objection", S.SETTLED, S.SETTLED, R.APPROVER,
+            condition=redress.upheld_against_settlement,
+            guards=[*checks, redress.higher_settlement],
+            effects=[decide, redress.resettle_grant, write_letters],
+            available=common.objection_pending))
+    return deciding
+
+
+def transitions(decided_states: tuple[ApplicationState, ...]) -> list[Transition]:
+    """Lodging, the hearing, extending and deciding; the first decide_objection whose
+    condition holds runs."""
+    checks = [common.has_pending_objection, objection_decision]
+    deciding = _grant_deciding(decided_states, checks)
     return [
-        transition("lodge_objection", decided_states, None, R.APPLICANT,
-                   guards=[common.reason_required, may_object, postmark],
+        transition("lodge_objection", decided_states, None,
+                   (R.APPLICANT, R.ASSESSOR, R.APPROVER),
+                   guards=[common.reason_required, may_object, paper_or_portal],
                    effects=[record_objection],
                    available=objection_possible),
+        *hearing.hearing_transitions(decided_states),
         transition("extend_objection_term", decided_states, None, R.APPROVER,
                    guards=[not_extended_yet, common.reason_required],
                    effects=[extend_decision_term], available=extension_possible),

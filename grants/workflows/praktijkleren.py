@@ -1,24 +1,29 @@
 """Praktijkleren (Subsidieregeling praktijkleren): domain.md §2 and §5.
 
 No grant step: once the places are checked the application is validated, and the allocation run
-after the window settles it directly (directe vaststelling), which is the decision.
+after the window settles it directly (directe vaststelling), which is the decision. Nobody
+settles by hand: one rate per category for everyone needs every settlement from the one run
+(Awb 4:26). An application that fails the eligibility check is refused while it is assessed.
 """
 
 from dataclasses import replace
 
+import sqlalchemy as sa
+
 from grants.budget import ledger
-from grants.errors import ValidationFailed
-from grants.models import EntryKind, PlaceCategory, Recommendation, Role
+from grants.errors import Conflict, ValidationFailed
+from grants.extensions import db
+from grants.models import AllocationRun, EntryKind, PlaceCategory, Recommendation, Role
 from grants.money import InvalidAmount, euros, format_eur
 from grants.workflows import common, objections, students
-from grants.workflows.engine import Firing, Workflow, register, transition
+from grants.workflows.engine import Firing, Transition, Workflow, register, transition
 from grants.workflows.fields import praktijkleren as fields
 from grants.workflows.postponement import postponement
 
 S = common.S
 R = Role
 
-DECIDED = (S.UNPROCESSED, S.SETTLED, S.PAID, S.CLOSED)
+DECIDED = (S.UNPROCESSED, S.REJECTED, S.SETTLED, S.PAID, S.CLOSED)
 
 
 def students_for_applicant(f: Firing) -> None:
@@ -47,6 +52,54 @@ def full_rate_amounts(details: dict, params: dict) -> dict[str, int]:
     cap = params["rate_cap_cents"]
     return {category: int(cap * fraction) for category, fraction
             in fields.fractions(details, params).items() if fraction}
+
+
+def from_the_final_run(f: Firing) -> None:
+    if f.allocation is None:
+        raise ValidationFailed("Alleen de verdeling stelt vast.", {"allocation": [
+            "Praktijkleren wordt vastgesteld door de ene verdeling van het tijdvak, na "
+            "15 september, tegen één tarief per categorie voor iedereen (Awb 4:26)."]})
+
+
+def only_from_a_run(_application, _user) -> bool:
+    """Nobody is offered the settlement by hand; the allocation run fires it."""
+    return False
+
+
+def refused_as_ineligible(f: Firing) -> None:
+    # The refusal rests on the regulation's conditions, not on the ceiling (which only the run
+    # can reach); the letter cites the article for that ground.
+    f.audit_data["refusal_ground"] = "eligibility"
+
+
+def window_not_yet_divided(f: Firing) -> None:
+    """An upheld objection against a refusal puts the application back among the validated
+    ones, which the final run settles; once that run has been made it can no longer."""
+    window = f.application.window
+    run = db.session.scalar(sa.select(AllocationRun.id).where(
+        AllocationRun.window_id == window.id).limit(1))
+    if run is not None:
+        raise Conflict(f"{window.name} is al verdeeld (verdeling {run}): een gegrond bezwaar "
+                       f"tegen de afwijzing kan de aanvraag niet meer in die verdeling brengen.")
+
+
+def upheld_against_rejection() -> Transition:
+    return transition(
+        "decide_objection", S.REJECTED, S.VALIDATED, R.APPROVER, condition=objections.upheld,
+        guards=[common.has_pending_objection, objections.objection_decision,
+                window_not_yet_divided],
+        effects=[objections.decide, objections.write_letters],
+        available=common.objection_pending)
+
+
+def objection_transitions():
+    """The shared objection steps, but an upheld objection against a refusal is not a grant
+    here (there is none): the application is validated again, for the final run."""
+    for step in objections.transitions(DECIDED):
+        if step.trigger == "decide_objection" and step.dest == S.APPROVED:
+            yield upheld_against_rejection()
+        else:
+            yield step
 
 
 def settlement_amounts(f: Firing) -> None:
@@ -95,20 +148,24 @@ def commit_per_category(f: Firing) -> None:
 WORKFLOW = register(Workflow(
     scheme="praktijkleren",
     states=(S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.UNPROCESSED, S.IN_ASSESSMENT, S.VALIDATED,
-            S.WITHDRAWN, S.SETTLED, S.PAID, S.CLOSED),
+            S.REJECTED, S.WITHDRAWN, S.SETTLED, S.PAID, S.CLOSED),
     transitions=(
         *intake_transitions(),
         transition("record_assessment", S.IN_ASSESSMENT, S.VALIDATED, R.ASSESSOR,
                    guards=[common.fields_complete, students_for_staff, places_checked],
                    effects=[common.store_assessment]),
+        transition("reject", S.IN_ASSESSMENT, S.REJECTED, R.ASSESSOR,
+                   guards=[common.reason_required],
+                   effects=[refused_as_ineligible, common.refused, common.decided]),
         transition("withdraw", (S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT,
                                 S.VALIDATED), S.WITHDRAWN, R.APPLICANT),
         transition("settle", S.VALIDATED, S.SETTLED, R.FINANCE,
-                   guards=[settlement_amounts], effects=[commit_per_category, common.decided]),
+                   guards=[from_the_final_run, settlement_amounts],
+                   effects=[commit_per_category, common.decided], available=only_from_a_run),
         transition("pay", S.SETTLED, S.PAID, R.FINANCE, effects=[common.pay_balance]),
         transition("close", S.PAID, S.CLOSED, R.FINANCE),
         postponement((S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.VALIDATED)),
-        *objections.transitions(DECIDED),
+        *objection_transitions(),
     ),
     fields=fields,
     default_rules=fields.DEFAULT_RULES,

@@ -9,7 +9,7 @@ of what is late.
 
 import sqlalchemy as sa
 
-from grants.decisions.context import accountant_statement_threshold, report_schedule
+from grants.decisions.grant_letter import accountant_statement_threshold, report_schedule
 from grants.errors import ValidationFailed
 from grants.extensions import db
 from grants.models import Application, Attachment, GrantReport, ReportKind, ReportStatus

@@ -66,8 +66,7 @@ def test_plans_complete_on_the_same_day_are_the_runs_lottery_not_the_approvers(w
     assert world.approver.fire(second, "approve").status_code == 409
     assert world.approver.fire(first, "approve").status_code == 409
     clock.moment = AFTER_T2
-    run = ok(world.finance.call("POST", "/allocations", {
-        "scheme": "sectorplan", "window": "T2", "dry_run": False, "lottery_seed": "s"}), 201)
+    run = world.allocate("sectorplan", "T2", seed="s")
     assert sorted(r["outcome"] for r in run["results"]) == ["approved", "rejected"]
     assert sorted(r["lottery_position"] for r in run["results"]) == [1, 2]
 
@@ -107,8 +106,7 @@ def test_rif_is_granted_from_the_ranking_run_only(world, clock, login_as):
         "scheme": "rif", "window": "2014", "dry_run": False})
     assert still_open.status_code == 422
     clock.moment = datetime(2014, 6, 10, 9, tzinfo=UTC)
-    ok(world.finance.call("POST", "/allocations", {
-        "scheme": "rif", "window": "2014", "dry_run": False}), 201)
+    world.allocate("rif", "2014")
     assert world.rif_applicant.get(number).get_json()["state"] == "approved"
     again = world.finance.call("POST", "/allocations", {
         "scheme": "rif", "window": "2014", "dry_run": False})
@@ -142,8 +140,7 @@ def test_praktijkleren_run_waits_until_every_application_is_decided(world, clock
     ok(world.finance.call("POST", "/allocations", {
         "scheme": "praktijkleren", "window": "2013-2014"}))
     ok(world.employer_applicant.fire(open_one, "withdraw"))
-    ok(world.finance.call("POST", "/allocations", {
-        "scheme": "praktijkleren", "window": "2013-2014", "dry_run": False}), 201)
+    world.allocate("praktijkleren", "2013-2014")
 
 
 def test_praktijkleren_is_settled_by_one_final_run_whose_rate_the_letter_prints(world, clock):
@@ -159,8 +156,7 @@ def test_praktijkleren_is_settled_by_one_final_run_whose_rate_the_letter_prints(
                   effective_on=date(2014, 6, 1), now=clock(), user=None)
     db.session.commit()
     clock.moment = datetime(2014, 9, 16, 9, tzinfo=UTC)
-    run = ok(world.finance.call("POST", "/allocations", {
-        "scheme": "praktijkleren", "window": "2013-2014", "dry_run": False}), 201)
+    run = world.allocate("praktijkleren", "2013-2014")
     assert next(r for r in run["rates"] if r["category"] == "mbo")["rate"] == "2409.63"
     assert {r["application"]: r["amount"] for r in run["results"]} == {
         anna: "2409.63", bram: "1204.81", cor: "2409.63"}
@@ -217,6 +213,8 @@ def test_rif_roll_over_keeps_room_for_what_an_objection_may_restore(world, clock
     ok(world.rif_applicant.fire(refused, "lodge_objection", {
         "reason": "De commissie heeft onze samenwerking met vijf bedrijven niet meegewogen."}))
     clock.moment = datetime(2015, 3, 16, 10, tzinfo=UTC)
+    ok(world.assessor.fire(refused, "waive_hearing", {
+        "ground": "objector_waived", "reason": "De indiener wil niet worden gehoord."}))
     decided = ok(world.approver2.fire(refused, "decide_objection", {
         "outcome": "upheld", "reason": "De samenwerking maakt het plan voldoende."}))
     assert decided["state"] == "approved" and decided["granted_amount"] == "300000.00"

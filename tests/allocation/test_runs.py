@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from grants.extensions import db
 from grants.models import AllocationRun, BudgetLine, LedgerEntry
 from grants.services.schemes import amend_ceiling
+from tests.conftest import csrf_token
 from tests.workflows.test_lifecycles import ok
 
 AFTER_T2 = datetime(2014, 6, 2, 8, tzinfo=UTC)
@@ -62,10 +63,10 @@ def test_sector_plan_preview_changes_nothing_and_commit_decides(world, clock):
     assert [r["outcome"] for r in what_if["results"]] == ["approved"] * 3
     assert snapshot() == before
 
-    committed = ok(world.finance.call("POST", "/allocations", {
-        "scheme": "sectorplan", "window": "T2", "dry_run": False, "lottery_seed": "seed-1"}),
-        201)
-    assert committed["id"] is not None
+    committed = world.allocate("sectorplan", "T2", seed="seed-1")
+    assert committed["id"] is not None and committed["status"] == "committed"
+    assert committed["prepared_by"]["name"] == "finance"
+    assert committed["approved_by"]["name"] == "approver"
     states = {n: world.applicant.get(n).get_json()["state"] for n in (first, second, third)}
     assert states == {first: "approved", second: "approved", third: "rejected"}
     assert line("T2").committed_cents == 2 * 500_166_66
@@ -134,8 +135,7 @@ def test_praktijkleren_pro_rata_commit_settles_directly(world, clock):
     mbo_rate = next(r for r in preview["rates"] if r["category"] == "mbo")
     assert mbo_rate == {"category": "mbo", "rate": "2000.00", "exact": "200000/1",
                         "total": "5000.00"}
-    run = ok(world.finance.call("POST", "/allocations", {
-        "scheme": "praktijkleren", "window": "2013-2014", "dry_run": False}), 201)
+    run = world.allocate("praktijkleren", "2013-2014")
     assert {r["application"]: (r["outcome"], r["amount"]) for r in run["results"]} == {
         first: ("settled", "3000.00"), second: ("settled", "2000.00")}
     assert world.employer_applicant.get(first).get_json()["state"] == "settled"
@@ -157,8 +157,7 @@ def test_rif_ranked_run_and_roll_over_to_period_two(world, clock):
                 ("fit", "coordination", "durability", "innovation"), scores)}))
         numbers.append(number)
     clock.moment = datetime(2015, 4, 1, 9, tzinfo=UTC)
-    run = ok(world.finance.call("POST", "/allocations", {
-        "scheme": "rif", "window": "2015-1", "dry_run": False}), 201)
+    run = world.allocate("rif", "2015-1")
     assert [(r["application"], r["outcome"], r["rank"]) for r in run["results"]] == [
         (numbers[0], "approved", 1), (numbers[1], "approved", 2), (numbers[2], "rejected", None)]
     # € 12.000.000 − € 900.000 granted leaves € 11.100.000 unused; € 300.000 of it stays while
@@ -198,11 +197,30 @@ def test_allocation_pages_preview_download_and_commit(app, client, login_as, wor
     done = client.post("/financien/verdelingen/sectorplan/T2",
                        data={"csrf_token": token, "seed": "abc", "confirm": "y"})
     assert done.status_code == 302
-    run_page = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Verdeling" in run_page and "abc" in run_page
+    run_url = done.headers["Location"]
+    run_page = client.get(run_url).get_data(as_text=True)
+    assert "Verdeling" in run_page and "abc" in run_page and "voorbereid" in run_page
+    assert "Verdeling goedkeuren" not in run_page  # the preparer does not approve
+    assert [world.applicant.get(n).get_json()["state"] for n in numbers] == [
+        "assessed", "assessed"]
+    assert client.get("/financien/verdelingen/").status_code == 200
+
+    # A second person, an approver, approves it on the run's page; then it takes effect.
+    client.post("/logout", data={"csrf_token": csrf_token(client, run_url)})
+    login_as(world.approver.user)
+    run_page = client.get(run_url).get_data(as_text=True)
+    assert "Verdeling goedkeuren en besluiten nemen" in run_page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', run_page).group(1)
+    unconfirmed = client.post(f"{run_url}/goedkeuren", data={"csrf_token": token})
+    assert unconfirmed.status_code == 422
+    approved = client.post(f"{run_url}/goedkeuren", data={"csrf_token": token, "confirm": "y"})
+    assert approved.status_code == 303
+    run_page = client.get(run_url).get_data(as_text=True)
+    assert "vastgesteld" in run_page and "door approver" in run_page
     assert [world.applicant.get(n).get_json()["state"] for n in numbers] == [
         "approved", "rejected"]
-    assert client.get("/financien/verdelingen/").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_token(client, run_url)})
+    login_as(world.finance.user)
     # The finance pages show what the run booked.
     from grants.money import format_eur
 

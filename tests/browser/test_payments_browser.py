@@ -1,5 +1,6 @@
-"""Paying advances in a real browser: the due list, the confirmation, the run with its SEPA file,
-each page passing axe-core. On a demo server of its own, so the shared one keeps its figures."""
+"""Paying in a real browser: the due list, the confirmation, the prepared run, its approval by a
+second person and the SEPA file, each page passing axe-core. On a demo server of its own, so the
+shared one keeps its figures."""
 
 import hashlib
 import re
@@ -28,7 +29,7 @@ def test_a_payment_run_from_due_list_to_sepa_file(open_page, payments_server, sc
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Betalingen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Betalingen")
     expect(page.get_by_label("Vervallen op of voor")).to_have_value("2015-01-02")
-    due = page.get_by_role("table", name=re.compile("Te betalen termijnen"))
+    due = page.get_by_role("table", name=re.compile("Te betalen tot en met"))
     expect(due).to_be_visible()
     assert due.locator("tbody tr").count() > 0
     assert_no_serious_violations(page, "/financien/betalingen/")
@@ -36,12 +37,26 @@ def test_a_payment_run_from_due_list_to_sepa_file(open_page, payments_server, sc
 
     confirm = page.get_by_label(re.compile("Ik heb de betalingen gecontroleerd"))
     # The browser itself asks for the confirmation first (the server checks it too).
-    page.get_by_role("button", name="Betalingen boeken en SEPA-bestand maken").click()
+    page.get_by_role("button", name="Betaalrun voorbereiden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Betalingen")
     assert confirm.evaluate("box => !box.validity.valid")
     confirm.check()
-    page.get_by_role("button", name="Betalingen boeken en SEPA-bestand maken").click()
+    page.get_by_role("button", name="Betaalrun voorbereiden").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Betaalrun \d+$"))
+    run_url = page.url
+    # Prepared, not paid: no file yet, and the preparer is offered no approval.
+    expect(page.get_by_text("Komt er pas na goedkeuring.")).to_be_visible()
+    expect(page.get_by_role("button", name="Betaalrun goedkeuren")).to_have_count(0)
+    assert_no_serious_violations(page, "prepared run page")
+    screenshot(page, "betalingen-voorbereid")
+
+    # A second person, an approver, approves it.
+    page.get_by_role("banner").get_by_role("button", name="Uitloggen").click()
+    log_in(page, "beslisser")
+    page.goto(run_url)
+    page.get_by_role("button", name="Betaalrun goedkeuren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(re.compile(r"^Betaalrun \d+$"))
+    expect(page.get_by_text(re.compile(r"is goedgekeurd: \d+ betalingen geboekt"))).to_be_visible()
     lines = page.get_by_role("table", name=re.compile("Betalingen van betaalrun"))
     expect(lines).to_be_visible()
     assert_no_serious_violations(page, "run page")

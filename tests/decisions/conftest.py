@@ -75,20 +75,18 @@ class Steps:
         ok(w.finance.fire(number, "pay_advance", {"amount": advance}))
         ok(settlement_request(w.applicant, number, final))
         self.clock.advance(days=30)
-        ok(w.assessor.fire(number, "settle", {"amount": final,
-                                               "reason": "Niet alle maatregelen zijn uitgevoerd."}))
+        w.decide_prepared(number, "settle", {"amount": final,
+                                          "reason": "Niet alle maatregelen zijn uitgevoerd."})
         return number
 
-    def praktijkleren_settled(self, amounts: dict | None = None) -> int:
+    def praktijkleren_settled(self) -> int:
         w = self.world
         self.clock.moment = datetime(2014, 9, 15, 14, 30, tzinfo=UTC)
         number = ok(w.employer_applicant.create(w.praktijkleren()), 201)["id"]
         ok(w.employer_applicant.fire(number, "submit"))
         ok(w.assessor.fire(number, "start_assessment"))
         ok(w.assessor.fire(number, "record_assessment"))
-        self.clock.moment = datetime(2014, 11, 20, 9, tzinfo=UTC)
-        body = {"amounts": amounts} if amounts else {}
-        ok(w.finance.fire(number, "settle", body))
+        w.settle_praktijkleren(self.clock)
         return number
 
     def objection_decided(self, outcome: str) -> int:
@@ -98,6 +96,8 @@ class Steps:
         ok(w.applicant.fire(number, "lodge_objection",
                             {"reason": "Wij vroegen € 500.166,66; de korting is niet uitgelegd."}))
         self.clock.advance(days=20)
+        ok(w.assessor.fire(number, "waive_hearing", {
+            "ground": "objector_waived", "reason": "De indiener wil niet worden gehoord."}))
         ok(w.approver2.fire(number, "decide_objection", {
             "outcome": outcome,
             "reason": "De korting volgt uit de kosten die niet subsidiabel zijn."}))

@@ -44,17 +44,17 @@ CASES = {
         "objection": OBJECTION.format(minister=SZW), "more": ["subsidieplafond"]}),
     "rejection (criteria)": (lambda s: s.rejected("Het plan noemt maar één thema."), 0, {
         "date": "1 april 2014", "addressee": "Metaalwerkgevers", "basis": SECTORPLAN_BASIS,
-        "article": "artikel 4:35", "amounts": [eur(500_166_66)],
+        # A failed condition rests on the regulation's article, not on Awb 4:35.
+        "article": "artikel 1.3 van de Regeling", "amounts": [eur(500_166_66)],
         "objection": OBJECTION.format(minister=SZW), "more": ["Het plan noemt maar één thema."]}),
     "not processed": (lambda s: s.not_processed(), 0, {
         "date": "16 april 2014", "addressee": "Metaalwerkgevers", "basis": SECTORPLAN_BASIS,
         "article": "artikel 4:5", "amounts": [eur(500_166_66)],
         "objection": OBJECTION.format(minister=SZW), "more": ["15 april 2014"]}),
-    "direct settlement": (lambda s: s.praktijkleren_settled(
-            {"mbo": "2216.70", "hbo": "1108.35"}), 0, {
+    "direct settlement": (lambda s: s.praktijkleren_settled(), 0, {
         "date": "20 november 2014", "addressee": "Installatiebedrijf Noord",
         "basis": PRAKTIJKLEREN_BASIS, "article": "artikel 4:46",
-        "amounts": [eur(3_325_05), eur(2_216_70), eur(1_108_35)],
+        "amounts": [eur(4_050_00), eur(2_700_00), eur(1_350_00)],
         "objection": OBJECTION.format(minister=OCW),
         "more": ["mbo (bbl)", "1,0000", "0,5000", "NL91 ABNA 0417 1643 00"]}),
     "settlement": (lambda s: s.settled("360000.00", "300000.00"), 1, {
@@ -95,7 +95,7 @@ def test_each_kind_of_letter_is_complete(world, steps, case):
 
     text = pdf_text(first.data)
     for fact in (decision.reference, expected["date"], expected["addressee"],
-                 "t.a.v. de contactpersoon", "8011 AB ZWOLLE", expected["basis"],
+                 "t.a.v. de directie", "8011 AB ZWOLLE", expected["basis"],
                  expected["article"], expected["objection"], *expected["amounts"],
                  *expected["more"]):
         assert fact in text, f"{fact!r} missing from the {case} letter:\n{text}"

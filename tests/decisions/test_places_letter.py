@@ -16,8 +16,8 @@ def test_a_promovendus_in_the_letter_counts_months_and_hours(world, clock):
     ok(world.employer_applicant.fire(number, "submit"))
     ok(world.assessor.fire(number, "start_assessment"))
     ok(world.assessor.fire(number, "record_assessment"))
-    clock.moment = datetime(2014, 11, 20, 9, tzinfo=UTC)
-    settled = ok(world.finance.fire(number, "settle"))
+    world.settle_praktijkleren(clock)
+    settled = ok(world.finance.get(number))
     # 10/12 × 24/36 = 5/9 = 0,5556 place; € 2.700 × 5/9 = € 1.500,00.
     assert settled["granted_amount"] == "1500.00"
     (letter,) = decisions_of(number)

@@ -10,6 +10,7 @@ from grants.models import Application, AuditEvent, BudgetLine, LedgerEntry, Obje
 from grants.money import format_eur
 from grants.services.schemes import amend_ceiling
 from tests.decisions.conftest import decisions_of, ok, pdf_text, plain
+from tests.objections.conftest import waive_hearing
 
 LOW_SCORES = {"fit": 4, "coordination": 5, "durability": 4, "innovation": 5}
 
@@ -84,13 +85,15 @@ def test_a_late_objection_is_recorded_and_declared_inadmissible(world, clock):
         error = refused(world.approver2.fire(number, "decide_objection", {
             "outcome": outcome, "reason": "Inhoudelijk bekeken."}))
         assert "Verklaar het niet-ontvankelijk" in error["fields"]["outcome"][0]
+    waive_hearing(world, number, "manifestly_inadmissible")
     ok(world.approver2.fire(number, "decide_objection", {
         "outcome": "inadmissible", "reason": "Vakantie is geen reden om te laat te zijn."}))
 
     application = fresh(number)
     assert application.state.value == "rejected" and application.granted_cents is None
     assert entries(number) == [] and fresh_objection(objection.id).outcome.value == "inadmissible"
-    assert trail(world, number)[-2:] == [("lodge_objection", "rejected", "rejected"),
+    assert trail(world, number)[-3:] == [("lodge_objection", "rejected", "rejected"),
+                                         ("waive_hearing", "rejected", "rejected"),
                                          ("decide_objection", "rejected", "rejected")]
 
     rejection, letter = decisions_of(number)
@@ -119,6 +122,7 @@ def test_excusable_lateness_lets_the_objection_be_decided(world, clock):
     ok(world.applicant.fire(number, "lodge_objection", {
         "reason": "Het besluit is naar een oud adres gestuurd; wij kregen het pas op 19 mei."}))
     excuse = "Het besluit is aantoonbaar naar een verkeerd adres verzonden."
+    waive_hearing(world, number)
     ok(world.approver2.fire(number, "decide_objection", {
         "outcome": "rejected", "reason": "Het draagvlak blijft onvoldoende aangetoond.",
         "lateness_excused": excuse}))
@@ -187,6 +191,7 @@ def test_an_upheld_objection_turns_a_rejected_rif_application_into_a_grant(world
     ok(world.rif_applicant.fire(number, "lodge_objection", {
         "reason": "De commissie heeft ons actieplan over de arbeidsmarkt niet gelezen."}))
     clock.advance(days=20)  # 19 June 2014
+    waive_hearing(world, number)
 
     decided = ok(world.approver2.fire(number, "decide_objection", {
         "outcome": "upheld", "reason": "Het actieplan toont de aansluiting wel aan."}))
@@ -201,8 +206,9 @@ def test_an_upheld_objection_turns_a_rejected_rif_application_into_a_grant(world
     assert rif_line(number).committed_cents == committed_before + 500_000_00
 
     history = world.rif_applicant.history(number)
-    assert [(e["trigger"], e["from_state"], e["to_state"]) for e in history][-2:] == [
-        ("lodge_objection", "rejected", "rejected"), ("decide_objection", "rejected", "approved")]
+    assert [(e["trigger"], e["from_state"], e["to_state"]) for e in history][-3:] == [
+        ("lodge_objection", "rejected", "rejected"), ("waive_hearing", "rejected", "rejected"),
+        ("decide_objection", "rejected", "approved")]
     reject_event = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.application_id == number, AuditEvent.trigger == "reject")).one()
     assert history[-1]["data"]["outcome"] == "upheld"
@@ -236,6 +242,7 @@ def test_an_upheld_objection_over_the_ceiling_is_refused_with_nothing_changed(
                   reason="Bezuiniging", effective_on=date(2014, 5, 20), now=clock(),
                   user=world.admin.user)
     ok(world.rif_applicant.fire(number, "lodge_objection", {"reason": "Wel voldoende."}))
+    waive_hearing(world, number)
     before = fresh(number)
     version, events = before.version, len(world.rif_applicant.history(number))
     committed = rif_line(number).committed_cents
@@ -259,6 +266,7 @@ def test_an_unfounded_objection_keeps_everything(world, steps):
     before = (fresh(number).state, fresh(number).granted_cents, entries(number))
     steps.clock.advance(days=10)
     ok(world.applicant.fire(number, "lodge_objection", {"reason": "Wij willen alles."}))
+    waive_hearing(world, number)
     ok(world.approver2.fire(number, "decide_objection", {
         "outcome": "rejected", "reason": "De korting volgt uit de niet-subsidiabele kosten."}))
 
@@ -275,6 +283,7 @@ def test_an_upheld_objection_about_the_amount_commits_the_difference(world, step
     steps.clock.advance(days=10)
     ok(world.applicant.fire(number, "lodge_objection", {
         "reason": "Alle kosten van de maatregel komen in aanmerking."}))
+    waive_hearing(world, number)
     too_low = refused(world.approver2.fire(number, "decide_objection", {
         "outcome": "upheld", "reason": "x", "amount": "400000.00"}))
     assert "amount" in too_low["fields"]

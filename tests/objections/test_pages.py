@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from grants.extensions import db
 from grants.models import Objection
 from tests.assess.conftest import application, ok, post, text
+from tests.objections.conftest import waive_hearing
 from tests.objections.test_objections import rejected_rif, rejected_sector_plan
 
 
@@ -26,6 +27,7 @@ def test_a_late_objection_is_declared_inadmissible_or_decided_when_excused(
     assert "Verklaar het niet-ontvankelijk" in text(response)
     assert db.session.scalars(sa.select(Objection)).one().outcome is None
 
+    waive_hearing(world, number)
     response = post(client, path, {
         "outcome": "rejected", "reason": "Het draagvlak blijft onvoldoende.",
         "lateness_excused": "De aanvrager lag in het ziekenhuis.", "confirm": "y"})
@@ -48,6 +50,7 @@ def test_the_approver_extends_the_term_and_upholds_with_a_grant(world, clock, lo
     # Once only: the file no longer offers it.
     assert extend not in client.get(f"/aanvragen/{number}").get_data(as_text=True)
 
+    waive_hearing(world, number)
     decide = f"/beoordelen/aanvragen/{number}/handeling/decide_objection"
     response = post(client, decide, {"outcome": "upheld", "reason": "Toch voldoende.",
                                      "new_amount": "600.000,00", "confirm": "y"})

@@ -21,9 +21,9 @@ from grants.models import (
     PaymentLine,
     PaymentRun,
 )
-from grants.payments.runs import commit_run, due_payments
+from grants.payments.runs import due_payments, prepare_run
 from grants.payments.sepa import sha256
-from tests.payments.conftest import EMPLOYERS_IBAN, INSTITUTION_IBAN
+from tests.payments.conftest import EMPLOYERS_IBAN, INSTITUTION_IBAN, pay_run
 
 XSD = os.path.join(os.path.dirname(sepaxml.__file__), "schemas", "pain.001.001.03.xsd")
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"}
@@ -46,7 +46,7 @@ def test_a_run_pays_the_due_instalments_through_the_engine(grants, world, clock)
     first = grants.sector_plan()
     second = grants.sector_plan("300000.00")
     clock.moment = NEW_YEAR_2015
-    run = commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
+    run = pay_run(world, clock, Ministry.SZW, date(2015, 1, 1))
 
     # 18-month plans: three instalments of 80% ÷ 3 (€ 120.000,00 and € 80.000,00), the first
     # two due by 1 January 2015.
@@ -72,7 +72,7 @@ def test_the_sepa_file_is_a_valid_pain_001_with_every_transfer(grants, world, cl
     first = grants.sector_plan()
     reference = db.session.get(Application, first).reference
     clock.moment = NEW_YEAR_2015
-    run = commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
+    run = pay_run(world, clock, Ministry.SZW, date(2015, 1, 1))
 
     document = sepa_document(run.sepa_xml)
     assert run.sepa_sha256 == sha256(run.sepa_xml)
@@ -89,26 +89,26 @@ def test_the_sepa_file_is_a_valid_pain_001_with_every_transfer(grants, world, cl
                   t.findtext("p:PmtId/p:EndToEndId", namespaces=NS))
                  for t in payment.findall("p:CdtTrfTxInf", NS)]
     assert transfers == [
-        ("120000.00", EMPLOYERS_IBAN, f"{reference} voorschot 1/3", f"{reference}-V1"),
-        ("120000.00", EMPLOYERS_IBAN, f"{reference} voorschot 2/3", f"{reference}-V2")]
+        ("120000.00", EMPLOYERS_IBAN, f"{reference} voorschot 1/3", f"{reference}-{run.id}-V1"),
+        ("120000.00", EMPLOYERS_IBAN, f"{reference} voorschot 2/3", f"{reference}-{run.id}-V2")]
     assert payment.find("p:CdtTrfTxInf/p:Amt/p:InstdAmt", NS).get("Ccy") == "EUR"
 
 
 def test_a_second_run_on_the_same_day_pays_nothing_twice(grants, world, clock):
     number = grants.sector_plan()
     clock.moment = NEW_YEAR_2015
-    commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
+    pay_run(world, clock, Ministry.SZW, date(2015, 1, 1))
     db.session.commit()
     assert due_payments(Ministry.SZW, date(2015, 1, 1), world.finance.user).lines == []
     with pytest.raises(Conflict):
-        commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
+        pay_run(world, clock, Ministry.SZW, date(2015, 1, 1))
     db.session.rollback()
     assert len(disbursed(number)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentRun)) == 1
 
     # Half a year on, only the third instalment is due.
     clock.moment = datetime(2015, 7, 1, 9, tzinfo=UTC)
-    later = commit_run(Ministry.SZW, date(2015, 7, 1), world.finance.user, clock())
+    later = pay_run(world, clock, Ministry.SZW, date(2015, 7, 1))
     assert [(line.instalment, line.amount_cents) for line in later.lines] == [(3, 120_000_00)]
 
 
@@ -129,7 +129,7 @@ def test_an_organisation_without_an_iban_is_left_out_with_the_reason(grants, wor
     db.session.get(Application, other).organisation = world.employees
     db.session.commit()
     clock.moment = NEW_YEAR_2015
-    run = commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
+    run = pay_run(world, clock, Ministry.SZW, date(2015, 1, 1))
     assert {line.application_id for line in run.lines} == {paid}
     assert [(s["application"], s["reference"]) for s in run.skipped] == [
         (other, db.session.get(Application, other).reference)]
@@ -143,7 +143,7 @@ def test_schemes_are_paid_from_their_own_ministry(grants, world, clock):
     clock.moment = datetime(2014, 8, 1, 9, tzinfo=UTC)
     assert due_payments(Ministry.SZW, date(2014, 8, 1), world.finance.user).total_cents == (
         120_000_00)
-    run = commit_run(Ministry.OCW, date(2014, 8, 1), world.finance.user, clock())
+    run = pay_run(world, clock, Ministry.OCW, date(2014, 8, 1))
     assert [(line.application_id, line.amount_cents, line.creditor_iban)
             for line in run.lines] == [(rif, 100_000_00, INSTITUTION_IBAN)]
     assert run.debtor_name == "Ministerie van OCW"
@@ -154,7 +154,7 @@ def test_only_what_has_fallen_due_is_paid(grants, world, clock):
     grants.sector_plan()
     clock.moment = NEW_YEAR_2015
     with pytest.raises(ValidationFailed) as refused:
-        commit_run(Ministry.SZW, date(2015, 1, 3), world.finance.user, clock())
+        pay_run(world, clock, Ministry.SZW, date(2015, 1, 3))
     assert "due_on" in refused.value.fields
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PaymentLine)) == 0
 
@@ -167,14 +167,14 @@ def test_only_finance_pays(grants, world, clock, who):
     with pytest.raises(Forbidden):
         due_payments(Ministry.SZW, date(2015, 1, 1), user)
     with pytest.raises(Forbidden):
-        commit_run(Ministry.SZW, date(2015, 1, 1), user, clock())
+        prepare_run(Ministry.SZW, date(2015, 1, 1), user, clock())
 
 
 def test_an_advance_paid_by_hand_counts_against_the_first_instalment(grants, world, clock):
     number = grants.sector_plan()
     assert world.finance.fire(number, "pay_advance", {"amount": "50000.00"}).status_code == 200
     clock.moment = NEW_YEAR_2015
-    run = commit_run(Ministry.SZW, date(2015, 1, 1), world.finance.user, clock())
+    run = pay_run(world, clock, Ministry.SZW, date(2015, 1, 1))
     assert [(line.instalment, line.amount_cents, line.paid_through_cents)
             for line in run.lines] == [(1, 70_000_00, 120_000_00), (2, 120_000_00, 240_000_00)]
     assert disbursed(number) == [(50_000_00, "pay_advance"), (70_000_00, "pay_advance"),

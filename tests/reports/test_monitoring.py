@@ -24,7 +24,7 @@ def grants_followed(world, steps, clock):
     settled = steps.granted("450000.00")
     ok(world.finance.fire(settled, "pay_advance", {"amount": "360000.00"}))
     ok(settlement_request(world.applicant, settled, "300000.00"))
-    ok(world.assessor.fire(settled, "settle", {"amount": "300000.00", "reason": "Minder kosten."}))
+    world.decide_prepared(settled, "settle", {"amount": "300000.00", "reason": "Minder kosten."})
     number = steps.assessed_sector_plan(region="Zuidoost")
     ok(world.approver.fire(number, "approve", {"amount": "200000.00", "reason": "Deels."}))
     assert db.session.get(Application, number).region.value == "Zuidoost"

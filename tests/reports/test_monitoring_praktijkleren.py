@@ -14,13 +14,12 @@ from tests.factories import OrganisationFactory, UserFactory
 from tests.workflows.scenarios import Api
 
 
-def settled(world, api, places) -> int:
-    """Submitted in the window, validated, then settled directly at the full rate."""
+def validated(world, api, places) -> int:
+    """Submitted in the window and validated; the final run settles it at the full rate."""
     number = ok(api.create(world.praktijkleren(places=places)), 201)["id"]
     ok(api.fire(number, "submit"))
     ok(world.assessor.fire(number, "start_assessment"))
     ok(world.assessor.fire(number, "record_assessment"))
-    ok(world.finance.fire(number, "settle"))
     return number
 
 
@@ -32,15 +31,16 @@ def place(name: str, category: str, code: str, weeks: int) -> dict:
 def test_a_settled_and_paid_praktijkleren_application_is_counted(world, client, clock, web_as):
     clock.moment = datetime(2014, 9, 1, 10, tzinfo=UTC)
     # Noord: one full mbo place € 2.700 + 21/42 hbo place € 1.350 = € 4.050, then paid.
-    paid = settled(world, world.employer_applicant, [
+    paid = validated(world, world.employer_applicant, [
         place("Sanne de Vries", "mbo", "25180", 40), place("Ahmed Yilmaz", "hbo", "34820", 21)])
-    ok(world.finance.fire(paid, "pay"))
     # Zuidoost: 20/40 mbo place = € 1.350, settled, not yet paid.
     south = OrganisationFactory(kind=OrganisationKind.EMPLOYER, region=Region.ZUIDOOST,
                                 name="Installateur Zuid")
     user = UserFactory(role=Role.APPLICANT, organisation=south, name="zuid")
-    settled(world, Api(client, create_token(user, clock())[1], user),
-            [place("Lotte Jansen", "mbo", "25180", 20)])
+    validated(world, Api(client, create_token(user, clock())[1], user),
+              [place("Lotte Jansen", "mbo", "25180", 20)])
+    world.settle_praktijkleren(clock)
+    ok(world.finance.fire(paid, "pay"))
 
     overview = monitoring_overview(date(2014, 12, 1))
     total = overview.total_of("praktijkleren")

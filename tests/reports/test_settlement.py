@@ -96,8 +96,8 @@ def test_settled_lower_than_the_grant_releases_and_recovers(world, steps, clock)
     ok(world.finance.fire(number, "pay_advance", {"amount": "360000.00"}))
     ok(settlement_request(world.applicant, number, "300000.00"))
     clock.advance(days=30)
-    settled = ok(world.assessor.fire(number, "settle", {
-        "amount": "300000.00", "reason": "Niet alle maatregelen zijn uitgevoerd."}))
+    settled = world.decide_prepared(number, "settle", {
+        "amount": "300000.00", "reason": "Niet alle maatregelen zijn uitgevoerd."})
     assert settled["state"] == "settled"
     assert report_of(number, ReportKind.FINAL).status is ReportStatus.ACCEPTED
 
@@ -120,7 +120,7 @@ def test_settled_above_the_advances_leaves_a_balance_to_pay(world, steps):
     number = steps.granted("450000.00")
     ok(world.finance.fire(number, "pay_advance", {"amount": "360000.00"}))
     ok(settlement_request(world.applicant, number, "400000.00"))
-    ok(world.assessor.fire(number, "settle", {"amount": "400000.00", "reason": "Lagere kosten."}))
+    world.decide_prepared(number, "settle", {"amount": "400000.00", "reason": "Lagere kosten."})
     assert entries(number)[-1:] == [("release", "committed", 50_000_00, "settle")]
     (settlement,) = decisions_of(number)[1:]
     text = pdf_text(settlement.pdf)

@@ -13,6 +13,7 @@ K = OrganisationKind
 # A moment after each RIF window used in the tests has closed, for its allocation run.
 RIF_RUN_AFTER = {"2014": datetime(2014, 6, 10, 9, tzinfo=UTC),
                  "2015-1": datetime(2015, 2, 10, 9, tzinfo=UTC)}
+PRAKTIJKLEREN_RUN_AFTER = {"2013-2014": datetime(2014, 11, 20, 9, tzinfo=UTC)}
 # Granting less than requested needs the reason the letter gives (Awb 3:46).
 PARTLY = {"reason": "Niet alle kosten komen in aanmerking."}
 
@@ -95,10 +96,32 @@ class World:
         """RIF grants come from the committee's ranking only (Awb 4:26): finance's allocation
         run once the window has closed (the 2014 window: 12 May – 7 June 2014)."""
         clock.moment = RIF_RUN_AFTER[window]
-        response = self.finance.call("POST", "/allocations", {
-            "scheme": "rif", "window": window, "dry_run": False})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
+        return self.allocate("rif", window)
+
+    def settle_praktijkleren(self, clock, window: str = "2013-2014") -> dict:
+        """Praktijkleren is settled by the window's one final run only (Awb 4:26), after
+        15 September 17:00 once every application is decided."""
+        clock.moment = PRAKTIJKLEREN_RUN_AFTER[window]
+        return self.allocate("praktijkleren", window)
+
+    def allocate(self, scheme: str, window: str, **options) -> dict:
+        """Finance's allocation run, prepared by finance and approved by the approver (four
+        eyes): the run as approved, in effect."""
+        return commit_and_approve_run(None, scheme, window, self.finance, self.approver, None,
+                                      **options)
+
+    def decide_prepared(self, application_id: int, trigger: str, body: dict | None = None,
+                        preparer: "Api | None" = None, approver: "Api | None" = None) -> dict:
+        """A settlement (prepared by the assessor) or recovery (by finance), approved by the
+        approver (four eyes): the application afterwards."""
+        preparer = preparer or (self.assessor if trigger == "settle" else self.finance)
+        approver = approver or self.approver
+        prepared = preparer.fire(application_id, trigger, body or {})
+        assert prepared.status_code == 202, prepared.get_json()
+        assert prepared.get_json()["status"] == "prepared", prepared.get_json()
+        approved = approver.call("POST", f"/approvals/{prepared.get_json()['id']}/approve")
+        assert approved.status_code == 200, approved.get_json()
+        return approver.get(application_id).get_json()
 
     def praktijkleren(self, **changes) -> dict:
         return {
@@ -151,3 +174,32 @@ def world(client, clock, schemes):
         user = UserFactory(**kwargs)
         world.apis[name] = Api(client, create_token(user, clock())[1], user)
     return world
+
+
+def commit_and_approve_run(client_or_service, scheme: str, window: str, preparer, approver,
+                           clock, *, seed: str | None = None):
+    """An allocation run that takes effect: ``preparer`` (finance) commits it, which stores it
+    as prepared, and ``approver`` (a different user with the approver role) approves it.
+
+    ``preparer`` and ``approver`` are either ``Api`` objects (through the JSON API; the first
+    argument and ``clock`` are then unused and may be None) or ``User`` objects (through the
+    services, in the test's transaction: pass the clock). Set the clock after the window's
+    close first. Returns the approved run as JSON (API) or the approved ``RunOutcome``.
+    """
+    if isinstance(preparer, Api):
+        body = {"scheme": scheme, "window": window, "dry_run": False}
+        if seed is not None:
+            body["lottery_seed"] = seed
+        prepared = preparer.call("POST", "/allocations", body)
+        assert prepared.status_code == 201, prepared.get_json()
+        assert prepared.get_json()["status"] == "prepared", prepared.get_json()
+        approved = approver.call("POST", f"/allocations/{prepared.get_json()['id']}/approve")
+        assert approved.status_code == 200, approved.get_json()
+        assert approved.get_json()["status"] == "committed", approved.get_json()
+        return approved.get_json()
+    from grants.allocation.approval import approve_run
+    from grants.allocation.runs import run_allocation
+
+    prepared = run_allocation(scheme, window, preparer, clock(), dry_run=False, seed=seed)
+    return approve_run(prepared.run.id, approver, clock())
+

@@ -126,7 +126,7 @@ def test_the_decision_term_is_postponed_with_a_notice_and_the_new_date(world, cl
     assert notice.kind.value == "postponement" and notice.amount_cents is None
     text = pdf_text(notice.pdf)
     for part in ("Verdaging van de beslistermijn", notice.reference, "Metaalwerkgevers",
-                 "t.a.v. de contactpersoon", "Sectorplan metaal", "20 augustus 2014",
+                 "t.a.v. de directie", "Sectorplan metaal", "20 augustus 2014",
                  "uiterlijk 1 september 2014", "uiterlijk 15 oktober 2014", REASON,
                  "artikel 4:14 van de Algemene wet bestuursrecht", "assessor",
                  "geen bezwaar tegen maken"):

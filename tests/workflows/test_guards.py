@@ -21,7 +21,10 @@ R = Role
 ROLES = {
     "submit": {R.APPLICANT}, "provide_information": {R.APPLICANT}, "withdraw": {R.APPLICANT},
     "submit_report": {R.APPLICANT}, "request_settlement": {R.APPLICANT},
-    "lodge_objection": {R.APPLICANT},
+    # Staff register an objection that came on paper; they hold or waive the hearing (7:2).
+    "lodge_objection": {R.APPLICANT, R.ASSESSOR, R.APPROVER},
+    "invite_to_hearing": {R.ASSESSOR, R.APPROVER}, "record_hearing": {R.ASSESSOR, R.APPROVER},
+    "waive_hearing": {R.ASSESSOR, R.APPROVER},
     "request_information": {R.ASSESSOR}, "close_unprocessed": {R.ASSESSOR},
     "start_assessment": {R.ASSESSOR}, "record_assessment": {R.ASSESSOR},
     "accept_report": {R.ASSESSOR}, "send_back_report": {R.ASSESSOR}, "settle": {R.ASSESSOR},
@@ -35,7 +38,8 @@ SCHEME_ROLES = {
     "sectorplan": ROLES,
     "rif": {**ROLES, "record_assessment": {R.COMMITTEE}, "advise_adjustment": {R.COMMITTEE},
             "adjust_grant": {R.APPROVER}},
-    "praktijkleren": {**ROLES, "settle": {R.FINANCE}},
+    # Praktijkleren: the eligibility check refuses (the assessor), the final run settles.
+    "praktijkleren": {**ROLES, "settle": {R.FINANCE}, "reject": {R.ASSESSOR}},
 }
 GRANT_DECIDED = {S.APPROVED, S.REJECTED, S.UNPROCESSED, S.MONITORED, S.SETTLEMENT_REQUESTED,
                  S.SETTLED, S.CLOSED}
@@ -50,11 +54,12 @@ GRANT_SOURCES = {
     "send_back_report": {S.MONITORED, S.SETTLEMENT_REQUESTED},
     "settle": {S.SETTLEMENT_REQUESTED}, "pay": {S.SETTLED}, "recover": {S.SETTLED},
     "close": {S.SETTLED}, "lodge_objection": GRANT_DECIDED, "decide_objection": GRANT_DECIDED,
-    "extend_objection_term": GRANT_DECIDED,
+    "extend_objection_term": GRANT_DECIDED, "invite_to_hearing": GRANT_DECIDED,
+    "record_hearing": GRANT_DECIDED, "waive_hearing": GRANT_DECIDED,
     # Awb 4:14, while undecided.
     "extend_decision_term": {S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.ASSESSED},
 }
-PRAKTIJKLEREN_DECIDED = {S.UNPROCESSED, S.SETTLED, S.PAID, S.CLOSED}
+PRAKTIJKLEREN_DECIDED = {S.UNPROCESSED, S.REJECTED, S.SETTLED, S.PAID, S.CLOSED}
 SOURCES = {
     "sectorplan": GRANT_SOURCES,
     "rif": {**GRANT_SOURCES, "advise_adjustment": {S.APPROVED, S.MONITORED},
@@ -63,10 +68,13 @@ SOURCES = {
         "submit": {S.DRAFT}, "request_information": {S.SUBMITTED},
         "provide_information": {S.INCOMPLETE}, "close_unprocessed": {S.INCOMPLETE},
         "start_assessment": {S.SUBMITTED}, "record_assessment": {S.IN_ASSESSMENT},
+        "reject": {S.IN_ASSESSMENT},
         "withdraw": {S.DRAFT, S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.VALIDATED},
         "settle": {S.VALIDATED}, "pay": {S.SETTLED}, "close": {S.PAID},
         "lodge_objection": PRAKTIJKLEREN_DECIDED, "decide_objection": PRAKTIJKLEREN_DECIDED,
         "extend_objection_term": PRAKTIJKLEREN_DECIDED,
+        "invite_to_hearing": PRAKTIJKLEREN_DECIDED, "record_hearing": PRAKTIJKLEREN_DECIDED,
+        "waive_hearing": PRAKTIJKLEREN_DECIDED,
         "extend_decision_term": {S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT, S.VALIDATED},
     },
 }
@@ -295,11 +303,13 @@ def test_objection_within_six_weeks_decided_by_someone_else(world, clock):
 
     own = world.approver.fire(number, "decide_objection", {"outcome": "upheld", "reason": "x"})
     assert own.status_code == 403  # Awb 10:3: not the one who decided
+    ok(world.assessor.fire(number, "waive_hearing", {
+        "ground": "objector_waived", "reason": "De indiener wil niet worden gehoord."}))
     decided = ok(world.approver2.fire(number, "decide_objection",
                                       {"outcome": "rejected", "reason": "Besluit blijft."}))
     assert decided["state"] == "rejected"
-    assert [e["trigger"] for e in world.applicant.history(number)][-2:] == [
-        "lodge_objection", "decide_objection"]
+    assert [e["trigger"] for e in world.applicant.history(number)][-3:] == [
+        "lodge_objection", "waive_hearing", "decide_objection"]
 
 
 def test_a_late_objection_is_recorded_and_only_declared_inadmissible(world, clock):

@@ -104,6 +104,10 @@ def test_rif_scored_by_two_committee_members_and_decided(world, clock):
         "scheme": "rif", "window": "2014", "dry_run": False}), 201)
     assert [(r["application"], r["outcome"], r["amount"]) for r in run["results"]] == [
         (number, "approved", "500000.00")]
+    # Prepared by finance, it grants nothing until an approver approves it (four eyes).
+    assert run["status"] == "prepared"
+    assert world.rif_applicant.get(number).get_json()["state"] == "assessed"
+    ok(world.approver.call("POST", f"/allocations/{run['id']}/approve"))
     approved = world.rif_applicant.get(number).get_json()
     assert approved["state"] == "approved"
     assert approved["granted_amount"] == "500000.00"
@@ -139,10 +143,10 @@ def test_praktijkleren_reaches_validated(world, clock):
     ok(world.assessor.fire(number, "start_assessment"))
     validated = ok(world.assessor.fire(number, "record_assessment"))
     assert validated["state"] == "validated"
-    # The next step is the allocation run's direct settlement, by finance; the assessor can
-    # only still postpone the decision (Awb 4:14).
+    # The next step is the final allocation run's direct settlement, which nobody fires by
+    # hand; the assessor can only still postpone the decision (Awb 4:14).
     assert world.assessor.get(number).get_json()["allowed_triggers"] == ["extend_decision_term"]
-    assert "settle" in world.finance.get(number).get_json()["allowed_triggers"]
+    assert "settle" not in world.finance.get(number).get_json()["allowed_triggers"]
 
 
 def test_withdrawal_before_the_decision(world):

@@ -23,7 +23,8 @@ def objection(application_id: int):
         return status_page(application, objection_form=form, status=422)
     try:
         fire_trigger(application.id, "lodge_objection", actor(),
-                     {"reason": form.reason.data.strip()}, now())
+                     {"reason": form.reason.data.strip(),
+                      "costs_requested": bool(form.costs_requested.data)}, now())
     except ValidationFailed as refused:
         db.session.rollback()
         for messages in refused.fields.values():

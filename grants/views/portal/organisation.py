@@ -29,6 +29,7 @@ def organisation():
         raise NotFound(MESSAGES[404])
     if request.method == "GET":
         form = OrganisationForm(formdata=None, data={
+            "contact_name": organisation.contact_name,
             "address": organisation.address, "postcode": organisation.postcode,
             "city": organisation.city,
             "iban": organisation_service.format_iban(organisation.iban)})
@@ -39,7 +40,8 @@ def organisation():
     try:
         changed = organisation_service.change_details(
             organisation, actor=actor(), now=now(), address=form.address.data,
-            postcode=form.postcode.data, city=form.city.data, iban=form.iban.data)
+            postcode=form.postcode.data, city=form.city.data, iban=form.iban.data,
+            contact_name=form.contact_name.data)
     except ValidationFailed as refused:
         db.session.rollback()
         for name, messages in refused.fields.items():

@@ -1,0 +1,201 @@
+"""What a payment run can pay: every payable of a ministry that fell due by a day.
+
+Four kinds (domain.md §2–4): advance instalments of a grant; praktijkleren's direct settlement
+(state ``settled``, paid by ``pay``); the balance a settlement of a grant leaves unpaid after
+the advances (``settled`` with committed > paid, paid by ``pay``); and the costs of an upheld
+objection (Awb 7:15), which are no subsidy money and are paid without a ledger entry.
+
+An application waits in at most one prepared run: while one holds it, no other run plans
+anything for it. So what a prepared run planned is exactly what stays to be paid until it is
+approved or cancelled, and comparing the two under the application's lock tells what changed.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from stdnum import iban as stdnum_iban
+
+from grants.budget.ledger import application_balance
+from grants.extensions import db
+from grants.models import (
+    PAYMENT_KIND_LABELS,
+    Application,
+    ApplicationState,
+    Objection,
+    ObjectionOutcome,
+    PaymentKind,
+    PaymentLine,
+    PaymentRun,
+    PaymentRunStatus,
+    Scheme,
+)
+from grants.models.schemes import Ministry
+from grants.payments.schedule import ADVANCE_TRIGGER, Instalment, due_instalments
+from grants.timefmt import AMSTERDAM
+
+ADVANCE_STATES = (ApplicationState.APPROVED, ApplicationState.MONITORED)
+# Paid in full by its settlement: the settlement is the decision (directe vaststelling).
+DIRECT_SETTLEMENT_SCHEMES = frozenset({"praktijkleren"})
+PAY_TRIGGER = "pay"
+
+
+@dataclass(frozen=True)
+class Payable:
+    application: Application
+    kind: PaymentKind
+    amount_cents: int
+    # What the application has been paid of this kind, this payable included.
+    paid_through_cents: int
+    due_on: date
+    instalment: Instalment | None = None
+    objection: Objection | None = None
+
+    @property
+    def kind_label(self) -> str:
+        return PAYMENT_KIND_LABELS[self.kind]
+
+    @property
+    def trigger(self) -> str | None:
+        """The trigger that pays it; objection costs are paid by the run alone."""
+        return {PaymentKind.ADVANCE: ADVANCE_TRIGGER, PaymentKind.SETTLEMENT: PAY_TRIGGER,
+                PaymentKind.BALANCE: PAY_TRIGGER}.get(self.kind)
+
+    @property
+    def creditor_iban(self) -> str:
+        return creditor_iban(self.application)
+
+    @property
+    def remittance(self) -> str:
+        """What the payee's bank statement shows: the reference and what is paid (Dutch, as
+        letters are)."""
+        reference = self.application.reference
+        if self.kind == PaymentKind.ADVANCE:
+            return f"{reference} voorschot {self.instalment.number}/{self.instalment.count}"
+        if self.kind == PaymentKind.SETTLEMENT:
+            return f"{reference} vaststelling"
+        if self.kind == PaymentKind.BALANCE:
+            return f"{reference} saldo na vaststelling"
+        lodged = self.objection.lodged_at.astimezone(AMSTERDAM).date()
+        return f"{reference} proceskosten bezwaar van {lodged:%d-%m-%Y}"
+
+    def end_to_end_id(self, run_id: int) -> str:
+        """Unique per line (at most 35 characters): the reference, the run and what."""
+        what = {PaymentKind.SETTLEMENT: "VS", PaymentKind.BALANCE: "S"}.get(self.kind)
+        if self.kind == PaymentKind.ADVANCE:
+            what = f"V{self.instalment.number}"
+        elif self.kind == PaymentKind.OBJECTION_COSTS:
+            what = f"K{self.objection.id}"
+        return f"{self.application.reference}-{run_id}-{what}"
+
+    def key(self) -> tuple:
+        """What a planned line and a recomputed payable must share to be the same payment."""
+        return (self.kind, self.instalment.number if self.instalment else None,
+                self.objection.id if self.objection else None, self.amount_cents,
+                self.paid_through_cents)
+
+
+def line_key(line: PaymentLine) -> tuple:
+    return (line.kind, line.instalment, line.objection_id, line.amount_cents,
+            line.paid_through_cents)
+
+
+def creditor_iban(application: Application) -> str:
+    # Praktijkleren names the account on the application; the others pay the organisation's.
+    return (application.details or {}).get("iban") or application.organisation.iban or ""
+
+
+def iban_problem(application: Application) -> str | None:
+    account = creditor_iban(application)
+    if not account:
+        return _("Geen IBAN bekend van %(organisation)s; vul het aan voordat er betaald wordt.",
+                 organisation=application.organisation.name)
+    if not stdnum_iban.is_valid(account) or not account.startswith("NL"):
+        return _("Het IBAN van %(organisation)s (%(iban)s) is ongeldig.",
+                 organisation=application.organisation.name, iban=account)
+    return None
+
+
+def waiting_in(application_id: int, except_run: int | None = None) -> PaymentRun | None:
+    """The prepared run that holds the application's payables, if one does."""
+    stmt = (sa.select(PaymentRun).join(PaymentLine)
+            .where(PaymentLine.application_id == application_id, PaymentLine.held.is_(True),
+                   PaymentRun.status == PaymentRunStatus.PREPARED))
+    if except_run is not None:
+        stmt = stmt.where(PaymentRun.id != except_run)
+    return db.session.scalars(stmt.limit(1)).first()
+
+
+def _local_day(moment) -> date | None:
+    return moment.astimezone(AMSTERDAM).date() if moment else None
+
+
+def _advances(application: Application, due_on: date) -> list[Payable]:
+    if application.state not in ADVANCE_STATES:
+        return []
+    return [Payable(application, PaymentKind.ADVANCE, due.amount_cents, due.paid_through_cents,
+                    due.instalment.due_on, instalment=due.instalment)
+            for due in due_instalments(application, due_on)]
+
+
+def _settlement(application: Application, due_on: date) -> list[Payable]:
+    if application.state != ApplicationState.SETTLED:
+        return []
+    settled_on = _local_day(application.decided_at) or due_on
+    if settled_on > due_on:
+        return []
+    balance = application_balance(application.id)
+    unpaid = balance.committed - balance.paid
+    if unpaid <= 0:
+        return []
+    kind = (PaymentKind.SETTLEMENT if application.scheme.code in DIRECT_SETTLEMENT_SCHEMES
+            else PaymentKind.BALANCE)
+    return [Payable(application, kind, unpaid, balance.committed, settled_on)]
+
+
+def _objection_costs(application: Application, due_on: date,
+                     except_run: int | None) -> list[Payable]:
+    others = [PaymentLine.held.is_(True)]
+    if except_run is not None:
+        others.append(PaymentLine.run_id != except_run)
+    paid_costs = int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(PaymentLine.amount_cents), 0))
+        .where(PaymentLine.application_id == application.id,
+               PaymentLine.kind == PaymentKind.OBJECTION_COSTS, *others)) or 0)
+    held = sa.select(PaymentLine.objection_id).where(PaymentLine.objection_id.is_not(None),
+                                                     *others)
+    found = []
+    for objection in db.session.scalars(
+            sa.select(Objection).where(Objection.application_id == application.id,
+                                       Objection.costs_cents > 0,
+                                       Objection.outcome == ObjectionOutcome.UPHELD,
+                                       Objection.decided_at.is_not(None),
+                                       Objection.id.not_in(held))
+            .order_by(Objection.id)):
+        decided_on = _local_day(objection.decided_at)
+        if decided_on > due_on:
+            continue
+        paid_costs += objection.costs_cents
+        found.append(Payable(application, PaymentKind.OBJECTION_COSTS, objection.costs_cents,
+                             paid_costs, decided_on, objection=objection))
+    return found
+
+
+def payables_of(application: Application, due_on: date,
+                except_run: int | None = None) -> list[Payable]:
+    """Everything the application is owed by ``due_on`` that no run holds (but ``except_run``,
+    whose own planned lines are what is being checked)."""
+    return [*_advances(application, due_on), *_settlement(application, due_on),
+            *_objection_costs(application, due_on, except_run)]
+
+
+def candidates(ministry: Ministry) -> list[Application]:
+    """Applications of the ministry that may be owed something, by reference."""
+    with_costs = sa.select(Objection.application_id).where(Objection.costs_cents > 0)
+    return list(db.session.scalars(
+        sa.select(Application).join(Application.scheme)
+        .where(Scheme.ministry == ministry,
+               sa.or_(Application.state.in_((*ADVANCE_STATES, ApplicationState.SETTLED)),
+                      Application.id.in_(with_costs)))
+        .order_by(Application.reference)))
