@@ -108,6 +108,7 @@ JOB_TITLES = {
     "commissie@demo.techniekpact.nl": "voorzitter beoordelingscommissie",
     "financien@demo.techniekpact.nl": "controller",
     "beheer@demo.techniekpact.nl": "functioneel beheerder",
+    "beheer2@demo.techniekpact.nl": "functioneel beheerder",
 }
 
 
@@ -134,6 +135,8 @@ DEMO_USERS = [
     DemoUser("financien@demo.techniekpact.nl", "Esther Bakker", Role.FINANCE,
              "financien-demo-2014"),
     DemoUser("beheer@demo.techniekpact.nl", "Farid el Amrani", Role.ADMIN, "beheer-demo-2014"),
+    # A second admin: a ceiling one admin prepares, another approves (four eyes).
+    DemoUser("beheer2@demo.techniekpact.nl", "Gijs Visser", Role.ADMIN, "beheer2-demo-2014"),
 ]
 
 SECTOR_PLAN_TITLES = [

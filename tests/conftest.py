@@ -141,7 +141,7 @@ def login(client, email: str, password: str = factories.PASSWORD):
 
 @pytest.fixture
 def login_as(client):
-    def _login(user, password: str = factories.PASSWORD):
+    def _login(user, password: str = factories.PASSWORD, client=client):
         response = login(client, user.email, password)
         assert response.status_code == 302, response.get_data(as_text=True)
         return client

@@ -53,12 +53,14 @@ def approve_run(run_id: int, approver: User, now: datetime) -> RunOutcome:
     """A second person, an approver, lets a prepared run take effect: its decisions are taken
     with the approver as the one who decides (and signs the letters), under the window's locks,
     and only if the window is still as the run saw it (else 409 and nothing changes)."""
-    require_role(approver, Role.APPROVER)
+    require_role(approver, Role.FINANCE, Role.APPROVER)
     run = _locked_run(run_id)
     _still_open(run)
+    # The preparer hears why, whatever their roles (409); anyone else needs the approver role.
     if run.created_by_id == approver.id:
         raise Conflict(f"U heeft verdeling {run.id} voorbereid; een ander moet haar "
                        f"goedkeuren (vier ogen).")
+    require_role(approver, Role.APPROVER)
     window = run.window
     lock_lines(window)
     if run.method in FINAL_RUN:

@@ -1,8 +1,9 @@
 """What admins do: open windows, move their dates, amend their ceilings; make accounts, change
 roles, deactivate; issue and revoke API tokens.
 
-Each action leaves a row in the admin's log (AdminEvent); a ceiling amendment is its own record
-(CeilingAmendment, through grants.services.schemes.amend_ceiling). Like every service these
+Each action leaves a row in the admin's log (AdminEvent); a ceiling amendment is prepared here and
+becomes its own record (CeilingAmendment) when a second admin approves it (four eyes,
+grants.services.approvals). Like every service these
 flush and never commit. A refusal raises ValidationFailed naming the fields, possibly after
 something was flushed: the caller rolls back, as the error handlers and views do.
 """
@@ -38,7 +39,7 @@ from grants.models import (
 )
 from grants.money import format_eur
 from grants.services.accounts import create_user
-from grants.services.schemes import amend_ceiling
+from grants.services.approvals import prepare_ceilings
 from grants.services.tokens import create_token, revoke_token
 from grants.timefmt import AMSTERDAM, format_day, to_api
 
@@ -193,7 +194,8 @@ class WindowChange:
 
     window: Window
     dates_changed: bool
-    amendments: list
+    # The new ceilings, prepared: they take effect when a second admin approves them.
+    prepared: list
 
 
 def amend_window(window: Window, *, reason: str, actor: User | None, now: datetime,
@@ -243,17 +245,21 @@ def amend_window(window: Window, *, reason: str, actor: User | None, now: dateti
         raise ValidationFailed(_("Het tijdvak is niet gewijzigd."), errors)
 
     effective_on = effective_on or _local_day(now)
-    amendments = []
-    # Lowering first, so that moving money between a window's categories fits in the budget.
-    for key, (line, cents) in sorted(changed.items(), key=lambda item: item[1][1]
-                                     - item[1][0].ceiling_cents):
+    prepared = []
+    if changed:
+        # Four eyes on every money decision: a second admin approves the new ceilings.
+        key_of = {line.id: key for key, (line, _cents) in changed.items()}
         try:
-            amendments.append(amend_ceiling(line, cents, reason=reason, effective_on=effective_on,
-                                            now=now, user=actor))
+            prepared = prepare_ceilings(
+                {line: cents for line, cents in changed.values()}, reason=reason,
+                effective_on=effective_on, actor=actor, now=now,
+                field_of=lambda line: ceiling_field(key_of[line.id]))
         except ValidationFailed as refused:
             for field, messages in refused.fields.items():
                 for message in messages:
-                    _add(errors, ceiling_field(key) if field == "ceiling" else field, message)
+                    _add(errors, field, message)
+            if not refused.fields:
+                _add(errors, "reason", refused.message)
     if errors:
         raise ValidationFailed(_("Het tijdvak is niet gewijzigd."), errors)
 
@@ -265,7 +271,7 @@ def amend_window(window: Window, *, reason: str, actor: User | None, now: dateti
         db.session.flush()
         _log(AdminAction.WINDOW_DATES_CHANGED, actor, now, window=window, reason=reason,
              data=data)
-    return WindowChange(window=window, dates_changed=bool(moved), amendments=amendments)
+    return WindowChange(window=window, dates_changed=bool(moved), prepared=prepared)
 
 
 def window_history(window: Window) -> list[AdminEvent]:

@@ -13,6 +13,7 @@ Approving twice at once: the row is locked and moved from prepared to approved w
 conditional update, so exactly one approval takes effect; the other gets 409.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -30,6 +31,7 @@ from grants.models import (
     User,
 )
 from grants.money import format_eur
+from grants.timefmt import AMSTERDAM, format_day
 from grants.services.applications import fire_trigger, locked_application
 from grants.services.schemes import amend_ceiling
 from grants.workflows import workflow_for
@@ -73,36 +75,81 @@ def prepare_trigger(application_id: int, trigger: str, actor: User, data: dict, 
 
 def prepare_ceiling(line: BudgetLine, new_ceiling_cents: int, *, reason: str,
                     effective_on: date, actor: User, now: datetime) -> PreparedDecision:
-    """An admin proposes a new ceiling; the same checks as the amendment itself run now and
-    again when a second admin approves it (by then the line may have changed)."""
+    """An admin proposes a new ceiling for one line (see prepare_ceilings)."""
+    (decision,) = prepare_ceilings({line: new_ceiling_cents}, reason=reason,
+                                   effective_on=effective_on, actor=actor, now=now)
+    return decision
+
+
+def prepare_ceilings(ceilings: dict[BudgetLine, int], *, reason: str, effective_on: date,
+                     actor: User, now: datetime,
+                     field_of: Callable[[BudgetLine], str] = lambda line: "ceiling"
+                     ) -> list[PreparedDecision]:
+    """An admin proposes new ceilings for lines of one budget, to be approved together.
+
+    The checks of the amendment itself run now, with all the proposed ceilings counted at once
+    (moving money between a window's categories lowers one line and raises another), and again
+    when a second admin approves them (by then the lines may have changed). Errors are filed
+    under the field ``field_of`` names for each line (the form's field for its category).
+    """
     require_role(actor, Role.ADMIN)
     fields: dict[str, list[str]] = {}
     if not (reason or "").strip():
         fields["reason"] = ["Geef de reden van de wijziging."]
-    used = line.reserved_cents + line.committed_cents
-    if new_ceiling_cents < used:
-        fields["ceiling"] = [f"Er is al {format_eur(used)} gereserveerd of verplicht; het plafond "
-                             "kan niet lager worden."]
-    others = sum(other.ceiling_cents for other in line.budget.lines if other.id != line.id)
-    if others + new_ceiling_cents > line.budget.ceiling_cents:
-        fields["ceiling"] = [
-            f"De regels van {line.budget.name} komen dan samen boven het budget van "
-            f"{format_eur(line.budget.ceiling_cents)}; er is ruimte tot "
-            f"{format_eur(line.budget.ceiling_cents - others)}."]
+    budgets = {line.budget_id for line in ceilings}
+    if len(budgets) > 1:
+        raise ValidationFailed("Plafonds van één budget worden samen gewijzigd.")
+    # The line holds the ceiling in force now, which every decision is checked against: an
+    # amendment is prepared on or after the day it takes effect, as it is recorded then.
+    today = now.astimezone(AMSTERDAM).date()
+    if effective_on > today:
+        fields["effective_on"] = [
+            f"De wijziging gaat pas in op {format_day(effective_on)}; tot die dag geldt het "
+            f"huidige plafond. Leg haar vast op of na {format_day(effective_on)}."]
+    for line, cents in ceilings.items():
+        used = line.reserved_cents + line.committed_cents
+        if cents < used:
+            fields.setdefault(field_of(line), []).append(
+                f"Er is al {format_eur(used)} gereserveerd of verplicht; het plafond kan niet "
+                "lager worden.")
+    if ceilings:
+        budget = next(iter(ceilings)).budget
+        proposed = sum(ceilings.get(line, line.ceiling_cents) for line in budget.lines)
+        if proposed > budget.ceiling_cents:
+            others = sum(line.ceiling_cents for line in budget.lines if line not in ceilings)
+            together = " voor de gewijzigde regels samen" if len(ceilings) > 1 else ""
+            for line, cents in ceilings.items():
+                if cents > line.ceiling_cents:  # the raise that does not fit, not the cut
+                    fields.setdefault(field_of(line), []).append(
+                        f"De regels van {budget.name} komen dan samen boven het budget van "
+                        f"{format_eur(budget.ceiling_cents)}; er is ruimte tot "
+                        f"{format_eur(budget.ceiling_cents - others)}{together}.")
     if fields:
         raise ValidationFailed("Het plafond is niet gewijzigd.", fields)
-    waiting = db.session.scalar(sa.select(PreparedDecision.id).where(
-        PreparedDecision.line_id == line.id, PreparedDecision.status == P.PREPARED).limit(1))
+    waiting = db.session.scalars(sa.select(PreparedDecision).where(
+        PreparedDecision.line_id.in_([line.id for line in ceilings]),
+        PreparedDecision.status == P.PREPARED).limit(1)).first()
     if waiting is not None:
-        raise Conflict(f"Voor het plafond van {line.name} ligt al een wijziging ter goedkeuring "
-                       f"(nummer {waiting}); keur die eerst goed of annuleer haar.")
-    decision = PreparedDecision(
-        kind=K.CEILING, status=P.PREPARED, line_id=line.id,
-        new_ceiling_cents=new_ceiling_cents, effective_on=effective_on, reason=reason.strip(),
-        data={}, prepared_at=now, prepared_by_id=actor.id, cancel_reason="")
-    db.session.add(decision)
+        raise Conflict(f"Voor het plafond van {waiting.line.name} ligt al een wijziging ter "
+                       f"goedkeuring (nummer {waiting.id}); keur die eerst goed of annuleer "
+                       "haar.")
+    decisions = [PreparedDecision(
+        kind=K.CEILING, status=P.PREPARED, line_id=line.id, new_ceiling_cents=cents,
+        effective_on=effective_on, reason=reason.strip(), data={}, prepared_at=now,
+        prepared_by_id=actor.id, cancel_reason="") for line, cents in ceilings.items()]
+    db.session.add_all(decisions)
     db.session.flush()
-    return decision
+    if len(decisions) > 1:
+        together = [decision.id for decision in decisions]
+        for decision in decisions:
+            decision.data = {"together": together}
+        db.session.flush()
+    return decisions
+
+
+def _together(decision: PreparedDecision) -> list[int]:
+    """The ids of the ceiling amendments prepared together with ``decision`` (itself too)."""
+    return list((decision.data or {}).get("together") or [decision.id])
 
 
 def _locked(decision_id: int) -> PreparedDecision:
@@ -131,26 +178,35 @@ def get_decision(decision_id: int, user: User) -> PreparedDecision:
 
 def approve(decision_id: int, approver: User, now: datetime) -> PreparedDecision:
     decision = _locked(decision_id)
-    require_role(approver, APPROVING_ROLE[PreparedKind(decision.kind)])
-    _still_prepared(decision)
+    # The preparer hears why, whatever their roles (409); anyone else needs the approving role.
     if decision.prepared_by_id == approver.id:
+        _still_prepared(decision)
         raise Conflict("U heeft dit besluit voorbereid; een ander moet het goedkeuren "
                        "(vier ogen).")
+    require_role(approver, APPROVING_ROLE[PreparedKind(decision.kind)])
+    _still_prepared(decision)
+    # Ceilings prepared together are approved together: each alone might not fit the budget.
+    ids = _together(decision) if decision.kind == K.CEILING else [decision.id]
     taken = db.session.execute(
         sa.update(PreparedDecision)
-        .where(PreparedDecision.id == decision.id, PreparedDecision.status == P.PREPARED)
+        .where(PreparedDecision.id.in_(ids), PreparedDecision.status == P.PREPARED)
         .values(status=P.APPROVED, approved_at=now, approved_by_id=approver.id)
         .execution_options(synchronize_session=False)).rowcount
-    if taken != 1:
+    if taken != len(ids):
         raise Conflict(f"Besluit {decision.id} is al goedgekeurd.")
     db.session.refresh(decision)
     if decision.kind == K.TRIGGER:
         _fire(decision, approver, now)
     else:
-        amendment = amend_ceiling(
-            decision.line, decision.new_ceiling_cents, reason=decision.reason,
-            effective_on=decision.effective_on, now=now, user=decision.prepared_by)
-        amendment.approved_by_id = approver.id
+        group = list(db.session.scalars(sa.select(PreparedDecision).where(
+            PreparedDecision.id.in_(ids)).execution_options(populate_existing=True)))
+        # Lowering first, so that money moved between lines fits the budget at every step.
+        for each in sorted(group, key=lambda d: (d.new_ceiling_cents - d.line.ceiling_cents,
+                                                 d.id)):
+            amendment = amend_ceiling(
+                each.line, each.new_ceiling_cents, reason=each.reason,
+                effective_on=each.effective_on, now=now, user=each.prepared_by)
+            amendment.approved_by_id = approver.id
     db.session.flush()
     return decision
 
@@ -174,10 +230,14 @@ def cancel(decision_id: int, actor: User, now: datetime, reason: str) -> Prepare
     if not (reason or "").strip():
         raise ValidationFailed("Geef de reden van de annulering.", {"reason": [
             "Geef de reden van de annulering."]})
-    decision.status = P.CANCELLED
-    decision.cancelled_at, decision.cancelled_by_id = now, actor.id
-    decision.cancel_reason = reason.strip()
-    db.session.flush()
+    ids = _together(decision) if decision.kind == K.CEILING else [decision.id]
+    db.session.execute(
+        sa.update(PreparedDecision)
+        .where(PreparedDecision.id.in_(ids), PreparedDecision.status == P.PREPARED)
+        .values(status=P.CANCELLED, cancelled_at=now, cancelled_by_id=actor.id,
+                cancel_reason=reason.strip())
+        .execution_options(synchronize_session=False))
+    db.session.refresh(decision)
     return decision
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from grants.access import role_required
 from grants.budget.report import line_figures
 from grants.clock import now
-from grants.errors import NotFound, ValidationFailed
+from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.forms.admin import (
     CeilingForm,
@@ -27,6 +27,7 @@ from grants.forms.admin import (
     WindowForm,
     ceiling_text,
 )
+from grants.forms.allocations import CancelForm
 from grants.i18n import page_day, page_eur, page_moment, translated
 from grants.models import (
     ROLE_LABELS,
@@ -39,6 +40,7 @@ from grants.models import (
     Window,
 )
 from grants.services import admin as service
+from grants.services import approvals
 from grants.services import days_off as days_off_service
 from grants.services.schemes import get_window, list_schemes
 from grants.services.tokens import tokens_of
@@ -145,7 +147,9 @@ def _window_page_data(window: Window) -> dict:
     return {"window": window, "scheme": window.scheme,
             "lines": [line_figures(line) for line in window.lines],
             "applications": service.application_count(window), "amendments": amendments,
-            "history": service.window_history(window)}
+            "history": service.window_history(window),
+            "prepared": approvals.pending_for_lines([line.id for line in window.lines]),
+            "cancel_form": CancelForm()}
 
 
 @bp.get("/regelingen/<scheme_code>/tijdvakken/<window_code>")
@@ -211,9 +215,58 @@ def window_ceiling(scheme_code: str, window_code: str):
     if change is None:
         return _ceiling_page(get_window(scheme_code, window_code), form, error), 422
     db.session.commit()
-    flash(_("Het plafond van %(name)s is gewijzigd: %(count)s wijziging(en) vastgelegd.",
-            name=window.name, count=len(change.amendments)), "success")
+    flash(_("De wijziging van het plafond van %(name)s is voorgelegd: zij geldt pas als een "
+            "andere beheerder haar goedkeurt (vier ogen).", name=window.name), "success")
     return redirect(url_for("admin.window", scheme_code=scheme_code, window_code=window_code))
+
+
+def _ceiling_decision(decision_id: int):
+    decision = approvals.get_decision(decision_id, _actor())
+    if decision.line is None or decision.line.window is None:
+        raise NotFound()
+    return decision
+
+
+def _back_to_window(decision):
+    window = decision.line.window
+    return redirect(url_for("admin.window", scheme_code=window.scheme.code,
+                            window_code=window.code), 303)
+
+
+@bp.post("/plafondwijzigingen/<int:decision_id>/goedkeuren")
+@role_required(Role.ADMIN)
+def approve_ceiling(decision_id: int):
+    decision = _ceiling_decision(decision_id)
+    try:
+        approvals.approve(decision_id, _actor(), now())
+    except (Conflict, Forbidden, ValidationFailed) as refused:
+        db.session.rollback()
+        flash(" ".join([refused.message, *(m for ms in refused.fields.values() for m in ms)]),
+              "error")
+        return _back_to_window(_ceiling_decision(decision_id))
+    db.session.commit()
+    flash(_("De wijziging van het plafond is goedgekeurd en geldt nu."), "success")
+    return _back_to_window(decision)
+
+
+@bp.post("/plafondwijzigingen/<int:decision_id>/annuleren")
+@role_required(Role.ADMIN)
+def cancel_ceiling(decision_id: int):
+    decision = _ceiling_decision(decision_id)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(m) for ms in form.errors.values() for m in ms), "error")
+        return _back_to_window(decision)
+    try:
+        approvals.cancel(decision_id, _actor(), now(), form.reason.data)
+    except (Conflict, Forbidden, ValidationFailed) as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return _back_to_window(_ceiling_decision(decision_id))
+    db.session.commit()
+    flash(_("De voorgelegde wijziging van het plafond is geannuleerd; het plafond is niet "
+            "gewijzigd."), "info")
+    return _back_to_window(decision)
 
 
 # -- users and roles ----------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """The admin's part of API v1 (shared/api.md): opening a window of a scheme, and amending its
-ceilings or dates. Added to the API blueprint, so it shares its tokens and its error shape."""
+ceilings or dates. Added to the API blueprint, so it shares its tokens and its error shape.
+
+A ceiling amendment is prepared (202, with the prepared decisions under ``prepared``) and takes
+effect when a second admin approves it: POST /approvals/{id}/approve (four eyes on every money
+decision)."""
 
 from datetime import date, datetime
 
@@ -14,7 +18,7 @@ from grants.money import InvalidAmount, cents_to_api, euros
 from grants.services import admin as service
 from grants.services.schemes import get_window
 from grants.timefmt import to_api
-from grants.views.api import _json_body, window_json
+from grants.views.api import _json_body, prepared_json, window_json
 from grants.views.api import bp as api
 
 Errors = dict[str, list[str]]
@@ -199,10 +203,12 @@ def amend_window(scheme_code: str, window_code: str):
     if errors:
         raise ValidationFailed("Het tijdvak is niet gewijzigd.", errors)
     try:
-        service.amend_window(window, reason=reason, opens_at=opens_at, closes_at=closes_at,
-                             ceilings=ceilings or None, effective_on=effective_on,
-                             actor=g.api_user, now=now())
+        change = service.amend_window(
+            window, reason=reason, opens_at=opens_at, closes_at=closes_at,
+            ceilings=ceilings or None, effective_on=effective_on, actor=g.api_user, now=now())
     except ValidationFailed as refused:
         raise _refile(refused, paths) from None
     db.session.commit()
-    return jsonify(_window_json(get_window(scheme_code, window_code)))
+    body = {**_window_json(get_window(scheme_code, window_code)),
+            "prepared": [prepared_json(decision) for decision in change.prepared]}
+    return jsonify(body), 202 if change.prepared else 200

@@ -42,7 +42,7 @@ def approve(decision_id: int):
 def cancel(decision_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
-        flash(" ".join(m for ms in form.errors.values() for m in ms), "error")
+        flash(" ".join(str(m) for ms in form.errors.values() for m in ms), "error")
         return _back()
     try:
         approvals.cancel(decision_id, current_user, now(), form.reason.data)

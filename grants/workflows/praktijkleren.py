@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from grants.budget import ledger
 from grants.errors import Conflict, ValidationFailed
 from grants.extensions import db
-from grants.models import AllocationRun, EntryKind, PlaceCategory, Recommendation, Role
+from grants.models import (
+    AllocationRun,
+    EntryKind,
+    PlaceCategory,
+    Recommendation,
+    Role,
+    RunStatus,
+)
 from grants.money import InvalidAmount, euros, format_eur
 from grants.workflows import common, objections, students
 from grants.workflows.engine import Firing, Transition, Workflow, register, transition
@@ -74,10 +81,13 @@ def refused_as_ineligible(f: Firing) -> None:
 
 def window_not_yet_divided(f: Firing) -> None:
     """An upheld objection against a refusal puts the application back among the validated
-    ones, which the final run settles; once that run has been made it can no longer."""
+    ones, which the final run settles; once that run has taken effect it can no longer. A run
+    still waiting for approval does not stand in the way: it no longer matches the window
+    then, so its approval is refused and a new run includes the application."""
     window = f.application.window
     run = db.session.scalar(sa.select(AllocationRun.id).where(
-        AllocationRun.window_id == window.id).limit(1))
+        AllocationRun.window_id == window.id,
+        AllocationRun.status == RunStatus.COMMITTED).limit(1))
     if run is not None:
         raise Conflict(f"{window.name} is al verdeeld (verdeling {run}): een gegrond bezwaar "
                        f"tegen de afwijzing kan de aanvraag niet meer in die verdeling brengen.")

@@ -1,6 +1,7 @@
 """Admins open windows, move their dates while no application is in them, and amend their
 ceilings with a reason, on the pages and through the API; a refusal names the field and
-changes nothing."""
+changes nothing. A new ceiling is prepared by one admin and takes effect only when a second
+admin approves it (four eyes on every money decision)."""
 
 from datetime import date
 
@@ -14,9 +15,11 @@ from grants.models import (
     BudgetLine,
     CeilingAmendment,
     PlaceCategory,
+    PreparedDecision,
     Role,
     Window,
 )
+from grants.services import approvals
 from grants.services.admin import amend_window, open_window, unallocated_cents
 from grants.services.schemes import amend_ceiling, get_window
 from grants.services.tokens import create_token
@@ -46,6 +49,13 @@ def room(schemes, clock):
         db.session.commit()
 
     return take
+
+
+def approved_by_a_second_admin(change, clock) -> None:
+    """What one admin prepared, another approves (together, as it was prepared)."""
+    second = UserFactory(role=Role.ADMIN, name="Beheerder Bea")
+    approvals.approve(change.prepared[0].id, second, clock())
+    db.session.commit()
 
 
 def new_window_form(**changes) -> dict:
@@ -160,9 +170,10 @@ def test_a_praktijkleren_window_has_a_ceiling_per_category(client, admin, scheme
     for category in ("vmbo", "mbo", "hbo", "promovendus"):
         assert f'name="ceiling_{category}"' in page
     # The budget is fully divided: make room first, by an amendment of another window.
-    amend_window(get_window("praktijkleren", "2014-2015"), ceilings={PlaceCategory.HBO: 0},
-                 reason="Hbo naar het nieuwe studiejaar", actor=admin, now=clock())
-    db.session.commit()
+    change = amend_window(get_window("praktijkleren", "2014-2015"),
+                          ceilings={PlaceCategory.HBO: 0}, reason="Hbo naar het nieuwe studiejaar",
+                          actor=admin, now=clock())
+    approved_by_a_second_admin(change, clock)
     data = {"code": "2015-2016", "name": "Studiejaar 2015/2016",
             "opens_at": "2015-06-02T00:00", "closes_at": "2015-09-15T17:00",
             "ceiling_vmbo": "0", "ceiling_mbo": "0", "ceiling_hbo": "8.000.000,00",
@@ -251,24 +262,67 @@ def test_moving_dates_needs_a_reason(client, admin, schemes):
 # -- amending the ceiling -----------------------------------------------------------------------
 
 def test_a_ceiling_amendment_keeps_the_reason_the_author_and_the_old_value(client, admin,
-                                                                           schemes, room):
+                                                                           schemes, room,
+                                                                           login_as, app):
     room(5_000_000_00)
     path = "/beheer/regelingen/sectorplan/tijdvakken/T1/plafond"
+    window_page = "/beheer/regelingen/sectorplan/tijdvakken/T1"
     assert 'value="185.000.000,00"' in client.get(path).get_data(as_text=True)
     response = post_form(client, path, {"ceiling": "190.000.000,00",
                                         "effective_on": "2013-11-01",
                                         "reason": "Extra middelen na de najaarsnota"})
     assert response.status_code == 302
+    # Prepared, not yet in force: the ceiling stays until a second admin approves it.
+    assert get_window("sectorplan", "T1").amendments == []
+    assert get_window("sectorplan", "T1").ceiling_cents == 185_000_000_00
+    [prepared] = db.session.scalars(sa.select(PreparedDecision)).all()
+    page = text_of(client.get(window_page).get_data(as_text=True))
+    assert "Ter goedkeuring voorgelegd" in page
+    assert "€ 185.000.000,00 → € 190.000.000,00" in page
+    assert "U heeft dit voorbereid: een collega keurt het goed." in page
+    refused = post_form(client, f"/beheer/plafondwijzigingen/{prepared.id}/goedkeuren", {},
+                        page=window_page)
+    assert refused.status_code == 303
+    assert "een ander moet het goedkeuren" in text_of(client.get(window_page)
+                                                      .get_data(as_text=True))
+    assert get_window("sectorplan", "T1").ceiling_cents == 185_000_000_00
+
+    second = UserFactory(role=Role.ADMIN, name="Beheerder Bea")
+    client = app.test_client()
+    login_as(second, client=client)
+    response = post_form(client, f"/beheer/plafondwijzigingen/{prepared.id}/goedkeuren", {},
+                         page=window_page)
+    assert response.status_code == 303
     [amendment] = get_window("sectorplan", "T1").amendments
     assert (amendment.old_ceiling_cents, amendment.new_ceiling_cents) == (
         185_000_000_00, 190_000_000_00)
     assert amendment.reason == "Extra middelen na de najaarsnota"
     assert amendment.effective_on == date(2013, 11, 1)
-    assert amendment.recorded_by_id == admin.id
+    assert (amendment.recorded_by_id, amendment.approved_by_id) == (admin.id, second.id)
     assert get_window("sectorplan", "T1").ceiling_cents == 190_000_000_00
-    page = text_of(client.get("/beheer/regelingen/sectorplan/tijdvakken/T1")
-                   .get_data(as_text=True))
+    page = text_of(client.get(window_page).get_data(as_text=True))
     assert "€ 185.000.000,00 € 190.000.000,00 Extra middelen na de najaarsnota" in page
+    assert "goedgekeurd door Beheerder Bea" in page
+    assert "Ter goedkeuring voorgelegd" not in page
+
+
+def test_a_prepared_ceiling_is_cancelled_with_a_reason(client, admin, schemes, room, clock):
+    room(5_000_000_00)
+    window_page = "/beheer/regelingen/sectorplan/tijdvakken/T1"
+    change = amend_window(get_window("sectorplan", "T1"), ceilings={None: 190_000_000_00},
+                          reason="Najaarsnota", actor=admin, now=clock())
+    db.session.commit()
+    path = f"/beheer/plafondwijzigingen/{change.prepared[0].id}/annuleren"
+    assert post_form(client, path, {"reason": " "}, page=window_page).status_code == 303
+    assert "Geef de reden van de annulering." in text_of(
+        client.get(window_page).get_data(as_text=True))
+    assert post_form(client, path, {"reason": "Toch niet"}, page=window_page).status_code == 303
+    decision = db.session.get(PreparedDecision, change.prepared[0].id)
+    db.session.refresh(decision)
+    assert (decision.status, decision.cancel_reason) == ("cancelled", "Toch niet")
+    assert get_window("sectorplan", "T1").ceiling_cents == 185_000_000_00
+    with pytest.raises(Exception, match="geannuleerd"):
+        approvals.approve(decision.id, UserFactory(role=Role.ADMIN), clock())
 
 
 def test_an_amendment_needs_a_reason(client, admin, schemes):
@@ -282,7 +336,7 @@ def test_an_amendment_needs_a_reason(client, admin, schemes):
     assert counts() == before
 
 
-def test_a_ceiling_cannot_drop_below_what_is_committed(client, admin, committed_t2):
+def test_a_ceiling_cannot_drop_below_what_is_committed(client, admin, committed_t2, clock):
     before = counts()
     response = post_form(client, "/beheer/regelingen/sectorplan/tijdvakken/T2/plafond",
                          {"ceiling": "900.000,00", "effective_on": "2014-04-01",
@@ -299,6 +353,8 @@ def test_a_ceiling_cannot_drop_below_what_is_committed(client, admin, committed_
                          {"ceiling": "950.166,66", "effective_on": "2014-04-01",
                           "reason": "Bezuiniging"})
     assert response.status_code == 302
+    [prepared] = db.session.scalars(sa.select(PreparedDecision)).all()
+    approvals.approve(prepared.id, UserFactory(role=Role.ADMIN), clock())
     assert get_window("sectorplan", "T2").ceiling_cents == T2_COMMITTED
 
 
@@ -321,6 +377,8 @@ def test_an_amendment_is_recorded_on_or_after_the_day_it_takes_effect(client, ad
                          {"ceiling": "180.000.000,00", "effective_on": "2014-04-02",
                           "reason": "Bezuiniging"})
     assert response.status_code == 302
+    [prepared] = db.session.scalars(sa.select(PreparedDecision)).all()
+    approvals.approve(prepared.id, UserFactory(role=Role.ADMIN), clock())
     assert get_window("sectorplan", "T1").ceiling_cents == 180_000_000_00
 
 
@@ -338,8 +396,13 @@ def test_moving_money_between_categories_in_one_amendment(admin, schemes, clock)
     change = amend_window(window, ceilings={PlaceCategory.MBO: 186_900_000_00,
                                             PlaceCategory.VMBO: 3_400_000_00},
                           reason="Verschuiving naar vmbo", actor=admin, now=clock())
-    assert len(change.amendments) == 2
+    # Raising vmbo alone would not fit the budget: both are approved together, the cut first.
+    assert len(change.prepared) == 2
+    assert window.line_for(PlaceCategory.VMBO).ceiling_cents != 3_400_000_00
+    approved_by_a_second_admin(change, clock)
     assert window.line_for(PlaceCategory.VMBO).ceiling_cents == 3_400_000_00
+    assert window.line_for(PlaceCategory.MBO).ceiling_cents == 186_900_000_00
+    assert len(get_window("praktijkleren", "2013-2014").amendments) == 2
     assert unallocated_cents(window.lines[0].budget) == 0
 
 
@@ -373,9 +436,10 @@ def test_api_opens_a_window(admin_api, schemes, room):
 
 
 def test_api_opens_a_praktijkleren_window_with_categories(admin_api, schemes, admin, clock):
-    amend_window(get_window("praktijkleren", "2014-2015"), ceilings={PlaceCategory.HBO: 0},
-                 reason="Naar 2015/2016", actor=admin, now=clock())
-    db.session.commit()
+    change = amend_window(get_window("praktijkleren", "2014-2015"),
+                          ceilings={PlaceCategory.HBO: 0}, reason="Naar 2015/2016", actor=admin,
+                          now=clock())
+    approved_by_a_second_admin(change, clock)
     response = admin_api("POST", "/schemes/praktijkleren/windows", {
         "code": "najaar-2015", "name": "Najaar 2015",
         "opens_at": "2015-10-01T00:00:00+02:00", "closes_at": "2015-12-15T17:00:00+01:00",
@@ -450,18 +514,38 @@ def test_api_unknown_scheme_or_window_is_404_and_bad_json_400(admin_api, schemes
     assert response.get_json()["error"]["code"] == "bad_request"
 
 
-def test_api_amends_a_ceiling_and_keeps_the_old_value(admin_api, schemes, room):
+def world_admin(client, clock):
+    """A second admin's API client."""
+    token = create_token(UserFactory(role=Role.ADMIN), clock())[1]
+    db.session.commit()  # a refused request rolls back what is not committed
+    return lambda method, path, body=None: client.open(
+        f"/api/v1{path}", method=method, json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+def test_api_amends_a_ceiling_and_keeps_the_old_value(admin_api, schemes, room, client, clock):
     room(5_000_000_00)
     response = admin_api("PATCH", "/schemes/sectorplan/windows/T1", {
         "ceiling": "190000000.00", "reason": "Najaarsnota", "effective_on": "2013-11-01"})
-    assert response.status_code == 200
+    # Prepared: the ceiling changes when a second admin approves it.
+    assert response.status_code == 202
     body = response.get_json()
+    assert body["ceiling"] == "185000000.00" and body["amendments"] == []
+    [prepared] = body["prepared"]
+    assert (prepared["kind"], prepared["status"], prepared["ceiling"], prepared["line"]) == (
+        "ceiling", "prepared", "190000000.00", "T1")
+    second = world_admin(client, clock)
+    assert admin_api("POST", f"/approvals/{prepared['id']}/approve").status_code == 409
+    approved = second("POST", f"/approvals/{prepared['id']}/approve")
+    assert approved.status_code == 200 and approved.get_json()["status"] == "approved"
+    body = admin_api("GET", "/schemes").get_json()
+    body = next(w for s in body["items"] if s["code"] == "sectorplan" for w in s["windows"]
+                if w["code"] == "T1")
     assert body["ceiling"] == "190000000.00"
-    [amendment] = body["amendments"]
-    assert amendment["old_ceiling"] == "185000000.00"
-    assert amendment["new_ceiling"] == "190000000.00"
-    assert amendment["reason"] == "Najaarsnota" and amendment["effective_on"] == "2013-11-01"
-    assert amendment["recorded_by"].endswith("@example.nl")
+    [amendment] = get_window("sectorplan", "T1").amendments
+    assert (amendment.old_ceiling_cents, amendment.new_ceiling_cents) == (
+        185_000_000_00, 190_000_000_00)
+    assert amendment.reason == "Najaarsnota" and amendment.effective_on == date(2013, 11, 1)
+    assert amendment.recorded_by.email.endswith("@example.nl")
 
 
 def test_api_moves_dates_only_without_applications(admin_api, schemes):

@@ -50,11 +50,15 @@ def test_a_prepared_run_decides_nothing_until_an_approver_approves_it(world, clo
         assert decisions_of(number) == []
     assert ledger_rows() == entries_before and line("T2").committed_cents == 0
 
-    # Finance (who prepared it) and an assessor lack the approver role: 403, nothing changes.
+    # Finance prepared it: 409 with the reason (api.md); an assessor lacks the approver role:
+    # 403. Nothing changes.
     path = f"/allocations/{prepared['id']}/approve"
-    for outsider in (world.finance, world.assessor):
-        refused = outsider.call("POST", path)
-        assert refused.status_code == 403, refused.get_json()
+    own = world.finance.call("POST", path)
+    assert own.status_code == 409
+    assert own.get_json()["error"]["message"] == (
+        f"U heeft verdeling {prepared['id']} voorbereid; een ander moet haar goedkeuren "
+        "(vier ogen).")
+    assert world.assessor.call("POST", path).status_code == 403
     assert line("T2").committed_cents == 0
 
     approved = ok(world.approver.call("POST", path))

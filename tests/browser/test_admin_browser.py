@@ -230,3 +230,33 @@ def test_a_window_form_with_mistakes(page: Page, screenshot):
     expect(page.get_by_label("Code")).to_be_focused()
     page.goto("/beheer/regelingen/rif/tijdvakken/2015-1")
     expect(page.get_by_role("heading", level=1)).to_have_text("2015, eerste periode")
+
+
+def test_a_ceiling_prepared_by_one_admin_waits_for_another(page: Page, context, screenshot):
+    window = "/beheer/regelingen/rif/tijdvakken/2017-2"
+    sign_in(page, "beheer", "Welkom, Farid el Amrani")
+    page.goto(f"{window}/plafond")
+    ceiling = page.get_by_label("Subsidieplafond in euro's")
+    current = ceiling.input_value()
+    ceiling.fill("9.300.000,00")
+    page.get_by_label("Reden van de wijziging").fill("Browsertest: voorgelegd, niet goedgekeurd")
+    page.get_by_role("button", name="Plafond wijzigen").click()
+    expect(page.get_by_role("heading", level=2, name="Ter goedkeuring voorgelegd")).to_be_visible()
+    expect(page.get_by_text("U heeft dit voorbereid: een collega keurt het goed.")).to_be_visible()
+    expect(page.get_by_role("button", name="Plafond goedkeuren")).to_have_count(0)
+    assert_no_serious_violations(page, f"{window} with a prepared ceiling")
+    screenshot(page, "beheer-plafond-voorgelegd")
+
+    context.clear_cookies()
+    sign_in(page, "beheer2", "Welkom, Gijs Visser")
+    page.goto(window)
+    expect(page.get_by_role("button", name="Plafond goedkeuren")).to_be_visible()
+    # Cancelled, so that the demo's ceilings stay as the other tests expect them.
+    page.get_by_label("Reden van de annulering").fill("Browsertest")
+    page.get_by_role("button", name="Wijziging annuleren").click()
+    expect(page.get_by_role("main")).to_contain_text("het plafond is niet gewijzigd")
+    expect(page.get_by_role("heading", level=2, name="Ter goedkeuring voorgelegd")).to_have_count(0)
+    page.goto(f"{window}/plafond")
+    expect(page.get_by_label("Subsidieplafond in euro's")).to_have_value(current)
+    assert page.errors == []
+

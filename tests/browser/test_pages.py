@@ -22,6 +22,7 @@ DEMO_USERS = [
     ("commissie", "Dirk Mulder", "Lid beoordelingscommissie"),
     ("financien", "Esther Bakker", "Financiën"),
     ("beheer", "Farid el Amrani", "Beheerder"),
+    ("beheer2", "Gijs Visser", "Beheerder"),
 ]
 NAMES = {local: name for local, name, _role in DEMO_USERS}
 # Finance lands on its overview (tests/browser/test_admin_browser.py); the others on their

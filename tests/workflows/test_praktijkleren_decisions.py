@@ -44,6 +44,18 @@ def refused(world, clock, number: int) -> dict:
     return ok(world.assessor.fire(number, "reject", {"reason": ELIGIBILITY}))
 
 
+def objection_against_a_refusal(world, clock) -> tuple[int, int]:
+    """Sanne's place assessed eligible; Bram's refused, and his employer objects on 1 October."""
+    sanne = in_assessment(world, clock, "Sanne de Vries")
+    bram = in_assessment(world, clock, "Bram Bakker")
+    ok(world.assessor.fire(sanne, "record_assessment"))
+    refused(world, clock, bram)
+    clock.moment = datetime(2014, 10, 1, 10, tzinfo=UTC)
+    ok(world.employer_applicant.fire(bram, "lodge_objection", {
+        "reason": "Bram werkt wel op een praktijkovereenkomst; die sturen wij mee."}))
+    return sanne, bram
+
+
 def test_an_ineligible_application_is_refused_and_the_final_run_goes_ahead(world, clock):
     sanne = in_assessment(world, clock, "Sanne de Vries")
     bram = in_assessment(world, clock, "Bram Bakker")
@@ -65,13 +77,7 @@ def test_an_ineligible_application_is_refused_and_the_final_run_goes_ahead(world
 
 
 def test_an_upheld_objection_against_the_refusal_brings_it_into_the_final_run(world, clock):
-    sanne = in_assessment(world, clock, "Sanne de Vries")
-    bram = in_assessment(world, clock, "Bram Bakker")
-    ok(world.assessor.fire(sanne, "record_assessment"))
-    refused(world, clock, bram)
-    clock.moment = datetime(2014, 10, 1, 10, tzinfo=UTC)
-    ok(world.employer_applicant.fire(bram, "lodge_objection", {
-        "reason": "Bram werkt wel op een praktijkovereenkomst; die sturen wij mee."}))
+    sanne, bram = objection_against_a_refusal(world, clock)
     clock.moment = datetime(2014, 10, 20, 10, tzinfo=UTC)
     ok(world.assessor.fire(bram, "waive_hearing", {
         "ground": "objector_waived", "reason": "De indiener wil niet worden gehoord."}))
@@ -87,13 +93,7 @@ def test_an_upheld_objection_against_the_refusal_brings_it_into_the_final_run(wo
 
 
 def test_after_the_final_run_an_upheld_objection_cannot_join_it(world, clock):
-    sanne = in_assessment(world, clock, "Sanne de Vries")
-    bram = in_assessment(world, clock, "Bram Bakker")
-    ok(world.assessor.fire(sanne, "record_assessment"))
-    refused(world, clock, bram)
-    clock.moment = datetime(2014, 10, 1, 10, tzinfo=UTC)
-    ok(world.employer_applicant.fire(bram, "lodge_objection", {
-        "reason": "Bram werkt wel op een praktijkovereenkomst."}))
+    sanne, bram = objection_against_a_refusal(world, clock)
     world.settle_praktijkleren(clock)
     assert clock().date() == PRAKTIJKLEREN_RUN_AFTER["2013-2014"].date()
 
@@ -120,3 +120,28 @@ def test_nobody_settles_by_hand(world, clock):
     assert by_hand.status_code == 422
     assert "verdeling" in by_hand.get_json()["error"]["fields"]["allocation"][0]
     assert ok(world.finance.get(sanne))["state"] == "validated"
+
+
+def test_a_run_still_waiting_for_approval_does_not_shut_out_an_upheld_objection(world, clock):
+    sanne, bram = objection_against_a_refusal(world, clock)
+    clock.moment = PRAKTIJKLEREN_RUN_AFTER["2013-2014"]
+    stale = ok(world.finance.call("POST", "/allocations", {
+        "scheme": "praktijkleren", "window": "2013-2014", "dry_run": False}), 201)
+    assert stale["status"] == "prepared"
+
+    ok(world.assessor.fire(bram, "waive_hearing", {
+        "ground": "objector_waived", "reason": "De indiener wil niet worden gehoord."}))
+    upheld = ok(world.approver.fire(bram, "decide_objection", {
+        "outcome": "upheld", "reason": "De praktijkovereenkomst is alsnog overgelegd."}))
+    assert upheld["state"] == "validated"
+    # The prepared run did not count Bram: approving it now is refused and decides nothing.
+    refused_run = world.approver.call("POST", f"/allocations/{stale['id']}/approve")
+    assert refused_run.status_code == 409
+    assert "veranderd sinds" in refused_run.get_json()["error"]["message"]
+    assert ok(world.finance.get(sanne))["state"] == "validated"
+    ok(world.approver.call("POST", f"/allocations/{stale['id']}/cancel",
+                           {"reason": "Een bezwaar is gegrond verklaard."}))
+    # Two full mbo places under the ceiling: € 2.700,00 each.
+    run = world.allocate("praktijkleren", "2013-2014")
+    assert {r["application"]: r["amount"] for r in run["results"]} == {
+        sanne: "2700.00", bram: "2700.00"}

@@ -93,12 +93,12 @@ def upgrade():
 def downgrade():
     op.drop_table("prepared_decisions")
     with op.batch_alter_table("ceiling_amendments") as batch:
-        batch.drop_constraint("fk_ceiling_amendments_approved_by_id_users", type_="foreignkey")
+        batch.drop_constraint(batch.f("fk_ceiling_amendments_approved_by_id_users"), type_="foreignkey")
         batch.drop_column("approved_by_id")
     with op.batch_alter_table("allocation_runs") as batch:
-        batch.drop_constraint("ck_allocation_runs_status", type_="check")
-        batch.drop_constraint("fk_allocation_runs_cancelled_by_id_users", type_="foreignkey")
-        batch.drop_constraint("fk_allocation_runs_approved_by_id_users", type_="foreignkey")
+        batch.drop_constraint(batch.f("ck_allocation_runs_status"), type_="check")
+        batch.drop_constraint(batch.f("fk_allocation_runs_cancelled_by_id_users"), type_="foreignkey")
+        batch.drop_constraint(batch.f("fk_allocation_runs_approved_by_id_users"), type_="foreignkey")
         for column in ("cancel_reason", "cancelled_by_id", "cancelled_at", "approved_by_id",
                        "approved_at", "status"):
             batch.drop_column(column)
