@@ -1,0 +1,332 @@
+"""The ledger's rules at their edges (grants/budget/ledger.py), each stated with hand-computed
+figures so that no small change to them goes unnoticed (issue 19; bench/mutation.py --module
+grants/budget/ledger.py).
+
+Rules (shared/domain.md §4 and §6): remaining = ceiling − reserved − committed, and a ceiling
+refuses what would exceed it (Awb 4:25); for every application paid ≤ committed; a recovery
+takes back at most what was paid (Awb 4:57); every cent moved is a ledger entry with who, when
+and why; a refusal changes nothing and says which figure and which field.
+
+The fixture's budget has two lines of its own: Regel A with a ceiling of € 1.000,00 and Regel B
+with € 500,00, and two applications of window T2.
+
+Mutants that cannot change behaviour (read by bench/mutation.py). SQLAlchemy takes
+synchronize_session=None as it takes False (no synchronising of the session; its own error text
+recommends None for that), and post() refreshes the line from its row right after the UPDATE:
+
+equivalent: grants.budget.ledger.x_post__mutmut_36 — synchronize_session=None is False here
+"""
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from grants.budget import ledger
+from grants.budget.ledger import Balance, CeilingReached, application_balance
+from grants.errors import ValidationFailed
+from grants.extensions import db
+from grants.models import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry, Ministry, Role
+from tests.factories import ApplicationFactory, UserFactory
+
+K = EntryKind
+RESERVED, COMMITTED = Bucket.RESERVED, Bucket.COMMITTED
+
+
+@pytest.fixture
+def lines():
+    budget = Budget(code="mutatie", name="Mutatiebudget", ministry=Ministry.SZW,
+                    ceiling_cents=1_500_00, starts_on=date(2014, 1, 1), ends_on=date(2015, 12, 31),
+                    scheme_id=None)
+    a = BudgetLine(budget=budget, code="a", name="Regel A", ceiling_cents=1_000_00)
+    b = BudgetLine(budget=budget, code="b", name="Regel B", ceiling_cents=500_00)
+    db.session.add_all([budget, a, b])
+    db.session.flush()
+    return a, b
+
+
+@pytest.fixture
+def applications(schemes):
+    window = next(w for w in schemes["sectorplan"].windows if w.code == "T2")
+    return ApplicationFactory(window=window), ApplicationFactory(window=window)
+
+
+@pytest.fixture
+def book(clock):
+    def _book(line, kind, cents, application=None, bucket=None, actor=None, cause="test",
+              reason=""):
+        return ledger.post(line, kind, cents, actor=actor, now=clock(), cause=cause,
+                           application=application, bucket=bucket, reason=reason)
+    return _book
+
+
+def balances(line) -> tuple[int, int, int, int]:
+    db.session.refresh(line)
+    return (line.reserved_cents, line.committed_cents, line.disbursed_cents,
+            line.recovered_cents)
+
+
+def entry_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
+
+
+def refused(action) -> ValidationFailed:
+    """The refusal, after checking that nothing was booked."""
+    before = entry_count()
+    with pytest.raises(ValidationFailed) as caught:
+        action()
+    assert entry_count() == before
+    return caught.value
+
+
+# -- what an entry is ---------------------------------------------------------------------------
+
+def test_an_entry_records_who_when_why_and_how_much(lines, applications, book, clock):
+    a, _ = lines
+    application, _ = applications
+    finance = UserFactory(role=Role.FINANCE)
+    entry = book(a, K.COMMIT, 600_00, application, actor=finance, cause="approve",
+                 reason="Besluit van 1 april")
+    stored = db.session.get(LedgerEntry, entry.id)
+    assert (stored.line_id, stored.application_id, stored.kind, stored.bucket,
+            stored.amount_cents) == (a.id, application.id, K.COMMIT, None, 600_00)
+    assert (stored.actor_id, stored.at, stored.cause, stored.reason) == (
+        finance.id, clock(), "approve", "Besluit van 1 april")
+    # The line object the caller holds shows the new balance at once.
+    assert (a.committed_cents, a.remaining_cents) == (600_00, 1_000_00 - 600_00)
+
+
+def test_an_entry_by_hand_belongs_to_no_application_and_no_actor(lines, clock):
+    a, _ = lines
+    # Without a reason given, the entry's reason is empty (its cause says why).
+    entry = ledger.post(a, K.RESERVE, 1, actor=None, now=clock(), cause="manual")
+    assert (entry.application_id, entry.actor_id, entry.reason) == (None, None, "")
+    assert balances(a) == (1, 0, 0, 0)
+
+
+def test_a_booking_is_at_least_one_cent(lines, book):
+    a, _ = lines
+    for cents in (0, -1):
+        error = refused(lambda cents=cents: book(a, K.COMMIT, cents))
+        assert error.message == "Een boeking is een positief bedrag."
+        assert error.fields == {"amount": ["Een boeking is een positief bedrag."]}
+    # € 0,01 is the smallest booking there is.
+    book(a, K.COMMIT, 1)
+    assert balances(a) == (0, 1, 0, 0)
+
+
+def test_only_a_release_says_which_bucket_it_gives_back(lines, book):
+    a, _ = lines
+    book(a, K.COMMIT, 100_00)
+    for wrong in (lambda: book(a, K.RELEASE, 10_00),
+                  lambda: book(a, K.COMMIT, 10_00, bucket=COMMITTED)):
+        # A programming error, not a user's: no field, but a message that says what is wrong.
+        with pytest.raises(ValueError) as caught:
+            wrong()
+        assert str(caught.value) == "a release says what it releases; nothing else does"
+    assert balances(a) == (0, 100_00, 0, 0)
+
+
+# -- the ceiling (Awb 4:25) ---------------------------------------------------------------------
+
+def test_the_ceiling_takes_reservations_and_commitments_to_the_last_cent(lines, book):
+    a, _ = lines
+    book(a, K.RESERVE, 400_00)
+    # remaining = 1.000,00 − 400,00 reserved − 0 committed = 600,00: exactly that fits.
+    book(a, K.COMMIT, 600_00)
+    assert (balances(a), a.remaining_cents) == ((400_00, 600_00, 0, 0), 0)
+
+
+def test_one_cent_over_the_ceiling_is_refused_with_what_is_left(lines, book):
+    a, _ = lines
+    book(a, K.RESERVE, 300_00)
+    book(a, K.COMMIT, 450_00)
+    # remaining = 1.000,00 − 300,00 − 450,00 = 250,00; 250,01 is one cent too much.
+    with pytest.raises(CeilingReached) as caught:
+        book(a, K.COMMIT, 250_01)
+    error = caught.value
+    assert error.message == "Subsidieplafond bereikt: €\xa0250,00 resterend."
+    assert error.fields == {
+        "amount": ["Er is €\xa0250,00 over op Regel A; gevraagd is €\xa0250,01."]}
+    assert error.remaining_cents == 250_00
+    with pytest.raises(CeilingReached):
+        book(a, K.RESERVE, 250_01)
+    assert balances(a) == (300_00, 450_00, 0, 0)
+    book(a, K.RESERVE, 250_00)
+    assert a.remaining_cents == 0
+
+
+# -- releases ------------------------------------------------------------------------------------
+
+def test_a_reservation_is_released_at_most_in_full(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.RESERVE, 300_00, application)
+    error = refused(lambda: book(a, K.RELEASE, 300_01, application, bucket=RESERVED))
+    assert error.fields == {
+        "amount": ["Er is voor deze aanvraag maar €\xa0300,00 gereserveerd."]}
+    book(a, K.RELEASE, 300_00, application, bucket=RESERVED)
+    assert balances(a) == (0, 0, 0, 0)
+    assert application_balance(application.id, a.id) == Balance()
+
+
+def test_a_release_may_not_leave_less_committed_than_paid(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 600_00, application)
+    book(a, K.DISBURSE, 400_00, application)
+    # committed − paid = 600,00 − 400,00 = 200,00 may be released, not 200,01.
+    error = refused(lambda: book(a, K.RELEASE, 200_01, application, bucket=COMMITTED))
+    assert error.fields == {"amount": [
+        "Er kan niet meer worden vrijgegeven dan er na betaling verplicht blijft (€\xa0200,00)."]}
+    book(a, K.RELEASE, 200_00, application, bucket=COMMITTED)
+    assert balances(a) == (0, 400_00, 400_00, 0)
+    assert application_balance(application.id, a.id) == Balance(committed=400_00,
+                                                                disbursed=400_00)
+
+
+def test_a_release_of_a_commitment_counts_what_was_recovered(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 600_00, application)
+    book(a, K.DISBURSE, 400_00, application)
+    book(a, K.RECOVER, 150_00, application)
+    # paid = 400,00 − 150,00 = 250,00, so 600,00 − 250,00 = 350,00 may be released.
+    refused(lambda: book(a, K.RELEASE, 350_01, application, bucket=COMMITTED))
+    book(a, K.RELEASE, 350_00, application, bucket=COMMITTED)
+    assert balances(a) == (0, 250_00, 400_00, 150_00)
+
+
+def test_by_hand_the_line_itself_refuses_a_release_below_what_it_paid(lines, book):
+    a, _ = lines
+    book(a, K.RESERVE, 100_00)
+    book(a, K.COMMIT, 500_00)
+    book(a, K.DISBURSE, 300_00)
+    book(a, K.RECOVER, 50_00)
+    # The line: committed 500,00 − paid (300,00 − 50,00) = 250,00 may be released.
+    error = refused(lambda: book(a, K.RELEASE, 250_01, bucket=COMMITTED))
+    assert error.fields == {"amount": ["De regel Regel A laat deze boeking niet toe."]}
+    refused(lambda: book(a, K.RELEASE, 100_01, bucket=RESERVED))
+    assert balances(a) == (100_00, 500_00, 300_00, 50_00)
+    book(a, K.RELEASE, 250_00, bucket=COMMITTED)
+    book(a, K.RELEASE, 100_00, bucket=RESERVED)
+    assert balances(a) == (0, 250_00, 300_00, 50_00)
+
+
+# -- payments and recoveries ---------------------------------------------------------------------
+
+def test_no_more_is_paid_than_is_committed(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 600_00, application)
+    book(a, K.DISBURSE, 250_00, application)
+    # 600,00 committed − 250,00 paid = 350,00 may still be paid.
+    error = refused(lambda: book(a, K.DISBURSE, 350_01, application))
+    assert error.fields == {
+        "amount": ["Er kan nog €\xa0350,00 worden betaald; gevraagd is €\xa0350,01."]}
+    book(a, K.DISBURSE, 350_00, application)
+    assert balances(a) == (0, 600_00, 600_00, 0)
+
+
+def test_a_recovered_payment_may_be_paid_again(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 600_00, application)
+    book(a, K.DISBURSE, 600_00, application)
+    book(a, K.RECOVER, 100_00, application)
+    # paid = 600,00 − 100,00 = 500,00 of 600,00 committed: 100,00 may be paid again.
+    book(a, K.DISBURSE, 100_00, application)
+    refused(lambda: book(a, K.DISBURSE, 1, application))
+    assert balances(a) == (0, 600_00, 700_00, 100_00)
+
+
+def test_recovering_exactly_what_was_paid(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 600_00, application)
+    book(a, K.DISBURSE, 250_00, application)
+    error = refused(lambda: book(a, K.RECOVER, 250_01, application))
+    assert error.fields == {
+        "amount": ["Er is €\xa0250,00 betaald; meer kan niet worden teruggevorderd."]}
+    book(a, K.RECOVER, 250_00, application)
+    held = application_balance(application.id, a.id)
+    assert held == Balance(committed=600_00, disbursed=250_00, recovered=250_00)
+    assert held.paid == 0
+    error = refused(lambda: book(a, K.RECOVER, 1, application))
+    assert error.fields == {
+        "amount": ["Er is €\xa00,00 betaald; meer kan niet worden teruggevorderd."]}
+
+
+def test_by_hand_the_line_refuses_recovering_more_than_it_paid_out(lines, book):
+    a, _ = lines
+    book(a, K.COMMIT, 500_00)
+    book(a, K.DISBURSE, 300_00)
+    refused(lambda: book(a, K.DISBURSE, 200_01))
+    refused(lambda: book(a, K.RECOVER, 300_01))
+    book(a, K.RECOVER, 300_00)
+    assert balances(a) == (0, 500_00, 300_00, 300_00)
+
+
+# -- money on two lines, two applications ---------------------------------------------------------
+
+def test_money_on_two_budget_lines_is_held_per_line(lines, applications, book):
+    a, b = lines
+    application, other = applications
+    book(a, K.RESERVE, 100_00, application)
+    book(a, K.COMMIT, 600_00, application)
+    book(b, K.COMMIT, 300_00, application)
+    book(a, K.DISBURSE, 600_00, application)
+    book(a, K.COMMIT, 50_00, other)
+
+    assert application_balance(application.id, a.id) == Balance(100_00, 600_00, 600_00, 0)
+    assert application_balance(application.id, b.id) == Balance(0, 300_00, 0, 0)
+    # Over both lines: 600,00 + 300,00 committed, 600,00 paid.
+    assert application_balance(application.id) == Balance(100_00, 900_00, 600_00, 0)
+
+    # Nothing was paid on line B, whatever was paid on line A: nothing to recover there, and
+    # all of B's 300,00 may still be paid.
+    error = refused(lambda: book(b, K.RECOVER, 1, application))
+    assert error.fields == {
+        "amount": ["Er is €\xa00,00 betaald; meer kan niet worden teruggevorderd."]}
+    book(b, K.DISBURSE, 300_00, application)
+    assert balances(b) == (0, 300_00, 300_00, 0)
+
+
+def test_another_applications_commitment_is_not_this_ones_to_pay_or_release(
+        lines, applications, book):
+    a, _ = lines
+    application, other = applications
+    book(a, K.COMMIT, 600_00, application)
+    book(a, K.DISBURSE, 600_00, application)
+    book(a, K.COMMIT, 50_00, other)
+    # The line has 650,00 committed and 600,00 paid, so it could take 50,00 more; but this
+    # application holds 600,00 committed and 600,00 paid: not a cent more for it either way.
+    error = refused(lambda: book(a, K.DISBURSE, 1, application))
+    assert error.fields == {
+        "amount": ["Er kan nog €\xa00,00 worden betaald; gevraagd is €\xa00,01."]}
+    error = refused(lambda: book(a, K.RELEASE, 1, application, bucket=COMMITTED))
+    assert error.fields == {"amount": [
+        "Er kan niet meer worden vrijgegeven dan er na betaling verplicht blijft (€\xa00,00)."]}
+    # And what the other holds is its own: 50,00 to pay, nothing reserved to release.
+    error = refused(lambda: book(a, K.RELEASE, 1, other, bucket=RESERVED))
+    assert error.fields == {"amount": ["Er is voor deze aanvraag maar €\xa00,00 gereserveerd."]}
+    book(a, K.DISBURSE, 50_00, other)
+    assert balances(a) == (0, 650_00, 650_00, 0)
+
+
+def test_an_applications_balance_nets_its_releases(lines, applications, book):
+    a, _ = lines
+    application, other = applications
+    book(a, K.RESERVE, 300_00, application)
+    book(a, K.RELEASE, 100_00, application, bucket=RESERVED)
+    book(a, K.COMMIT, 500_00, application)
+    book(a, K.RELEASE, 120_00, application, bucket=COMMITTED)
+    book(a, K.DISBURSE, 200_00, application)
+    book(a, K.RECOVER, 30_00, application)
+    book(a, K.COMMIT, 70_00, other)
+    # reserved 300,00 − 100,00; committed 500,00 − 120,00; the other's 70,00 is not counted.
+    held = application_balance(application.id, a.id)
+    assert held == Balance(reserved=200_00, committed=380_00, disbursed=200_00,
+                           recovered=30_00)
+    assert held.paid == 170_00
+    assert application_balance(other.id) == Balance(committed=70_00)
