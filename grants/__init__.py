@@ -38,6 +38,7 @@ def register_extensions(app: Flask) -> None:
     from grants.extensions import babel, csrf, db, login_manager, migrate
     from grants.i18n import N_, select_locale
     from grants.mail import outbox  # noqa: F401  (its session hooks write the notifications)
+    from grants.services import receipts  # noqa: F401  (its session hook freezes what was sent)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
     db.init_app(app)
@@ -54,8 +55,10 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        # "<id>:<session token>": a session ends server-side when the token changes.
+        from grants.services.accounts import session_user
+
+        return session_user(user_id)
 
 
 def register_jobs() -> None:
@@ -67,10 +70,12 @@ def register_blueprints(app: Flask) -> None:
     from grants.extensions import csrf
     from grants.views import (
         admin,
+        admin_organisations,  # noqa: F401  (adds its routes to the admin blueprint)
         allocations,
         api,
         api_admin,  # noqa: F401  (adds its routes to the API blueprint)
         api_approvals,  # noqa: F401  (adds its routes to the API blueprint)
+        api_organisations,  # noqa: F401  (adds its routes to the API blueprint)
         api_payments,  # noqa: F401  (adds its routes to the API blueprint)
         applications,
         approvals,

@@ -1,7 +1,10 @@
 """A realistic demo data set: organisations in all five regions, one user per role, drafts.
 
 Running it again adds nothing twice. It resets the demo users' passwords to the ones it prints,
-so that what it prints is always true.
+so that what it prints is always true, but only in a demo database (a ``settings`` row
+DEMO_DATABASE, written by the first load into a database that held nothing but demo data). It
+refuses a database that holds other data, unless forced; forced, it gives no account a known
+password.
 """
 
 import secrets
@@ -25,10 +28,12 @@ from grants.models import (
     Region,
     Role,
     Scheme,
+    Setting,
     User,
     UserRole,
     Window,
 )
+from grants.models.settings import DEMO_DATABASE
 from grants.money import euros
 from grants.seed import seed_schemes
 from grants.services.accounts import create_user, hash_password
@@ -372,7 +377,45 @@ def _user(email: str) -> User:
     return db.session.scalars(sa.select(User).where(User.email == email)).one()
 
 
-def load_demo(now: datetime) -> list[DemoUser]:
+DEMO_DOMAIN = "@demo.techniekpact.nl"
+
+
+class NotADemoDatabase(Exception):
+    """The database holds more than demo data: loading the demo needs to be forced."""
+
+
+def _holds_other_data() -> bool:
+    """Whether anyone or anything but the demo's own users and organisations is in it."""
+    other_user = db.session.scalar(sa.select(User.id).where(
+        sa.not_(User.email.like(f"%{DEMO_DOMAIN}"))).limit(1))
+    other_organisation = db.session.scalar(sa.select(Organisation.id).where(
+        Organisation.kvk.not_in([kvk for kvk, *_rest in ORGANISATIONS])).limit(1))
+    return other_user is not None or other_organisation is not None
+
+
+def claim_demo_database(now: datetime, force: bool = False) -> bool:
+    """Whether this is a demo database, where demo accounts may have known passwords.
+
+    A database that holds nothing but demo data (an empty one too, or one loaded before the
+    marker existed) becomes one. Any other raises NotADemoDatabase, or with ``force`` answers
+    False: the demo data is then loaded without any known password.
+    """
+    if db.session.get(Setting, DEMO_DATABASE) is not None:
+        return True
+    if not _holds_other_data():
+        db.session.add(Setting(key=DEMO_DATABASE, value=f"flask grants demo, {now.isoformat()}",
+                               updated_at=now))
+        db.session.flush()
+        return True
+    if not force:
+        raise NotADemoDatabase
+    return False
+
+
+def load_demo(now: datetime, force: bool = False) -> list[DemoUser]:
+    """Load the demo; the demo users whose printed password works (none outside a demo
+    database, see claim_demo_database)."""
+    known_passwords = claim_demo_database(now, force)
     # The history is played at its own moments; the record's amendments of later days (T2's
     # € 205 mln from 14 January 2015) are recorded after it, so that its decisions meet the
     # ceilings of their day.
@@ -396,14 +439,19 @@ def load_demo(now: datetime) -> list[DemoUser]:
     for demo in DEMO_USERS:
         user = db.session.scalars(sa.select(User).where(User.email == demo.email)).one_or_none()
         if user is None:
-            create_user(email=demo.email, name=demo.name, roles={demo.role},
-                        password=demo.password,
-                        organisation=existing.get(demo.organisation_kvk))
-        else:
+            user = create_user(email=demo.email, name=demo.name, roles={demo.role},
+                               password=secrets.token_urlsafe(24),
+                               organisation=existing.get(demo.organisation_kvk))
+        # Outside a demo database nobody may log in with a password printed in the code. Inside
+        # one the printed passwords are public by design, so the rules for chosen passwords
+        # (which refuse one that contains the e-mail address) are not theirs.
+        if known_passwords:
             user.password_hash = hash_password(demo.password)
+            user.must_change_password = False
             user.active = True
             if demo.role not in user.roles:
                 user.role_rows.append(UserRole(role=demo.role))
+        # else: perhaps someone's real account by now; its password and roles stay as they are
     db.session.flush()
     for email, title in JOB_TITLES.items():
         user = _user(email)
@@ -436,4 +484,4 @@ def load_demo(now: datetime) -> list[DemoUser]:
     _book(finance)
     seed_schemes(now)
     db.session.flush()
-    return DEMO_USERS
+    return DEMO_USERS if known_passwords else []

@@ -72,13 +72,24 @@ def seed_command():
 
 
 @grants_cli.command("demo")
-def demo_command():
+@click.option("--force", is_flag=True,
+              help="Ook in een database met andere gegevens dan de demo (zonder bekende "
+                   "wachtwoorden).")
+def demo_command(force):
     """Prepare the database and load the demo data set (safe to run again)."""
-    from grants.demo import load_demo
+    from grants.demo import NotADemoDatabase, load_demo
     from grants.schema import prepare_database
 
     prepare_database()
-    users = load_demo(now())
+    try:
+        users = load_demo(now(), force=force)
+    except NotADemoDatabase:
+        db.session.rollback()
+        click.secho("Deze database bevat andere gegevens dan de demo (gebruikers of "
+                    "organisaties). De demo is niet geladen. Gebruik een lege database, of geef "
+                    "--force: dan worden de demogegevens toegevoegd, maar krijgt geen enkel "
+                    "account een bekend wachtwoord.", fg="red", err=True)
+        sys.exit(1)
     db.session.commit()
     # The demo's decisions get their letters here and now, so the pages show them without a
     # worker; the messages already on the queue then find nothing left to do.
@@ -88,6 +99,11 @@ def demo_command():
     made = sum(run_letters_job(job_id).stored for job_id in unfinished_jobs())
     if made:
         click.echo(f"{made} besluitbrieven gemaakt.")
+    if not users:
+        click.echo("Demodata geladen in een database die geen demodatabase is: de "
+                   "demo-accounts hebben geen bekend wachtwoord (stel er een in via "
+                   "'Wachtwoord vergeten').")
+        return
     click.echo("Demodata geladen. Inloggen kan met:")
     for demo in users:
         click.echo(f"  {ROLE_LABELS[demo.role]:<26} {demo.email:<36} {demo.password}")

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -15,4 +15,58 @@ class LoginForm(FlaskForm):
         lazy_gettext("Wachtwoord"),
         validators=[DataRequired(lazy_gettext("Vul uw wachtwoord in.")), Length(max=1000)],
         render_kw={"autocomplete": "current-password"},
+    )
+
+
+# Made before the new password's fields, so that its errors come first in the summary too
+# (fields are ordered by when they were made).
+_CURRENT_PASSWORD = PasswordField(
+    lazy_gettext("Huidig wachtwoord"),
+    validators=[DataRequired(lazy_gettext("Vul uw huidige wachtwoord in.")), Length(max=1000)],
+    render_kw={"autocomplete": "current-password"},
+)
+
+
+class _NewPasswordFields:
+    """A new password, typed twice; the rules themselves are the service's."""
+
+    new_password = PasswordField(
+        lazy_gettext("Nieuw wachtwoord"),
+        validators=[DataRequired(lazy_gettext("Vul een nieuw wachtwoord in.")),
+                    Length(max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    new_password_repeat = PasswordField(
+        lazy_gettext("Nieuw wachtwoord herhalen"),
+        validators=[DataRequired(lazy_gettext("Vul het nieuwe wachtwoord nog een keer in.")),
+                    EqualTo("new_password",
+                            lazy_gettext("De twee nieuwe wachtwoorden zijn niet gelijk."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def add_service_errors(self, fields: dict[str, list[str]]) -> list[str]:
+        """Put a refusal's messages next to their fields; returns those that have no field."""
+        loose = []
+        for name, messages in fields.items():
+            field = self._fields.get(name)
+            if field is None:
+                loose.extend(messages)
+            else:
+                field.errors = [*field.errors, *messages]
+        return loose
+
+
+class ChangePasswordForm(_NewPasswordFields, FlaskForm):
+    current_password = _CURRENT_PASSWORD
+
+
+class ResetPasswordForm(_NewPasswordFields, FlaskForm):
+    pass
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        lazy_gettext("E-mailadres"),
+        validators=[DataRequired(lazy_gettext("Vul uw e-mailadres in.")), Length(max=254)],
+        render_kw={"autocomplete": "username"},
     )

@@ -51,8 +51,10 @@ from grants.models.mail import (
 )
 from grants.models.organisations import (
     ORGANISATION_KIND_LABELS,
+    ORGANISATION_STATUS_LABELS,
     Organisation,
     OrganisationKind,
+    OrganisationStatus,
     Region,
 )
 from grants.models.payments import (
@@ -79,12 +81,15 @@ from grants.models.schemes import (
     Scheme,
     Window,
 )
+from grants.models.settings import Setting
+from grants.models.submissions import Submission
 from grants.models.terms import StatutoryDayOff
 from grants.models.users import (
     ROLE_LABELS,
     STAFF_ROLES,
     ApiToken,
     LoginFailure,
+    PasswordResetToken,
     Role,
     User,
     UserRole,
@@ -107,6 +112,7 @@ __all__ = [
     "MINISTRY_NAMES",
     "OPEN_REPORT_STATUSES",
     "ORGANISATION_KIND_LABELS",
+    "ORGANISATION_STATUS_LABELS",
     "REPORT_STATUS_LABELS",
     "ROLE_LABELS",
     "STAFF_ROLES",
@@ -141,6 +147,7 @@ __all__ = [
     "ObjectionOutcome",
     "Organisation",
     "OrganisationKind",
+    "OrganisationStatus",
     "OutgoingMail",
     "PAYMENT_KIND_LABELS",
     "PAYMENT_RUN_STATUS_LABELS",
@@ -148,6 +155,7 @@ __all__ = [
     "PaymentLine",
     "PaymentRun",
     "PaymentRunStatus",
+    "PasswordResetToken",
     "PlaceCategory",
     "Recommendation",
     "Region",
@@ -156,7 +164,9 @@ __all__ = [
     "Role",
     "RuleVersion",
     "Scheme",
+    "Setting",
     "StatutoryDayOff",
+    "Submission",
     "User",
     "UserRole",
     "Window",

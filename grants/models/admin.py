@@ -32,6 +32,11 @@ class AdminAction(StrEnum):
     # Days made equal to a holiday for counting terms (Algemene termijnenwet art. 3).
     DAY_OFF_ADDED = "day_off_added"
     DAY_OFF_REMOVED = "day_off_removed"
+    # Staff keep the register of organisations: who made, checked or stopped one, and why.
+    ORGANISATION_CREATED = "organisation_created"
+    ORGANISATION_VERIFIED = "organisation_verified"
+    ORGANISATION_DEACTIVATED = "organisation_deactivated"
+    ORGANISATION_REACTIVATED = "organisation_reactivated"
 
 
 ADMIN_ACTION_LABELS = {
@@ -46,6 +51,10 @@ ADMIN_ACTION_LABELS = {
     AdminAction.ORGANISATION_CHANGED: N_("Organisatiegegevens gewijzigd"),
     AdminAction.DAY_OFF_ADDED: N_("Gelijkgestelde feestdag toegevoegd"),
     AdminAction.DAY_OFF_REMOVED: N_("Gelijkgestelde feestdag verwijderd"),
+    AdminAction.ORGANISATION_CREATED: N_("Organisatie aangemaakt"),
+    AdminAction.ORGANISATION_VERIFIED: N_("Organisatie gecontroleerd"),
+    AdminAction.ORGANISATION_DEACTIVATED: N_("Organisatie gedeactiveerd"),
+    AdminAction.ORGANISATION_REACTIVATED: N_("Organisatie weer actief gemaakt"),
 }
 
 

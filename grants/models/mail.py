@@ -26,6 +26,7 @@ class MailKind(StrEnum):
     DECISION_DUE = "decision_due"  # herinnering aan de beoordelaars: de beslistermijn loopt af
     REPORT_DUE = "report_due"  # herinnering aan de aanvrager: een rapportage moet binnenkort
     REPORT_OVERDUE = "report_overdue"  # aanmaning: de rapportage is te laat
+    PASSWORD_RESET = "password_reset"  # noqa: S105  (een link voor een nieuw wachtwoord)
 
 
 MAIL_KIND_LABELS = {
@@ -36,6 +37,7 @@ MAIL_KIND_LABELS = {
     MailKind.DECISION_DUE: "Herinnering beslistermijn",
     MailKind.REPORT_DUE: "Herinnering rapportage",
     MailKind.REPORT_OVERDUE: "Rapportage te laat",
+    MailKind.PASSWORD_RESET: "Wachtwoord herstellen",
 }
 
 

@@ -9,6 +9,7 @@ from stdnum.nl import postcode as nl_postcode
 
 from grants.database import UTCDateTime, utcnow
 from grants.extensions import db
+from grants.i18n import N_
 from grants.identifiers import normalise_kvk
 from grants.models.columns import enum_type
 
@@ -42,6 +43,24 @@ ORGANISATION_KIND_LABELS = {
 }
 
 
+class OrganisationStatus(StrEnum):
+    """Where an organisation stands: its users may submit only once staff verified it."""
+
+    # Registered by someone of the organisation itself, not yet checked by staff.
+    PENDING = "pending"
+    # Staff checked its KvK registration and who may sign for it.
+    VERIFIED = "verified"
+    # Staff stopped it (e.g. dissolved, merged, misused); its users can no longer submit.
+    DEACTIVATED = "deactivated"
+
+
+ORGANISATION_STATUS_LABELS = {
+    OrganisationStatus.PENDING: N_("Wacht op controle"),
+    OrganisationStatus.VERIFIED: N_("Gecontroleerd"),
+    OrganisationStatus.DEACTIVATED: N_("Gedeactiveerd"),
+}
+
+
 def validate_dutch_iban(value: str) -> str:
     """A Dutch IBAN with a correct check, compact; ValueError with the reason otherwise."""
     try:
@@ -70,6 +89,19 @@ class Organisation(db.Model):
     # The account grants are paid to (SEPA credit transfer), stored compact: NL91ABNA0417164300.
     iban: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Organisations made by staff (and every one from before self-registration) are verified;
+    # self-registration sets pending explicitly.
+    status: Mapped[OrganisationStatus] = mapped_column(
+        enum_type(OrganisationStatus, "status"), default=OrganisationStatus.VERIFIED,
+        server_default=OrganisationStatus.VERIFIED.value)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The staff member's name as it was then; the admin log's event names the account itself.
+    # (A foreign key to users would make User.organisation's join ambiguous.)
+    verified_by_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # Who may sign for the organisation, as staff found it in the KvK register.
+    signatory: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # Why the status last changed (verified, deactivated, active again); the log keeps them all.
+    status_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     @validates("kvk")
     def _validate_kvk(self, _key, value):
@@ -100,6 +132,14 @@ class Organisation(db.Model):
     @property
     def kind_label(self) -> str:
         return ORGANISATION_KIND_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        return ORGANISATION_STATUS_LABELS[self.status]
+
+    @property
+    def may_submit(self) -> bool:
+        return self.status == OrganisationStatus.VERIFIED
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.name!r}>"

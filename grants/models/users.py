@@ -1,3 +1,4 @@
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -34,6 +35,10 @@ ROLE_LABELS = {
 STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(32)
+
+
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 
@@ -58,6 +63,11 @@ class User(UserMixin, db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when someone else chose the password (an administrator): the user replaces it first.
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
+    # Part of every session's user id: a new token (logout, password change) ends them all.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
 
     organisation: Mapped[Organisation | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -83,6 +93,11 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session cookie; grants.services.accounts.session_user
+        # accepts it only while the token is the user's current one.
+        return f"{self.id}:{self.session_token}"
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
@@ -100,6 +115,21 @@ class LoginFailure(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     address: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PasswordResetToken(db.Model):
+    """A link to set a new password, sent by e-mail. Only its SHA-256 is stored; used once."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
 
 
 class ApiToken(db.Model):

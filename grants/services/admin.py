@@ -311,8 +311,9 @@ def create_account(*, email: str, name: str, roles: set[Role], organisation_kvk:
     organisation = _organisation(organisation_kvk, errors)
     password = new_password()
     try:
+        # Whoever is handed this password replaces it at the first login (issue 14).
         user = create_user(email=email, name=name, roles=roles, password=password,
-                           organisation=organisation)
+                           organisation=organisation, must_change_password=True)
     except ValidationFailed as refused:
         for field, messages in refused.fields.items():
             if field == "organisation" and "organisation" in errors:

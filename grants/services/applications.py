@@ -17,6 +17,7 @@ from grants.models import (
     User,
     Window,
 )
+from grants.services.organisations import ensure_may_submit
 from grants.workflows import workflow_for
 from grants.workflows.engine import Approval
 from grants.workflows.rules import current_rules
@@ -179,6 +180,11 @@ def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now
     """Fire one trigger; ``allocation`` names the committed allocation run deciding it,
     ``approval`` the prepared decision an approver approves by it (grants.services.approvals)."""
     application = locked_application(application_id, actor, expected_version)
+    if (trigger == "submit" and application.state == ApplicationState.DRAFT
+            and actor.has_role(Role.APPLICANT)):
+        # Only a verified organisation files (not one pending or deactivated); the role and
+        # state checks stay the engine's, so this asks only where submit could succeed.
+        ensure_may_submit(application.organisation)
     workflow = workflow_for(application.scheme.code)
     rules = current_rules(application, workflow.default_rules)
     workflow.fire(application, trigger, actor, data, now, rules, allocation=allocation,
@@ -195,3 +201,26 @@ def history(application: Application) -> list[AuditEvent]:
     return list(db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.application_id == application.id)
         .order_by(AuditEvent.id)))
+
+
+def delete_draft(application_id: int, actor: User) -> str:
+    """Delete a draft and its attachments for good; only drafts, only by its own organisation.
+
+    A draft was never sent, so nothing refers to it but its attachments (no audit row, no
+    ledger entry, no letter); anything else that does makes the database refuse, and the draft
+    stays. Returns the reference, for the confirmation.
+    """
+    from grants.models import Attachment
+
+    require_role(actor, Role.APPLICANT)
+    application = locked_application(application_id, actor)
+    if actor.organisation_id is None or application.organisation_id != actor.organisation_id:
+        raise NotFound()
+    if application.state != ApplicationState.DRAFT:
+        raise Conflict("Alleen een concept kan worden verwijderd; deze aanvraag is al "
+                       "ingediend.")
+    reference = application.reference
+    db.session.execute(sa.delete(Attachment).where(Attachment.application_id == application.id))
+    db.session.delete(application)
+    db.session.flush()
+    return reference

@@ -501,6 +501,11 @@ def admin_data(event: AdminEvent) -> list[tuple[str, str]]:
     organisation_labels = {"contact_name": _("Contactpersoon"), "address": _("Adres"),
                            "postcode": _("Postcode"),
                            "city": _("Plaats"), "iban": _("IBAN")}
-    for field, (old, new) in (data.get("organisation") or {}).items():
-        rows.append((organisation_labels[field], f"{old or '—'} → {new or '—'}"))
+    organisation = data.get("organisation")
+    if isinstance(organisation, str):  # an account made for the organisation with this KvK
+        rows.append((_("Organisatie (KvK)"), organisation))
+    elif isinstance(organisation, dict):
+        for field, change in organisation.items():
+            old, new = change if isinstance(change, list) and len(change) == 2 else ("", change)
+            rows.append((organisation_labels.get(field, field), f"{old or '—'} → {new or '—'}"))
     return rows

@@ -1,18 +1,38 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from grants.clock import now
+from grants.errors import ValidationFailed
 from grants.extensions import db
-from grants.forms.auth import LoginForm
+from grants.forms.auth import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
 from grants.i18n import N_, translated
-from grants.services.accounts import LoginThrottled, authenticate
+from grants.mail.accounts import send_password_reset
+from grants.services.accounts import (
+    RESET_LINK_MESSAGES,
+    LoginThrottled,
+    ResetLinkProblem,
+    authenticate,
+    change_password,
+    end_sessions,
+    reset_link,
+    reset_password,
+)
 
 bp = Blueprint("auth", __name__)
 
 GENERIC_FAILURE = N_("Het e-mailadres of het wachtwoord is onjuist.")
+
+# What a user who must first replace an administrator's password may still reach.
+BEFORE_NEW_PASSWORD = frozenset({"auth.change_password", "auth.logout", "static",
+                                 "language.choose"})
 
 
 def safe_next(target: str | None) -> str:
@@ -23,6 +43,25 @@ def safe_next(target: str | None) -> str:
                 and not target.startswith("//") and "\\" not in target:
             return target
     return url_for("main.home")
+
+
+def _private(html: str, status: int = 200):
+    # Pages with a password form or a reset token in their address: no cache keeps them, and
+    # the token does not leave in a Referer header.
+    response = make_response(html, status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.before_app_request
+def new_password_first():
+    """An account whose password an administrator chose does nothing before replacing it."""
+    if request.endpoint in BEFORE_NEW_PASSWORD or request.blueprint == "api":
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,6 +83,8 @@ def login():
             db.session.commit()
             if user is not None:
                 login_user(user)
+                if user.must_change_password:
+                    return redirect(url_for("auth.change_password"))
                 return redirect(safe_next(request.args.get("next")))
             error = translated(GENERIC_FAILURE)
             status = 401
@@ -54,6 +95,81 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Server-side: a copy of this session's cookie (another tab, another device, a thief's)
+        # is refused from now on.
+        end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"], endpoint="change_password")
+@login_required
+def change_password_page():
+    form = ChangePasswordForm()
+    forced = current_user.must_change_password
+    if request.method == "GET":
+        return _private(render_template("auth/change_password.html", form=form, error=None,
+                                        forced=forced))
+    valid = form.validate_on_submit()
+    error = None
+    if valid:
+        try:
+            change_password(current_user, current=form.current_password.data,
+                            new=form.new_password.data, now=now())
+        except ValidationFailed as refused:
+            db.session.rollback()
+            loose = form.add_service_errors(refused.fields)
+            error = " ".join([refused.message, *loose])
+        else:
+            db.session.commit()
+            # Every other session ended with the change; this one goes on with the new token.
+            login_user(current_user._get_current_object())
+            flash(_("Uw wachtwoord is gewijzigd. U bent op andere apparaten uitgelogd."),
+                  "success")
+            return redirect(url_for("main.home"))
+    return _private(render_template("auth/change_password.html", form=form, error=error,
+                                    forced=forced), 422)
+
+
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        send_password_reset(form.email.data, now())
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        return render_template("auth/forgot_password_sent.html")
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_page(token: str):
+    _row, problem = reset_link(token, now())
+    if problem is not None:
+        # Gone (410) for a link that existed, not found (404) for one that never did.
+        status = 404 if problem == ResetLinkProblem.UNKNOWN else 410
+        return _private(render_template("auth/reset_link_problem.html",
+                                        message=RESET_LINK_MESSAGES[problem]()), status)
+    form = ResetPasswordForm()
+    if request.method == "GET":
+        return _private(render_template("auth/reset_password.html", form=form, error=None,
+                                        token=token))
+    error = None
+    if form.validate_on_submit():
+        try:
+            reset_password(token, form.new_password.data, now())
+        except ValidationFailed as refused:
+            db.session.rollback()
+            loose = form.add_service_errors(refused.fields)
+            error = " ".join([refused.message, *loose])
+        else:
+            db.session.commit()
+            logout_user()  # whoever was logged in here: the account's sessions have ended
+            flash(_("Uw nieuwe wachtwoord is ingesteld. Log ermee in."), "success")
+            return redirect(url_for("auth.login"))
+    return _private(render_template("auth/reset_password.html", form=form, error=error,
+                                    token=token), 422)

@@ -70,6 +70,11 @@ def test_an_applicant_account_belongs_to_an_organisation_by_kvk(client, admin):
     assert response.status_code == 200
     user = db.session.scalars(sa.select(User).where(User.email == "anouk@metaal.nl")).one()
     assert user.organisation_id == organisation.id and user.roles == {Role.APPLICANT}
+    # The admin's pages that show the log name the organisation (they once answered 500).
+    for page in ("/beheer/", "/beheer/logboek", f"/beheer/gebruikers/{user.id}"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert "40001001" in response.get_data(as_text=True), page
 
 
 def test_bad_account_input_is_named_at_each_field_at_once(client, admin):

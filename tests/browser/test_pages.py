@@ -163,6 +163,9 @@ AXE_PAGES = [
     ("regelingen", "aanvrager", "/regelingen"),
     ("budgetten-financien", "financien", "/financien/budgetten"),
     ("gebruikers-beheer", "beheer", "/beheer/gebruikers"),
+    ("organisaties-beheer", "beheer", "/beheer/organisaties"),
+    ("wachtwoord-vergeten", None, "/wachtwoord-vergeten"),
+    ("wachtwoord-wijzigen", "aanvrager", "/account/wachtwoord"),
 ]
 
 

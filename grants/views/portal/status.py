@@ -17,7 +17,14 @@ from flask_login import current_user
 from grants.extensions import db
 from grants.forms.portal import AnswerForm, ObjectionForm
 from grants.i18n import N_, translated
-from grants.models import Application, AuditEvent, Objection, ObjectionOutcome
+from grants.models import (
+    Application,
+    ApplicationState,
+    AuditEvent,
+    Objection,
+    ObjectionOutcome,
+    Submission,
+)
 from grants.services import attachments as attachment_service
 from grants.services.applications import EDITABLE_STATES, allowed_triggers, history
 from grants.views.portal import information_request, receipt_moment, today
@@ -33,6 +40,11 @@ OBJECTION_OUTCOME_LABELS = {
 def _objections(application: Application) -> list[Objection]:
     return list(db.session.scalars(sa.select(Objection).where(
         Objection.application_id == application.id).order_by(Objection.id)))
+
+
+def _has_submission(application: Application) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        Submission.application_id == application.id))) or False
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,13 @@ def _timeline(application: Application) -> list[Step]:
     return steps
 
 
+def can_withdraw(application: Application) -> bool:
+    """Offered only when it can succeed now: sent, not yet decided, and the workflow allows
+    the applicant to withdraw it (a draft is deleted instead)."""
+    return (application.state != ApplicationState.DRAFT
+            and "withdraw" in allowed_triggers(application, current_user))
+
+
 def status_page(application: Application, *, answer_form: AnswerForm | None = None,
                 objection_form: ObjectionForm | None = None, incomplete=(),
                 status: int = 200):
@@ -107,6 +126,11 @@ def status_page(application: Application, *, answer_form: AnswerForm | None = No
         objection_late=can_object and due is not None and today() > due,
         attachments=attachment_service.attachments_for(application),
         can_edit=application.state in EDITABLE_STATES,
+        can_withdraw=application.state != ApplicationState.DRAFT and "withdraw" in triggers,
+        can_delete=application.state == ApplicationState.DRAFT,
+        has_submission=_has_submission(application),
+        shows_payments=application.granted_cents is not None
+        or application.settled_cents is not None,
         received=receipt_moment(application.submitted_at) if application.submitted_at else "",
         summary=summary, max_files=MAX_FILES_PER_ANSWER,
         max_size=attachment_service.size_text(attachment_service.max_bytes()),
