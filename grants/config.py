@@ -30,11 +30,19 @@ class DefaultConfig:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     WTF_CSRF_TIME_LIMIT = 8 * 3600
 
-    # Login throttling: after this many failures for one e-mail address (or from one client
-    # address) within the window, further attempts are refused until the window has passed.
+    # Login throttling slows guessing down without ever locking anyone out. After this many
+    # failures in a row for one e-mail address (or from one client address, or on one known
+    # device), each further attempt waits a delay counted from the last failure: the first
+    # delay, doubled with every further failure, up to the longest. A run of failures is
+    # forgotten after the window has passed with no failure since its delay ran out.
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_ADDRESS = 20
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_FIRST_DELAY_SECONDS = 60
+    LOGIN_LONGEST_DELAY_SECONDS = 15 * 60
+    # A browser that logged into an account is known to it for this long (a signed cookie):
+    # there the account's delay does not apply, only the device's own and the address's.
+    LOGIN_KNOWN_DEVICE_DAYS = 180
 
     # How many days ahead a term counts as "soon" on the work queue and the deadlines page.
     DUE_SOON_DAYS = 7

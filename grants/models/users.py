@@ -117,6 +117,21 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LoginThrottle(db.Model):
+    """The current run of failed logins of one account, client address or known device.
+
+    One row per (scope, key), locked while a login is checked: parallel attempts then queue
+    behind each other and each sees the failures of those before it.
+    """
+
+    __tablename__ = "login_throttles"
+
+    scope: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(254), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class PasswordResetToken(db.Model):
     """A link to set a new password, sent by e-mail. Only its SHA-256 is stored; used once."""
 

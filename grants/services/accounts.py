@@ -4,6 +4,7 @@ password rules, changing and resetting a password, and ending a user's sessions.
 import gzip
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grants.errors import ValidationFailed
@@ -28,7 +32,7 @@ from grants.models import (
     User,
     UserRole,
 )
-from grants.models.users import new_session_token
+from grants.models.users import LoginThrottle, new_session_token
 
 MIN_PASSWORD_LENGTH = 12
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -50,14 +54,46 @@ class LoginThrottled(Exception):
         self.retry_after = retry_after
 
     @property
+    def seconds(self) -> int:
+        return max(1, math.ceil(self.retry_after.total_seconds()))
+
+    @property
     def minutes(self) -> int:
-        return max(1, -(-int(self.retry_after.total_seconds()) // 60))
+        return max(1, math.ceil(self.retry_after.total_seconds() / 60))
+
+
+class ThrottleScope(StrEnum):
+    ACCOUNT = "account"  # keyed by the e-mail address tried, whether or not it has an account
+    ADDRESS = "address"  # keyed by the client's IP address
+    DEVICE = "device"  # keyed by "<user id>:<nonce>" of a known-device cookie
 
 
 @dataclass(frozen=True)
 class ThrottleRule:
+    """Free tries, then a delay that doubles with every further failure up to the longest."""
+
     max_failures: int
     window: timedelta
+    first_delay: timedelta
+    longest_delay: timedelta
+
+    def delay(self, failures: int) -> timedelta:
+        """How long after the last of ``failures`` failures in a row the next try may come."""
+        if failures < self.max_failures:
+            return timedelta(0)
+        doublings = failures - self.max_failures
+        if doublings >= 32:  # long past the longest delay; no need for a huge power of two
+            return self.longest_delay
+        return min(self.longest_delay, self.first_delay * 2 ** doublings)
+
+    def current_failures(self, throttle: "LoginThrottle", now: datetime) -> int:
+        """The failures in the counter's run, or 0 once the run is forgotten: the window has
+        passed since its delay ran out with no failure since. Never a lock for good."""
+        if throttle.last_failure_at is None or not throttle.failures:
+            return 0
+        if now > throttle.last_failure_at + self.delay(throttle.failures) + self.window:
+            return 0
+        return throttle.failures
 
 
 @cache
@@ -144,44 +180,143 @@ def create_user(*, email: str, name: str, roles: set[Role], password: str,
 
 
 def _throttle_rules() -> tuple[ThrottleRule, ThrottleRule]:
-    window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
-    return (
-        ThrottleRule(current_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], window),
-        ThrottleRule(current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"], window),
-    )
+    """The rule for an account (also for a known device of it) and for a client address."""
+    config = current_app.config
+    delays = {"window": timedelta(seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"]),
+              "first_delay": timedelta(seconds=config["LOGIN_FIRST_DELAY_SECONDS"]),
+              "longest_delay": timedelta(seconds=config["LOGIN_LONGEST_DELAY_SECONDS"])}
+    return (ThrottleRule(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], **delays),
+            ThrottleRule(config["LOGIN_MAX_FAILURES_PER_ADDRESS"], **delays))
 
 
-def _check_throttle(column, value: str, rule: ThrottleRule, now: datetime) -> None:
-    since = now - rule.window
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(LoginFailure.at)).where(
-            column == value, LoginFailure.at > since
-        )
-    ).one()
-    if count >= rule.max_failures:
-        raise LoginThrottled(oldest + rule.window - now)
+def _lock_throttle(scope: ThrottleScope, key: str) -> LoginThrottle:
+    """The counter row of ``scope``/``key``, created when missing and locked until commit.
+
+    Holding the lock through the password check is what makes a burst of parallel attempts
+    queue up, each seeing the failures committed before it: counting rows and then inserting
+    one, as before, let every attempt of a burst see the same count. SQLite needs no row lock:
+    a login is a POST, whose transaction begins by taking the database's write lock.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    db.session.execute(insert(LoginThrottle)
+                       .values(scope=scope.value, key=key, failures=0)
+                       .on_conflict_do_nothing(index_elements=["scope", "key"]))
+    return db.session.scalars(
+        sa.select(LoginThrottle)
+        .where(LoginThrottle.scope == scope.value, LoginThrottle.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)).one()
 
 
-def authenticate(email: str, password: str, address: str, now: datetime) -> User | None:
+def _check_throttle(throttle: LoginThrottle, rule: ThrottleRule, now: datetime) -> timedelta:
+    """How long an attempt must still wait under this counter (zero: it may go ahead)."""
+    failures = rule.current_failures(throttle, now)
+    if not failures:
+        return timedelta(0)
+    return max(timedelta(0), throttle.last_failure_at + rule.delay(failures) - now)
+
+
+def _record_failure(throttle: LoginThrottle, rule: ThrottleRule, now: datetime) -> None:
+    throttle.failures = rule.current_failures(throttle, now) + 1
+    throttle.last_failure_at = now
+
+
+def _reset(throttle: LoginThrottle) -> None:
+    throttle.failures = 0
+    throttle.last_failure_at = None
+
+
+# -- known devices: a signed cookie naming the accounts that logged in on this browser ---------
+
+KNOWN_DEVICE_COOKIE = "grants_known_device"
+# A shared computer at an organisation may be used by a few colleagues; more are not kept.
+MAX_KNOWN_ACCOUNTS = 5
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="grants.known-device")
+
+
+def _device_entries(cookie: str | None, now: datetime) -> list[dict]:
+    """The cookie's accounts that are still known: [{"u": user id, "n": nonce, "t": issued}]."""
+    if not cookie:
+        return []
+    try:
+        entries = _device_serializer().loads(cookie)
+    except BadSignature:
+        return []  # made up or from another installation: an unknown device
+    if not isinstance(entries, list):
+        return []
+    oldest = now.timestamp() - current_app.config["LOGIN_KNOWN_DEVICE_DAYS"] * 86400
+    return [entry for entry in entries
+            if isinstance(entry, dict) and isinstance(entry.get("u"), int)
+            and isinstance(entry.get("n"), str) and isinstance(entry.get("t"), int)
+            and entry["t"] >= oldest]
+
+
+def known_device_key(cookie: str | None, user: User | None, now: datetime) -> str | None:
+    """The key of this browser's own counter when it is a known device of ``user``."""
+    if user is None:
+        return None
+    for entry in _device_entries(cookie, now):
+        if entry["u"] == user.id:
+            return f"{user.id}:{entry['n']}"
+    return None
+
+
+def known_device_cookie(cookie: str | None, user: User, now: datetime) -> str:
+    """The cookie to set after ``user`` logged in on this browser: it is known there from now.
+
+    A device already known to the user keeps its nonce, so it keeps one counter.
+    """
+    entries = _device_entries(cookie, now)
+    nonce = next((entry["n"] for entry in entries if entry["u"] == user.id),
+                 secrets.token_urlsafe(16))
+    others = [entry for entry in entries if entry["u"] != user.id]
+    mine = {"u": user.id, "n": nonce, "t": int(now.timestamp())}
+    return _device_serializer().dumps([mine, *others][:MAX_KNOWN_ACCOUNTS])
+
+
+def authenticate(email: str, password: str, address: str, now: datetime,
+                 known_device: str | None = None) -> User | None:
     """The user whose e-mail and password these are, or None; the caller commits either way.
 
-    Raises LoginThrottled, without checking the password, when the account or the client
-    address has failed too often recently, whether or not the account exists.
+    Raises LoginThrottled, without checking the password, while the account or the client
+    address must still wait after its failures, whether or not the account exists. On a known
+    device of the account (``known_device``: the cookie of ``known_device_cookie``) the
+    device's own counter stands in for the account's, so that guessing from elsewhere does not
+    keep the account's owner out.
     """
     email = (email or "").strip().lower()
     address = (address or "unknown")[:64]
     account_rule, address_rule = _throttle_rules()
-    _check_throttle(LoginFailure.email, email, account_rule, now)
-    _check_throttle(LoginFailure.address, address, address_rule, now)
-
     user = db.session.scalars(sa.select(User).where(User.email == email)).one_or_none()
+    device = known_device_key(known_device, user, now)
+
+    # Always the account's (or device's) row before the address's: one order, no deadlock.
+    own = (_lock_throttle(ThrottleScope.DEVICE, device) if device
+           else _lock_throttle(ThrottleScope.ACCOUNT, email[:254]))
+    from_address = _lock_throttle(ThrottleScope.ADDRESS, address)
+    wait = max(_check_throttle(own, account_rule, now),
+               _check_throttle(from_address, address_rule, now))
+    if wait:
+        raise LoginThrottled(wait)
+
     password_ok = check_password_hash(user.password_hash if user else _dummy_hash(), password)
     if user is None or not password_ok or not user.active:
+        _record_failure(own, account_rule, now)
+        _record_failure(from_address, address_rule, now)
         db.session.add(LoginFailure(email=email[:254], address=address, at=now))
         db.session.flush()
         return None
 
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
+    # The address's run stays: others behind the same address may be guessing. A login on a
+    # known device leaves the account's run alone, so whoever guesses elsewhere gets no fresh
+    # tries from the owner logging in.
+    _reset(own)
+    if not device:
+        db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
     user.last_login_at = now
     return user
 

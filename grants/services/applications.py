@@ -11,6 +11,7 @@ from grants.models import (
     Application,
     ApplicationState,
     AuditEvent,
+    OrganisationStatus,
     Region,
     Role,
     Scheme,
@@ -194,7 +195,13 @@ def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now
 
 
 def allowed_triggers(application: Application, user: User) -> list[str]:
-    return workflow_for(application.scheme.code).allowed_triggers(application, user)
+    allowed = workflow_for(application.scheme.code).allowed_triggers(application, user)
+    # What cannot succeed now is not offered: an organisation not (or no longer) verified
+    # cannot submit.
+    if "submit" in allowed and application.organisation is not None \
+            and application.organisation.status != OrganisationStatus.VERIFIED:
+        allowed.remove("submit")
+    return allowed
 
 
 def history(application: Application) -> list[AuditEvent]:

@@ -1,7 +1,17 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from grants.clock import now
@@ -16,12 +26,14 @@ from grants.forms.auth import (
 from grants.i18n import N_, translated
 from grants.mail.accounts import send_password_reset
 from grants.services.accounts import (
+    KNOWN_DEVICE_COOKIE,
     RESET_LINK_MESSAGES,
     LoginThrottled,
     ResetLinkProblem,
     authenticate,
     change_password,
     end_sessions,
+    known_device_cookie,
     reset_link,
     reset_password,
 )
@@ -71,26 +83,46 @@ def login():
     form = LoginForm()
     error = None
     status = 200
+    retry_after = None
     if form.validate_on_submit():
+        known_device = request.cookies.get(KNOWN_DEVICE_COOKIE)
         try:
             user = authenticate(form.email.data, form.password.data, request.remote_addr or "",
-                                now())
+                                now(), known_device=known_device)
         except LoginThrottled as throttled:
-            error = _("Te veel mislukte pogingen om in te loggen. Probeer het over "
-                      "%(minutes)s minuten opnieuw.", minutes=throttled.minutes)
+            error = ngettext("Te veel mislukte pogingen om in te loggen. Probeer het over "
+                             "%(num)s minuut opnieuw.",
+                             "Te veel mislukte pogingen om in te loggen. Probeer het over "
+                             "%(num)s minuten opnieuw.", throttled.minutes)
             status = 429
+            retry_after = throttled.seconds
         else:
             db.session.commit()
             if user is not None:
                 login_user(user)
                 if user.must_change_password:
-                    return redirect(url_for("auth.change_password"))
-                return redirect(safe_next(request.args.get("next")))
+                    response = redirect(url_for("auth.change_password"))
+                else:
+                    response = redirect(safe_next(request.args.get("next")))
+                _remember_device(response, known_device, user)
+                return response
             error = translated(GENERIC_FAILURE)
             status = 401
     elif form.is_submitted():
         status = 422
-    return render_template("auth/login.html", form=form, error=error), status
+    response = make_response(render_template("auth/login.html", form=form, error=error), status)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _remember_device(response, known_device: str | None, user) -> None:
+    """From now on this browser is a known device of the user: guessing at the account from
+    elsewhere does not slow the user down here (see services.accounts.authenticate)."""
+    days = current_app.config["LOGIN_KNOWN_DEVICE_DAYS"]
+    response.set_cookie(KNOWN_DEVICE_COOKIE, known_device_cookie(known_device, user, now()),
+                        max_age=days * 86400, path=url_for("auth.login"), httponly=True,
+                        samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])
 
 
 @bp.post("/logout")

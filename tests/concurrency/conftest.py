@@ -231,22 +231,25 @@ class Race:
 
     # The race itself.
 
-    def run(self, jobs: list[dict]) -> list[Outcome]:
+    def run(self, jobs: list[dict], *, target=None, config: dict | None = None,
+            timeout: float = RACE_TIMEOUT) -> list[Outcome]:
         """Fire every job at once, each from its own spawned process; outcomes in job order.
 
-        A job is ``{"method", "path", "token", "body"?}`` (see ``workers.trigger_job``). A worker
+        A job is ``{"method", "path", "token", "body"?}`` (see ``workers.trigger_job``), or what
+        ``target`` (a worker function of the same signature as ``run_job``) takes. A worker
         that raised (an unhandled error: a 500 in production), a broken barrier or a timeout
         fails the test.
         """
         with self.app.app_context():
             db.engine.dispose()  # nothing of ours is held while the workers connect
         context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(len(jobs), timeout=RACE_TIMEOUT)
+        barrier = context.Barrier(len(jobs), timeout=timeout)
         results = context.Queue()
-        processes = [context.Process(target=run_job, args=(index, self.config, job, barrier,
-                                                        results), daemon=True)
+        processes = [context.Process(target=target or run_job,
+                                     args=(index, config or self.config, job, barrier, results),
+                                     daemon=True)
                      for index, job in enumerate(jobs)]
-        deadline = time.monotonic() + RACE_TIMEOUT
+        deadline = time.monotonic() + timeout
         received, errors = {}, []
         try:
             for process in processes:
@@ -256,7 +259,7 @@ class Race:
                     item = results.get(timeout=max(0.1, deadline - time.monotonic()))
                 except queue.Empty:
                     missing = sorted(set(range(len(jobs))) - set(received))
-                    pytest.fail(f"workers {missing} gave no answer within {RACE_TIMEOUT} s "
+                    pytest.fail(f"workers {missing} gave no answer within {timeout} s "
                                 "(a hang or a deadlock)")
                 if item[1] == "error":
                     errors.append(f"worker {item[0]}:\n{item[2]}")

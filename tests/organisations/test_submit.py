@@ -27,7 +27,10 @@ def set_status(organisation, status: OrganisationStatus) -> None:
     (OrganisationStatus.DEACTIVATED, "is gedeactiveerd"),
 ])
 def test_submit_is_refused_for_an_organisation_not_verified(world, draft, status, words):
+    assert "submit" in world.applicant.get(draft).get_json()["allowed_triggers"]
     set_status(world.employers, status)
+    # Not offered, as it cannot succeed now; and refused when tried anyway.
+    assert "submit" not in world.applicant.get(draft).get_json()["allowed_triggers"]
     response = world.applicant.fire(draft, "submit")
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
