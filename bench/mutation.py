@@ -55,11 +55,11 @@ MODULES: dict[str, list[str]] = {
     ],
     "grants/allocation/methods.py": [
         "tests/allocation/test_methods.py", "tests/allocation/test_law_of_the_window.py",
-        "tests/mutation/test_allocation_methods.py",
+        "tests/mutation/test_methods.py",
     ],
     "grants/workflows/fields/sectorplan.py": [
         "tests/workflows/test_fields_sectorplan.py",
-        "tests/mutation/test_fields_sectorplan.py",
+        "tests/mutation/test_sectorplan_fields.py",
     ],
     "grants/workflows/fields/rif.py": [
         "tests/workflows/test_fields_rif.py", "tests/mutation/test_fields_rif.py",
