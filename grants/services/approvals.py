@@ -31,9 +31,9 @@ from grants.models import (
     User,
 )
 from grants.money import format_eur
-from grants.timefmt import AMSTERDAM, format_day
 from grants.services.applications import fire_trigger, locked_application
 from grants.services.schemes import amend_ceiling
+from grants.timefmt import AMSTERDAM, format_day
 from grants.workflows import workflow_for
 from grants.workflows.approvals import needs_approval
 from grants.workflows.engine import Approval
