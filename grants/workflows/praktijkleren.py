@@ -21,7 +21,6 @@ from grants.models import (
     Role,
     RunStatus,
 )
-from grants.money import InvalidAmount, euros, format_eur
 from grants.workflows import common, objections, students
 from grants.workflows.engine import Firing, Transition, Workflow, register, transition
 from grants.workflows.fields import praktijkleren as fields
@@ -52,13 +51,6 @@ def intake_transitions():
 
 def places_checked(f: Firing) -> None:
     f.audit_data["recommendation"] = Recommendation.POSITIVE.value
-
-
-def full_rate_amounts(details: dict, params: dict) -> dict[str, int]:
-    """Per category: the rate cap times the application's places, rounded down to the cent."""
-    cap = params["rate_cap_cents"]
-    return {category: int(cap * fraction) for category, fraction
-            in fields.fractions(details, params).items() if fraction}
 
 
 def from_the_final_run(f: Firing) -> None:
@@ -118,7 +110,7 @@ def settlement_amounts(f: Firing) -> None:
     The allocation run gives the amounts (``{"amounts": {"mbo": "2700.00", …}}``) at the rate it
     computed; without them each category gets the full rate.
     """
-    limits = full_rate_amounts(f.application.details or {}, f.params)
+    limits = fields.full_rate_amounts(f.application.details or {}, f.params)
     given = f.data.get("amounts")
     if given is None:
         amounts = limits
@@ -126,21 +118,7 @@ def settlement_amounts(f: Firing) -> None:
         raise ValidationFailed("Ongeldige bedragen.", {"amounts": [
             "Geef per categorie een bedrag, als {\"mbo\": \"2700.00\"}."]})
     else:
-        amounts, errors = {}, {}
-        for category, value in given.items():
-            path = f"amounts.{category}"
-            try:
-                cents = euros(value) if isinstance(value, str) else None
-            except InvalidAmount:
-                cents = None
-            if category not in limits:
-                errors[path] = ["Deze aanvraag heeft geen plaatsen in deze categorie."]
-            elif cents is None or cents < 0:
-                errors[path] = ["Een bedrag in euro's als \"2700.00\"."]
-            elif cents > limits[category]:
-                errors[path] = [f"Hoogstens {format_eur(limits[category])} voor deze plaatsen."]
-            else:
-                amounts[category] = cents
+        amounts, errors = fields.amounts_per_category(given, limits)
         if errors:
             raise ValidationFailed("De bedragen kloppen niet.", errors)
     f.audit_data.update(amounts_cents={k: v for k, v in amounts.items() if v},

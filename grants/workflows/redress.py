@@ -14,9 +14,10 @@ from grants.budget import ledger
 from grants.errors import ValidationFailed
 from grants.extensions import db
 from grants.models import Application, AuditEvent, EntryKind, Objection, PlaceCategory
-from grants.money import InvalidAmount, euros, format_eur
+from grants.money import format_eur
 from grants.workflows import common
 from grants.workflows.engine import Firing
+from grants.workflows.fields import praktijkleren as places
 
 # The value of one point for the objection phase (Besluit proceskosten bestuursrecht, bijlage,
 # onderdeel A2). Assumed figure (€ 245 per point); the scheme's rules (admin-editable data,
@@ -105,10 +106,7 @@ def _committed_per_category(application: Application) -> dict[str, int]:
 
 
 def _full_rate(f: Firing) -> dict[str, int]:
-    """Per category: the full rate (the cap) for the application's places, to the cent."""
-    cap = f.params["rate_cap_cents"]
-    return {category: int(cap * fraction) for category, fraction
-            in f.fields.fractions(f.application.details or {}, f.params).items() if fraction}
+    return places.full_rate_amounts(f.application.details or {}, f.params)
 
 
 def _given_amounts(f: Firing, limits: dict[str, int]) -> dict[str, int]:
@@ -122,22 +120,7 @@ def _given_amounts(f: Firing, limits: dict[str, int]) -> dict[str, int]:
     if not isinstance(given, dict) or not given:
         raise ValidationFailed("Geef het nieuwe bedrag.", {"amounts": [
             "Geef per categorie het nieuwe vastgestelde bedrag, als {\"mbo\": \"2700.00\"}."]})
-    amounts, errors = {}, {}
-    for category, value in given.items():
-        path = f"amounts.{category}"
-        try:
-            cents = euros(value) if isinstance(value, str) else None
-        except InvalidAmount:
-            cents = None
-        if category not in limits:
-            errors[path] = ["Deze aanvraag heeft geen plaatsen in deze categorie."]
-        elif cents is None or cents < 0:
-            errors[path] = ["Een bedrag in euro's als \"2700.00\"."]
-        elif cents > limits[category]:
-            errors[path] = [f"Hoogstens {format_eur(limits[category])} voor deze plaatsen "
-                            "(het volle tarief)."]
-        else:
-            amounts[category] = cents
+    amounts, errors = places.amounts_per_category(given, limits)
     if errors:
         raise ValidationFailed("De bedragen kloppen niet.", errors)
     return amounts

@@ -17,6 +17,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidLength, ValidationError
 
 from grants.models import PlaceCategory
+from grants.money import InvalidAmount, euros, format_eur
 from grants.workflows.fields.common import (
     INVALID,
     Errors,
@@ -201,6 +202,37 @@ def requested_cents(details: dict, rules: dict | None = None) -> int:
     places = listed(details, "places")
     return sum(math.floor(rate * fraction) for fraction in place_fractions(places, rules)
                if fraction is not None)
+
+
+def full_rate_amounts(details: dict, rules: dict) -> dict[str, int]:
+    """Per category with places: the rate cap times its places, rounded down to the cent."""
+    cap = rules["rate_cap_cents"]
+    return {category: int(cap * fraction) for category, fraction
+            in fractions(details, rules).items() if fraction}
+
+
+def amounts_per_category(given: dict, limits: dict[str, int]) -> tuple[dict[str, int],
+                                                                      dict[str, list[str]]]:
+    """Amounts settled per category as given (``{"mbo": "2700.00"}``), each at most its limit
+    (the full rate for the application's places there): the amounts in cents and the errors,
+    per field ``amounts.<category>``, of those that are not."""
+    amounts, errors = {}, {}
+    for category, value in given.items():
+        path = f"amounts.{category}"
+        try:
+            cents = euros(value) if isinstance(value, str) else None
+        except InvalidAmount:
+            cents = None
+        if category not in limits:
+            errors[path] = ["Deze aanvraag heeft geen plaatsen in deze categorie."]
+        elif cents is None or cents < 0:
+            errors[path] = ["Een bedrag in euro's als \"2700.00\"."]
+        elif cents > limits[category]:
+            errors[path] = [f"Hoogstens {format_eur(limits[category])} voor deze plaatsen "
+                            "(het volle tarief)."]
+        else:
+            amounts[category] = cents
+    return amounts, errors
 
 
 # The same student -------------------------------------------------------------------------------
