@@ -29,3 +29,12 @@ def configure(app: Flask) -> None:
 
 def now() -> datetime:
     return current_app.config.get("CLOCK", utcnow)()
+
+
+def outside_time(app_now: datetime) -> datetime:
+    """The time the world outside the app keeps, for what is checked against it (the code of an
+    authenticator app on a phone): the machine's own when ``CLOCK_START`` runs the app in another
+    year, else ``app_now`` (an injected clock stands for all time in tests)."""
+    if isinstance(current_app.config.get("CLOCK"), RunningClock):
+        return utcnow()
+    return app_now

@@ -4,6 +4,8 @@ They commit rather than flush so that a request that is refused (and rolls back 
 cannot take the test's own data with it.
 """
 
+from datetime import UTC, datetime
+
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
@@ -20,6 +22,9 @@ from grants.models import (
 from grants.services.accounts import hash_password
 
 PASSWORD = "correct horse battery staple"
+# Staff must use two-factor authentication: factory-made staff have it on with this secret, and
+# tests.conftest.login answers the code step with the code of the injected clock's moment.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _PASSWORD_HASH = None
 
 
@@ -68,6 +73,11 @@ class UserFactory(Base):
         no_declaration=None,
     )
     role_rows = factory.LazyAttribute(lambda o: [UserRole(role=o.role)])
+    totp_secret = factory.LazyAttribute(
+        lambda o: TOTP_SECRET if any(row.role != Role.APPLICANT for row in o.role_rows)
+        else None)
+    totp_enabled_at = factory.LazyAttribute(
+        lambda o: datetime(2014, 1, 1, tzinfo=UTC) if o.totp_secret else None)
 
 
 class ApplicationFactory(Base):
@@ -81,3 +91,28 @@ class ApplicationFactory(Base):
     region = factory.LazyAttribute(lambda o: o.organisation.region)
     title = factory.Sequence(lambda n: f"Aanvraag {n}")
     requested_cents = 100_000_00
+
+
+def consent_all(application: Application | None, at=None, *, commit: bool = True) -> None:
+    """Every other organisation a sector plan names consents to it as it now reads, each
+    through an applicant of its own (made here when it has none), as they would from their own
+    accounts before the plan is submitted (issue 14). Nothing for other schemes, or for a plan
+    that can no longer be consented to. ``commit=False`` leaves the consents in the caller's
+    transaction (one that must stay whole, as a batch of letters)."""
+    import sqlalchemy as sa
+
+    from grants.clock import now
+    from grants.services.consents import CONSENT_STATES, give_consent, missing_consents
+
+    if application is None or application.state not in CONSENT_STATES:
+        return
+    for status in missing_consents(application):
+        user = db.session.scalars(
+            sa.select(User).join(UserRole).where(User.organisation_id == status.organisation_id,
+                                                 User.active, UserRole.role == Role.APPLICANT)
+            .order_by(User.id).limit(1)).first()
+        if user is None:
+            user = UserFactory(organisation=db.session.get(Organisation, status.organisation_id))
+        give_consent(application.id, user, at or now())
+    if commit:
+        db.session.commit()

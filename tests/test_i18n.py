@@ -24,8 +24,8 @@ from grants.services.schemes import amend_ceiling
 from grants.timefmt import format_day
 from tests.allocation.test_runs import AFTER_T2, assessed_plans
 from tests.allocation.test_runs import line as allocation_line
-from tests.conftest import csrf_token
-from tests.factories import PASSWORD, UserFactory
+from tests.conftest import csrf_token, login
+from tests.factories import UserFactory
 from tests.test_places_csv import IN_WINDOW, csv_file, good_lines
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +96,7 @@ def test_anonymous_visitor_switches_to_english_and_back(client):
 def test_the_choice_survives_logging_in_and_out(client):
     user = UserFactory(role=Role.ASSESSOR, name="Bram Jansen")
     choose(client, "en")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": csrf_token(client)})
+    response = login(client, user.email)  # the password, then the code (two-factor)
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert text_of(home, "h1") == "Welcome, Bram Jansen"

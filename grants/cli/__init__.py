@@ -107,6 +107,11 @@ def demo_command(force):
     click.echo("Demodata geladen. Inloggen kan met:")
     for demo in users:
         click.echo(f"  {ROLE_LABELS[demo.role]:<26} {demo.email:<36} {demo.password}")
+    from grants.demo import DEMO_TOTP_SECRET
+    from grants.services.two_factor import grouped
+
+    click.echo("Medewerkers loggen in met tweestapsverificatie: zet deze sleutel in een "
+               f"authenticator-app (TOTP, 6 cijfers, 30 seconden): {grouped(DEMO_TOTP_SECRET)}")
     click.echo("Een API-token maakt u met: flask grants token create EMAIL")
 
 
@@ -342,23 +347,32 @@ def serve_command(host, port):
     """Serve on one machine: the development web server plus a job worker beside it.
 
     For production use gunicorn and `flask grants worker` processes instead."""
-    import subprocess
-
     from flask import current_app
 
+    from grants.cli.serving import (
+        base_url,
+        restore_terminate,
+        start_worker,
+        stop_on_terminate,
+    )
     from grants.jobs.queue import queue_for
 
     app = current_app._get_current_object()
+    app.config["BASE_URL"] = base_url(str(app.config["BASE_URL"]), host, port)
     worker = None
     if not queue_for(app).huey.immediate:
         # Its own process: huey's consumer wants the main thread (signals), and rendering
         # letters must not slow the web server down.
-        worker = subprocess.Popen([sys.executable, "-m", "flask", "grants", "worker"])
+        worker = start_worker(app.config["BASE_URL"])
+    previous_handler = stop_on_terminate()
     try:
         from werkzeug.serving import run_simple
 
         run_simple(host, port, app, threaded=True)
+    except KeyboardInterrupt:
+        pass
     finally:
+        restore_terminate(previous_handler)
         if worker is not None:
             worker.terminate()
             worker.wait(timeout=30)

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 
@@ -69,4 +69,54 @@ class ForgotPasswordForm(FlaskForm):
         lazy_gettext("E-mailadres"),
         validators=[DataRequired(lazy_gettext("Vul uw e-mailadres in.")), Length(max=254)],
         render_kw={"autocomplete": "username"},
+    )
+
+
+def _code_field(label, message, numeric: bool = True) -> StringField:
+    render_kw = {"autocomplete": "one-time-code", "spellcheck": "false",
+                 "autocapitalize": "off"}
+    if numeric:
+        render_kw["inputmode"] = "numeric"
+    return StringField(label, validators=[DataRequired(message), Length(max=40)],
+                       render_kw=render_kw)
+
+
+class LoginCodeForm(FlaskForm):
+    """The second step of logging in: a code from the app, or a recovery code."""
+
+    # Not numeric: a recovery code has letters, and a phone's number pad cannot type them.
+    code = _code_field(lazy_gettext("Code"),
+                       lazy_gettext("Vul de code uit uw app of een herstelcode in."),
+                       numeric=False)
+
+
+class EnrolTwoFactorForm(FlaskForm):
+    code = _code_field(lazy_gettext("Code uit uw app"),
+                       lazy_gettext("Vul de code van 6 cijfers uit uw app in."))
+
+
+# The two forms of the page for someone with two-factor authentication on: each field needs an
+# id of its own, so that every label and error-summary link points at the right one.
+class DisableTwoFactorForm(FlaskForm):
+    disable_code = _code_field(lazy_gettext("Code om uit te zetten"),
+                               lazy_gettext("Vul een code uit uw app of een herstelcode in."),
+                               numeric=False)
+
+
+class RecoveryCodesForm(FlaskForm):
+    renew_code = _code_field(lazy_gettext("Code voor nieuwe herstelcodes"),
+                             lazy_gettext("Vul een code uit uw app of een herstelcode in."),
+                             numeric=False)
+
+
+class ResetTwoFactorForm(FlaskForm):
+    """An administrator's reset of someone's two-factor authentication (a lost phone)."""
+
+    reason = TextAreaField(
+        lazy_gettext("Reden"),
+        validators=[DataRequired(lazy_gettext("Vul een reden in, bijvoorbeeld dat de telefoon "
+                                              "kwijt is.")),
+                    Length(max=1000, message=lazy_gettext("Houd de reden onder de 1000 "
+                                                          "tekens."))],
+        render_kw={"rows": 3},
     )

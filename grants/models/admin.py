@@ -37,6 +37,19 @@ class AdminAction(StrEnum):
     ORGANISATION_VERIFIED = "organisation_verified"
     ORGANISATION_DEACTIVATED = "organisation_deactivated"
     ORGANISATION_REACTIVATED = "organisation_reactivated"
+    # A new IBAN waits for a second person (grants.models.iban_changes): each step logged.
+    IBAN_CHANGE_REQUESTED = "iban_change_requested"
+    IBAN_CHANGE_CONFIRMED = "iban_change_confirmed"
+    IBAN_CHANGE_REJECTED = "iban_change_rejected"
+    IBAN_CHANGE_WITHDRAWN = "iban_change_withdrawn"
+    # A lost phone: an admin switched a user's two-factor authentication off; they enrol again.
+    TWO_FACTOR_RESET = "two_factor_reset"
+    # Self-registration and invitations (the registrations and invitations tables hold the
+    # requests; the log holds what came of them).
+    ORGANISATION_REGISTERED = "organisation_registered"
+    INVITATION_SENT = "invitation_sent"
+    INVITATION_REVOKED = "invitation_revoked"
+    INVITATION_ACCEPTED = "invitation_accepted"
 
 
 ADMIN_ACTION_LABELS = {
@@ -55,6 +68,15 @@ ADMIN_ACTION_LABELS = {
     AdminAction.ORGANISATION_VERIFIED: N_("Organisatie gecontroleerd"),
     AdminAction.ORGANISATION_DEACTIVATED: N_("Organisatie gedeactiveerd"),
     AdminAction.ORGANISATION_REACTIVATED: N_("Organisatie weer actief gemaakt"),
+    AdminAction.IBAN_CHANGE_REQUESTED: N_("IBAN-wijziging aangevraagd"),
+    AdminAction.IBAN_CHANGE_CONFIRMED: N_("IBAN-wijziging bevestigd"),
+    AdminAction.IBAN_CHANGE_REJECTED: N_("IBAN-wijziging afgewezen"),
+    AdminAction.IBAN_CHANGE_WITHDRAWN: N_("IBAN-wijziging ingetrokken"),
+    AdminAction.TWO_FACTOR_RESET: N_("Tweestapsverificatie opnieuw ingesteld"),
+    AdminAction.ORGANISATION_REGISTERED: N_("Organisatie aangemeld"),
+    AdminAction.INVITATION_SENT: N_("Collega uitgenodigd"),
+    AdminAction.INVITATION_REVOKED: N_("Uitnodiging ingetrokken"),
+    AdminAction.INVITATION_ACCEPTED: N_("Uitnodiging aangenomen"),
 }
 
 

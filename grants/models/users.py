@@ -66,8 +66,20 @@ class User(UserMixin, db.Model):
     # Set when someone else chose the password (an administrator): the user replaces it first.
     must_change_password: Mapped[bool] = mapped_column(default=False,
                                                        server_default=sa.false())
+    # The applicant who registered the organisation, or a colleague made co-administrator:
+    # invites colleagues and deactivates their accounts.
+    manages_organisation: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
     # Part of every session's user id: a new token (logout, password change) ends them all.
     session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    # Two-factor authentication (TOTP, RFC 6238). The secret is kept as the authenticator app
+    # has it (base32): checking a code needs it, so it cannot be hashed. Set while enrolling,
+    # switched on only once the user confirmed a code (totp_enabled_at).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The time step of the last code accepted: a code of that step or before is not taken
+    # again (a code seen over a shoulder or in a proxy log is spent).
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     organisation: Mapped[Organisation | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -92,6 +104,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session cookie; grants.services.accounts.session_user
@@ -145,6 +161,19 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a TOTP code when the phone is lost. Only its
+    SHA-256 is stored; the user sees the codes once, when they are made."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(db.Model):

@@ -28,6 +28,7 @@ from grants.forms.admin import (
     ceiling_text,
 )
 from grants.forms.allocations import CancelForm
+from grants.forms.auth import ResetTwoFactorForm
 from grants.i18n import page_day, page_eur, page_moment, translated
 from grants.models import (
     ROLE_LABELS,
@@ -40,7 +41,7 @@ from grants.models import (
     Window,
 )
 from grants.services import admin as service
-from grants.services import approvals
+from grants.services import approvals, two_factor
 from grants.services import days_off as days_off_service
 from grants.services.schemes import get_window, list_schemes
 from grants.services.tokens import tokens_of
@@ -298,7 +299,8 @@ def new_user():
 
 
 def _user_page(user: User, form: RolesForm, error: str | None = None,
-               title_form: JobTitleForm | None = None):
+               title_form: JobTitleForm | None = None,
+               two_factor_form: ResetTwoFactorForm | None = None):
     events = db.session.scalars(
         sa.select(AdminEvent).where(AdminEvent.user_id == user.id)
         .options(joinedload(AdminEvent.actor))
@@ -306,7 +308,8 @@ def _user_page(user: User, form: RolesForm, error: str | None = None,
     title_form = title_form or JobTitleForm(formdata=None, data={"job_title": user.job_title})
     return render_template("admin/user.html", user=user, form=form, error=error,
                            title_form=title_form, tokens=tokens_of(user), events=events,
-                           is_self=user.id == current_user.id)
+                           is_self=user.id == current_user.id,
+                           two_factor_form=two_factor_form or ResetTwoFactorForm(formdata=None))
 
 
 @bp.get("/gebruikers/<int:user_id>")
@@ -360,6 +363,27 @@ def _set_active(user_id: int, active: bool):
     flash(_("%(name)s kan weer inloggen.", name=user.name) if active else
           _("%(name)s is gedeactiveerd: inloggen en API-tokens werken niet meer.",
             name=user.name), "success")
+    return redirect(url_for("admin.user", user_id=user.id))
+
+
+@bp.post("/gebruikers/<int:user_id>/tweestapsverificatie")
+@role_required(Role.ADMIN)
+def reset_two_factor(user_id: int):
+    user = service.get_user(user_id)
+    form = ResetTwoFactorForm()
+    valid = form.validate_on_submit()
+    try:
+        two_factor.reset_two_factor(user, reason=form.reason.data, actor=_actor(), now=now())
+    except ValidationFailed as refused:
+        db.session.rollback()
+        if valid or not form.reason.errors:
+            form.reason.errors = [*form.reason.errors, *refused.fields.get("reason", [])]
+        user = service.get_user(user_id)
+        roles_form = RolesForm(formdata=None, data={"roles": sorted(user.roles)})
+        return _user_page(user, roles_form, two_factor_form=form), 422
+    db.session.commit()
+    flash(_("De tweestapsverificatie van %(name)s is uitgezet; %(name)s is overal uitgelogd "
+            "en zet die bij het volgende inloggen opnieuw aan.", name=user.name), "success")
     return redirect(url_for("admin.user", user_id=user.id))
 
 

@@ -131,7 +131,8 @@ def test_an_account_an_admin_made_must_choose_its_own_password_first(app, login_
     assert change(nina, current=handed_over).status_code == 302
     db.session.refresh(user)
     assert not user.must_change_password
-    assert nina.get("/beoordelen/").status_code == 200
+    # Next, as staff, two-factor authentication (and nothing else before it).
+    assert nina.get("/beoordelen/").headers["Location"] == "/account/tweestapsverificatie"
     # The password the admin saw no longer works.
     assert login(app.test_client(), user.email, handed_over).status_code == 401
 

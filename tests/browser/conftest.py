@@ -14,14 +14,18 @@ GRANTS_SCREENSHOTS=DIR saves full-page screenshots of some pages in DIR (see ``s
 
 import importlib.util
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -82,6 +86,11 @@ def transaction():
     yield None
 
 
+# The app behind each running demo server, by its base URL: the code step's answerer reads the
+# user's secret and the app's clock there.
+_APPS: dict[str, object] = {}
+
+
 @dataclass
 class DemoServer:
     url: str
@@ -122,9 +131,12 @@ def demo_server(instance: Path, name: str, *, clock: Callable[[], datetime] | No
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=f"{name}-server", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    _APPS[url] = app
     try:
-        yield DemoServer(f"http://127.0.0.1:{server.server_port}", app, clock or utcnow)
+        yield DemoServer(url, app, clock or utcnow)
     finally:
+        _APPS.pop(url, None)
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
@@ -149,10 +161,82 @@ def browser():
             browser.close()
 
 
+def _code_for(app, session_cookie: str) -> str | None:
+    """The code the demo user who just gave their password (the session's note) may use now.
+
+    Browser tests log the same demo user in many times a minute, and the app takes a time
+    step's code once (replay): when the current and the next step are both spent, the spent
+    mark is cleared here. Replay itself is tested in tests/accounts/test_two_factor.py.
+    """
+    from grants.clock import now, outside_time
+    from grants.extensions import db
+    from grants.models import User
+    from grants.services.two_factor import TIME_STEP, code_at
+
+    data = app.session_interface.get_signing_serializer(app).loads(session_cookie)
+    note = data.get("two_factor_login") or {}
+    with app.app_context():
+        user = db.session.get(User, note.get("u", 0))
+        if user is None or not user.totp_secret:
+            return None
+        moment = outside_time(now())  # a phone's time: real time where the app runs in 2014
+        step = int(moment.timestamp()) // TIME_STEP
+        if user.totp_last_step is not None and user.totp_last_step >= step + 1:
+            user.totp_last_step = None
+            db.session.commit()
+        if user.totp_last_step == step:
+            moment += timedelta(seconds=TIME_STEP)
+        code = code_at(user.totp_secret, moment)
+        db.session.remove()
+        return code
+
+
+def answer_code_step(context) -> None:
+    """Let ``context`` pass the login's code step (two-factor authentication) by itself, as a
+    user with the app at hand would, so that the tests' login helpers work unchanged: a login
+    whose password leads to the code step gets the code page answered with the user's current
+    code, and the browser goes where that answer leads.
+
+    The login's POST is the request intercepted: Playwright does not route the request that
+    follows a redirect, so the code page itself cannot be caught.
+    """
+
+    def handle(route):
+        request = route.request
+        parts = urlsplit(request.url)
+        base = f"{parts.scheme}://{parts.netloc}"
+        app = _APPS.get(base)
+        if request.method != "POST" or app is None:
+            route.continue_()
+            return
+        password_answer = route.fetch(max_redirects=0)
+        location = password_answer.headers.get("location", "")
+        if password_answer.status != 302 or urlsplit(location).path != "/login/code":
+            route.fulfill(response=password_answer)
+            return
+        code_url = base + "/login/code"
+        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        cookie = next((c["value"] for c in context.cookies(code_url)
+                       if c["name"] == cookie_name), None)
+        code = _code_for(app, cookie) if cookie else None
+        page = context.request.get(code_url, max_redirects=0)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text())
+        if code is None or page.status != 200 or token is None:
+            route.fulfill(response=password_answer)  # the browser shows the code page
+            return
+        answer = context.request.post(code_url, form={"code": code,
+                                                      "csrf_token": token.group(1)},
+                                      max_redirects=0)
+        route.fulfill(response=answer)
+
+    context.route(re.compile(r"^https?://[^/]+/login(\?.*)?$"), handle)
+
+
 @pytest.fixture
 def context(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="nl-NL",
                                   viewport={"width": 1280, "height": 800})
+    answer_code_step(context)
     try:
         yield context
     finally:
@@ -189,6 +273,7 @@ def open_page(browser):
     def open_(base_url: str):
         context = browser.new_context(base_url=base_url, locale="nl-NL",
                                       viewport={"width": 1280, "height": 800})
+        answer_code_step(context)
         contexts.append(context)
         return _watched(context.new_page())
 
@@ -211,3 +296,29 @@ def screenshot():
         page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
 
     return take
+
+
+@contextmanager
+def own_postgresql_schema(schema: str):
+    """The URL of a fresh schema ``schema`` in GRANTS_DATABASE_URL's database (None without
+    one): a demo server of its own on the suite's PostgreSQL, beside the suite's tables."""
+    given = os.environ.get("GRANTS_DATABASE_URL")
+    if not given:
+        yield None
+        return
+    url = make_url(given)
+    if "test" not in (url.database or ""):
+        pytest.fail("GRANTS_DATABASE_URL must name a database with 'test' in its name.")
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        engine.dispose()
