@@ -37,7 +37,7 @@ def register_extensions(app: Flask) -> None:
     from grants.database import engine_options
     from grants.extensions import babel, csrf, db, login_manager, migrate
     from grants.i18n import N_, select_locale
-    from grants.mail import outbox  # noqa: F401  (its session hooks write the notifications)
+    from grants.mail import iban_changes, outbox  # noqa: F401  (their session hooks write mail)
     from grants.services import receipts  # noqa: F401  (its session hook freezes what was sent)
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app)
@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from grants.extensions import csrf
     from grants.views import (
         admin,
+        admin_iban_changes,  # noqa: F401  (adds its routes to the admin blueprint)
         admin_organisations,  # noqa: F401  (adds its routes to the admin blueprint)
         allocations,
         api,
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         places,
         portal,
+        registration,
         reports,
         workflows,
     )
@@ -98,7 +100,7 @@ def register_blueprints(app: Flask) -> None:
     # they are imported before that registers.
     for module in (auth, main, applications, places, finance, allocations, admin, workflows,
                    decisions, language, assess, portal, attachments, payments, reports, approvals,
-                   objections):
+                   objections, registration):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

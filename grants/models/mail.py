@@ -27,6 +27,14 @@ class MailKind(StrEnum):
     REPORT_DUE = "report_due"  # herinnering aan de aanvrager: een rapportage moet binnenkort
     REPORT_OVERDUE = "report_overdue"  # aanmaning: de rapportage is te laat
     PASSWORD_RESET = "password_reset"  # noqa: S105  (een link voor een nieuw wachtwoord)
+    # Aan alle gebruikers van de organisatie: een gekaapt account kan niet ongemerkt het
+    # IBAN wijzigen waarop de subsidie wordt betaald.
+    IBAN_CHANGE_REQUESTED = "iban_change_requested"
+    IBAN_CHANGE_CONFIRMED = "iban_change_confirmed"
+    IBAN_CHANGE_REJECTED = "iban_change_rejected"
+    IBAN_CHANGE_WITHDRAWN = "iban_change_withdrawn"
+    REGISTRATION = "registration"  # de link die een aanmelding van een organisatie bevestigt
+    INVITATION = "invitation"  # een uitnodiging van een collega, met een link
 
 
 MAIL_KIND_LABELS = {
@@ -38,6 +46,12 @@ MAIL_KIND_LABELS = {
     MailKind.REPORT_DUE: "Herinnering rapportage",
     MailKind.REPORT_OVERDUE: "Rapportage te laat",
     MailKind.PASSWORD_RESET: "Wachtwoord herstellen",
+    MailKind.IBAN_CHANGE_REQUESTED: "IBAN-wijziging aangevraagd",
+    MailKind.IBAN_CHANGE_CONFIRMED: "IBAN-wijziging bevestigd",
+    MailKind.IBAN_CHANGE_REJECTED: "IBAN-wijziging afgewezen",
+    MailKind.IBAN_CHANGE_WITHDRAWN: "IBAN-wijziging ingetrokken",
+    MailKind.REGISTRATION: "Aanmelding bevestigen",
+    MailKind.INVITATION: "Uitnodiging",
 }
 
 

@@ -59,6 +59,8 @@ def information_request(application: Application) -> AuditEvent | None:
 from grants.views.portal import (  # noqa: E402, F401
     applications,
     attachments,
+    colleagues,
+    consents,
     editing,
     information,
     objections,
