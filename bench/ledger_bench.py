@@ -147,6 +147,7 @@ def assessed_application() -> tuple[Application, User]:
     """Users, organisations and one sector plan in T2, assessed: through the services."""
     from grants.services.accounts import create_user
     from grants.services.applications import create_application, fire_trigger
+    from grants.services.consents import give_consent
 
     employers = Organisation(name="Metaalwerkgevers", kvk="90000001",
                              kind=OrganisationKind.EMPLOYERS_ORGANISATION, region=Region.NOORD)
@@ -160,7 +161,11 @@ def assessed_application() -> tuple[Application, User]:
                            roles={Role.ASSESSOR}, password=PASSWORD)
     approver = create_user(email="beslisser@bench.example", name="Beslisser",
                            roles={Role.APPROVER}, password=PASSWORD)
+    partner = create_user(email="partner@bench.example", name="Partner",
+                          roles={Role.APPLICANT}, password=PASSWORD, organisation=employees)
     application = create_application(applicant, sector_plan(employers, employees), START)
+    # The employees' organisation consents to the plan before it is submitted (issue 14).
+    give_consent(application.id, partner, START)
     fire_trigger(application.id, "submit", applicant, {}, START)
     fire_trigger(application.id, "start_assessment", assessor, {}, START + timedelta(days=1))
     fire_trigger(application.id, "record_assessment", assessor,

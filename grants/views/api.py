@@ -21,6 +21,8 @@ from grants.services.applications import (
     visible_applications,
 )
 from grants.services.approvals import is_prepared_trigger, prepare_trigger
+from grants.services.consents import ConsentStatus, consent_statuses, give_consent
+from grants.services.privacy import details_for, hides_committee_scores
 from grants.services.schemes import list_schemes
 from grants.services.tokens import live_token, record_use, use_is_unrecorded
 from grants.timefmt import to_api
@@ -109,7 +111,8 @@ def _date(value) -> str | None:
 def application_json(application: Application) -> dict:
     fields = workflow_for(application.scheme.code).fields
     return {
-        **fields.to_api(application.details or {}),
+        # Praktijkleren students' names only for who checks the places (privacy).
+        **fields.to_api(details_for(application, g.api_user)),
         "id": application.id,
         "reference": application.reference,
         "scheme": application.scheme.code,
@@ -131,7 +134,20 @@ def application_json(application: Application) -> dict:
         "objection_due": _date(application.objection_due_on),
         "version": application.version,
         "allowed_triggers": allowed_triggers(application, g.api_user),
+        **_consents_json(application),
     }
+
+
+def consent_json(status: ConsentStatus) -> dict:
+    return {"organisation": status.organisation_id, "name": status.name,
+            "consented": status.consented, "at": to_api(status.at), "filer": status.filer}
+
+
+def _consents_json(application: Application) -> dict:
+    """A sector plan lists the consent of every organisation it names (issue 14)."""
+    if application.scheme.code != "sectorplan":
+        return {}
+    return {"consents": [consent_json(status) for status in consent_statuses(application)]}
 
 
 def _api_amounts(data: dict) -> dict:
@@ -219,9 +235,29 @@ def fire(application_id: int, trigger: str):
     return jsonify(application_json(application))
 
 
+@bp.post("/applications/<int:application_id>/consent")
+def consent(application_id: int):
+    """A user of an organisation the sector plan names consents to it as it now reads. Only
+    this answer is shown to the partner, not the application itself: that stays its filer's."""
+    if request.data and not isinstance(request.get_json(silent=True), dict):
+        raise GrantsError("Stuur een JSON-object met Content-Type: application/json, of niets.")
+    status, recorded = give_consent(application_id, g.api_user, now())
+    db.session.commit()
+    application = db.session.get(Application, application_id)
+    return jsonify({"application": application.id, "reference": application.reference,
+                    **consent_json(status)}), 201 if recorded else 200
+
+
+def _without_scores(data: dict) -> dict:
+    return {key: value for key, value in data.items()
+            if key not in ("scores", "recommendation")}
+
+
 @bp.get("/applications/<int:application_id>/history")
 def application_history(application_id: int):
     application = get_application(application_id, g.api_user)
+    # Until they have scored themselves, a committee member reads no other member's scores.
+    hidden = hides_committee_scores(application, g.api_user)
     items = [{
         "trigger": event.trigger,
         "from_state": event.from_state.value,
@@ -230,7 +266,7 @@ def application_history(application_id: int):
         "at": to_api(event.at),
         "reason": event.reason,
         "rules_version": event.rules_version_id,
-        "data": _api_amounts(event.data),
+        "data": _api_amounts(_without_scores(event.data) if hidden else event.data),
     } for event in history(application)]
     return jsonify({"items": items, "total": len(items)})
 

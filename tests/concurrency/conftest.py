@@ -132,6 +132,10 @@ class Race:
         response = self.api("POST", "/applications", self.tokens["applicant"], body)
         assert response.status_code == 201, response.get_json()
         application = response.get_json()
+        # The other organisation the plan names consents before it can be submitted (issue 14).
+        consented = self.api("POST", f"/applications/{application['id']}/consent",
+                             self.tokens["partner"])
+        assert consented.status_code == 201, consented.get_json()
         steps = [("submit", "applicant", None), ("start_assessment", "assessor", None),
                  ("record_assessment", "assessor",
                   {"recommendation": "positive", "reasoning": "Voldoet aan de regeling."})]
@@ -334,6 +338,9 @@ def _populate(race: Race) -> None:
     user("applicant", Role.APPLICANT)
     for number in range(1, 8):
         user(f"applicant{number}", Role.APPLICANT)
+    partner = create_user(email="partner@example.nl", name="partner", roles={Role.APPLICANT},
+                          password=PASSWORD, organisation=employees)
+    race.tokens["partner"] = create_token(partner, NOW, label="race")[1]
     user("assessor", Role.ASSESSOR)
     user("assessor2", Role.ASSESSOR)
     for number in ("", "2", "3", "4", "5", "6", "7", "8"):

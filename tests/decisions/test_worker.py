@@ -29,6 +29,7 @@ from grants.seed import seed_schemes
 from grants.services.accounts import create_user
 from grants.services.applications import create_application, fire_trigger
 from tests.concurrency.workers import FixedClock
+from tests.factories import consent_all
 from tests.workflows.test_fields_sectorplan import payload as sectorplan_payload
 
 pytestmark = pytest.mark.no_db
@@ -107,6 +108,7 @@ def _take_decisions(app) -> int:
             application = create_application(people[Role.APPLICANT], {
                 "scheme": "sectorplan", "window": "T2", "title": f"Sectorplan {number + 1}",
                 **sectorplan_payload(employers.id, employees.id)}, NOW)
+            consent_all(application, NOW, commit=False)
             steps = [("submit", Role.APPLICANT, {}), ("start_assessment", Role.ASSESSOR, {}),
                      ("record_assessment", Role.ASSESSOR,
                       {"recommendation": "positive", "reasoning": "Voldoet."}),

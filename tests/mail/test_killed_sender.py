@@ -28,6 +28,7 @@ from grants.services.accounts import create_user
 from grants.services.applications import create_application, fire_trigger
 from tests.concurrency.workers import FixedClock
 from tests.decisions.test_worker import _recreate
+from tests.factories import consent_all
 from tests.mail.smtp_server import SmtpServer
 from tests.workflows.test_fields_sectorplan import payload as sectorplan_payload
 
@@ -81,6 +82,7 @@ def _write_receipts(app) -> None:
             application = create_application(applicants[0], {
                 "scheme": "sectorplan", "window": "T2", "title": f"Sectorplan {number + 1}",
                 **sectorplan_payload(employers.id, employees.id)}, NOW)
+            consent_all(application, NOW)
             fire_trigger(application.id, "submit", applicants[0], {}, NOW)
         db.session.commit()
         db.session.remove()

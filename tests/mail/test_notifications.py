@@ -9,7 +9,7 @@ from grants.models import Application, MailKind, Role
 from grants.services.applications import create_application, fire_trigger
 from tests.conftest import START
 from tests.decisions.conftest import ok
-from tests.factories import UserFactory
+from tests.factories import UserFactory, consent_all
 from tests.mail.conftest import one_line, outbox
 
 R = MailKind
@@ -118,6 +118,7 @@ def test_the_services_the_pages_call_write_the_same_mails(world, clock):
     sit on what every transition writes, so their actions notify just the same."""
     clock.moment = START
     application = create_application(world.applicant.user, world.sectorplan(), clock())
+    consent_all(application)
     fire_trigger(application.id, "submit", world.applicant.user, {}, clock())
     fire_trigger(application.id, "request_information", world.assessor.user,
                  {"reason": "Welke partners doen mee?"}, clock())
@@ -142,7 +143,7 @@ def test_a_refused_transition_writes_no_mail(world, clock):
 def test_a_rolled_back_transaction_takes_its_mail_with_it(world, clock, mail_folder):
     clock.moment = START
     application = create_application(world.applicant.user, world.sectorplan(), clock())
-    db.session.commit()
+    consent_all(application)
     application_id = application.id
     fire_trigger(application_id, "submit", world.applicant.user, {}, clock())
     assert [mail.kind for mail in outbox(application_id=application_id)] == [R.RECEIPT]
@@ -158,6 +159,8 @@ def test_a_failed_firing_inside_a_larger_transaction_leaves_no_mail(world, clock
     clock.moment = datetime(2014, 4, 1, 7, tzinfo=UTC)
     first = create_application(world.applicant.user, world.sectorplan(), clock())
     second = create_application(world.applicant.user, world.sectorplan(), clock())
+    consent_all(first)
+    consent_all(second)
     with pytest.raises(RuntimeError), db.session.begin_nested():
         fire_trigger(first.id, "submit", world.applicant.user, {}, clock())
         raise RuntimeError("the rest of this step failed")

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 import pytest
 from pypdf import PdfWriter
 
+from grants.extensions import db
+from grants.models import Application
 from tests.conftest import csrf_token, login
+from tests.factories import consent_all
 
 
 def pdf_bytes(pages: int = 1) -> bytes:
@@ -68,6 +71,8 @@ def applicant(world, login_as, web):
 def draft_id(world, **changes) -> int:
     response = world.applicant.create(world.sectorplan(**changes))
     assert response.status_code == 201, response.get_json()
+    # The plan's partner consents at once, to the plan as the portal tests submit it.
+    consent_all(db.session.get(Application, response.get_json()["id"]))
     return response.get_json()["id"]
 
 

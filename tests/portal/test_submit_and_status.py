@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from grants.extensions import db
 from grants.models import Application, ApplicationState, AuditEvent, Objection
+from tests.factories import consent_all
 from tests.portal.conftest import draft_id, edit_form, error_for, pdf_bytes, summary_links
 
 
@@ -69,6 +70,10 @@ def test_an_incomplete_submission_is_kept_as_draft_with_each_gap_named(world, ap
     assert saved.details["measures"][0]["requested_subsidy"] == 60_000_000
     # The page carries the new version, so correcting and submitting again works.
     assert f'value="{saved.version}"' in html
+    # The completed plan names the employees' organisation, which consents to it first.
+    saved_form = edit_form(application(number), world)
+    assert applicant.post(f"/portaal/aanvragen/{number}/bewerken", saved_form).status_code == 303
+    consent_all(application(number))
     assert submit(applicant, world, number).status_code == 303
     assert application(number).state == ApplicationState.SUBMITTED
 

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from grants.models import OrganisationKind, Role
+from grants.extensions import db
+from grants.models import Application, OrganisationKind, Role
 from grants.services.tokens import create_token
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import OrganisationFactory, UserFactory, consent_all
 
 K = OrganisationKind
 # A moment after each RIF window used in the tests has closed, for its allocation run.
@@ -16,6 +17,8 @@ RIF_RUN_AFTER = {"2014": datetime(2014, 6, 10, 9, tzinfo=UTC),
 PRAKTIJKLEREN_RUN_AFTER = {"2013-2014": datetime(2014, 11, 20, 9, tzinfo=UTC)}
 # Granting less than requested needs the reason the letter gives (Awb 3:46).
 PARTLY = {"reason": "Niet alle kosten komen in aanmerking."}
+EMPLOYER_IBAN = "NL91ABNA0417164300"  # the employer's confirmed IBAN
+SENDING_TRIGGERS = ("submit", "provide_information")
 
 
 @dataclass
@@ -34,6 +37,11 @@ class Api:
         return self.call("POST", "/applications", body)
 
     def fire(self, application_id: int, trigger: str, body: dict | None = None):
+        """Fires ``trigger``. A sector plan gets its partners' consent first, before it is sent
+        (submit, provide_information), as they would give it from their own accounts; tests of
+        the consent itself fire with ``call``."""
+        if trigger in SENDING_TRIGGERS:
+            consent_all(db.session.get(Application, application_id))
         return self.call("POST", f"/applications/{application_id}/triggers/{trigger}",
                          body or {})
 
@@ -126,7 +134,7 @@ class World:
     def praktijkleren(self, **changes) -> dict:
         return {
             "scheme": "praktijkleren", "window": "2013-2014", "title": "Praktijkleren 2013/14",
-            "employer_id": "100234", "iban": "NL91ABNA0417164300",
+            "employer_id": "100234", "iban": EMPLOYER_IBAN,
             "places": [
                 {"student_name": "Sanne de Vries", "category": "mbo", "programme_code": "25180",
                  "school": "ROC Noorderpoort", "starts_on": "2013-09-01",
@@ -163,7 +171,10 @@ def world(client, clock, schemes):
         "employers": OrganisationFactory(kind=K.EMPLOYERS_ORGANISATION, name="Metaalwerkgevers"),
         "employees": OrganisationFactory(kind=K.EMPLOYEES_ORGANISATION, name="Metaalbond"),
         "institution": OrganisationFactory(kind=K.MBO_INSTITUTION, name="ROC Noord"),
-        "employer": OrganisationFactory(kind=K.EMPLOYER, name="Installatiebedrijf Noord"),
+        # Its confirmed IBAN is the one its praktijkleren applications name (World.praktijkleren):
+        # the only account they may be filed with (grants.services.payee).
+        "employer": OrganisationFactory(kind=K.EMPLOYER, name="Installatiebedrijf Noord",
+                                        iban=EMPLOYER_IBAN),
     }
     world = World(**organisations)
     for name, (role, organisation) in PEOPLE.items():
