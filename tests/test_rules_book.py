@@ -247,8 +247,10 @@ def place(name: str, category: str, weeks: int, starts_on: str, ends_on: str) ->
 
 def test_praktijkleren_2013_2014_one_final_run_one_rate_per_category_then_paid(world, clock):
     name_people(world)
+    # Each employer files with its confirmed IBAN, the only one it may be paid to.
+    world.employer.iban = "NL44RABO0123456789"
     oost = OrganisationFactory(kind=OrganisationKind.EMPLOYER, name="Bouwbedrijf Oost",
-                               contact_name="de heer T. Hendriks")
+                               contact_name="de heer T. Hendriks", iban="NL81RABO0312345678")
     oost_clerk = person(world, clock, Role.APPLICANT, "Loonbureau Oost", oost)
     admin2 = person(world, clock, Role.ADMIN, "tweede beheerder")
 

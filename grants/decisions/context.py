@@ -313,7 +313,9 @@ def places_part(application: Application, amounts: dict[str, int], params: dict,
             "amount": format_eur(amount),
         })
     weeks, _ = _rule(params, "payment_weeks")
-    iban = details.get("iban") or ""
+    # Paid to the organisation's confirmed account (grants.payments.payables.creditor_iban),
+    # whatever the application named when it was filed.
+    iban = application.organisation.iban or details.get("iban") or ""
     return {
         "study_year": application.window.code.replace("-", "/"),
         "rate_cap": format_eur(cap),

@@ -2,6 +2,7 @@
 grants.workflows.fields (sectorplan, rif, praktijkleren)."""
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
@@ -10,6 +11,7 @@ from grants.extensions import db
 from grants.forms.portal import EuroField, SchemeForm, euros_text, rows, text_or_none
 from grants.i18n import translated
 from grants.models import Organisation, Region
+from grants.services.receipts import mask_iban
 
 REGION_CHOICES = [SelectChoice("", _l("Kies een landsdeel"))] + [
     SelectChoice(r.value, r.value) for r in Region]
@@ -221,6 +223,20 @@ class PraktijklerenForm(SchemeForm):
                  description=_l("Het rekeningnummer waarop de subsidie wordt betaald."),
                  render_kw={"autocomplete": "off", "spellcheck": "false"})
 
+    @staticmethod
+    def iban_hint(organisation) -> str:
+        """Beside the IBAN: the subsidy goes only to the organisation's confirmed account
+        (grants.services.payee), so the applicant knows which one to give and where to change
+        it."""
+        confirmed = organisation.iban if organisation is not None else ""
+        if not confirmed:
+            return _("Uw organisatie heeft nog geen bevestigd IBAN. De subsidie wordt alleen "
+                     "betaald op het bevestigde IBAN van de organisatie: vul het eerst in onder "
+                     "Organisatie, waar een collega of het ministerie het bevestigt.")
+        return _("De subsidie wordt betaald op het bevestigde IBAN van uw organisatie, "
+                 "%(iban)s. Vul dat IBAN hier in; met een ander IBAN kunt u niet indienen.",
+                 iban=mask_iban(confirmed))
+
     @classmethod
     def data_from(cls, application) -> dict:
         details = application.details or {}
@@ -233,7 +249,8 @@ class PraktijklerenForm(SchemeForm):
 
     @staticmethod
     def starting_details(organisation) -> dict:
-        return {}
+        """A new draft names the organisation's confirmed IBAN: the only one it may be paid to."""
+        return {"iban": organisation.iban} if organisation.iban else {}
 
 
 SCHEME_FORMS: dict[str, type[SchemeForm]] = {

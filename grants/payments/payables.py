@@ -33,6 +33,8 @@ from grants.models import (
 )
 from grants.models.schemes import Ministry
 from grants.payments.schedule import ADVANCE_TRIGGER, Instalment, due_instalments
+from grants.services.payee import named_iban
+from grants.services.receipts import mask_iban
 from grants.timefmt import AMSTERDAM
 
 ADVANCE_STATES = (ApplicationState.APPROVED, ApplicationState.MONITORED)
@@ -102,12 +104,26 @@ def line_key(line: PaymentLine) -> tuple:
 
 
 def creditor_iban(application: Application) -> str:
-    # Praktijkleren names the account on the application; the others pay the organisation's.
-    return (application.details or {}).get("iban") or application.organisation.iban or ""
+    """Every payable is paid to the organisation's confirmed IBAN, never to the one a
+    praktijkleren application names.
+
+    Submitting requires the two to agree (grants.services.payee), but they may not: an
+    application sent before that rule, or an organisation whose IBAN changed (confirmed by a
+    second person) after it was sent. The confirmed IBAN wins then, rather than the line being
+    skipped: the application's IBAN was typed by one person and nobody confirmed it, and a
+    submitted application cannot be edited any more, so a skip would hold up what is owed for
+    good. When the organisation has no confirmed IBAN the line is skipped (``iban_problem``)."""
+    return application.organisation.iban or ""
 
 
 def iban_problem(application: Application) -> str | None:
     account = creditor_iban(application)
+    named = named_iban(application)
+    if not account and named:
+        return _("Geen bevestigd IBAN van %(organisation)s. Het IBAN op de aanvraag "
+                 "(%(iban)s) is door niemand bevestigd en wordt niet gebruikt; de organisatie "
+                 "vult haar IBAN in en een tweede persoon bevestigt het.",
+                 organisation=application.organisation.name, iban=mask_iban(named))
     if not account:
         return _("Geen IBAN bekend van %(organisation)s; vul het aan voordat er betaald wordt.",
                  organisation=application.organisation.name)

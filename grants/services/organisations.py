@@ -1,12 +1,15 @@
 """Organisations: the register staff keep (name, KvK number, kind, region; made, edited,
 verified, deactivated with a reason) and the details applicants keep themselves (the postal
 address letters go to and the account grants are paid to). Every change is in the admin's log.
+A new IBAN does not take effect at once: it waits for a second person (grants.services
+.iban_changes).
 
 Like every service this flushes and never commits; a refusal raises ValidationFailed naming
 the fields, with nothing changed that the caller's rollback does not undo.
 """
 
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -18,6 +21,7 @@ from grants.identifiers import InvalidIdentifier, normalise_kvk
 from grants.models import (
     AdminAction,
     AdminEvent,
+    IbanChange,
     Organisation,
     OrganisationKind,
     OrganisationStatus,
@@ -26,6 +30,11 @@ from grants.models import (
     User,
 )
 from grants.models.organisations import validate_dutch_iban
+from grants.services.iban_changes import (  # format_iban: the pages find it here too
+    format_iban,  # noqa: F401
+    mask_iban,
+    request_iban_change,
+)
 
 Errors = dict[str, list[str]]
 
@@ -33,16 +42,11 @@ DETAIL_FIELDS = ("contact_name", "address", "postcode", "city", "iban")
 MAX_LENGTHS = {"contact_name": 200, "address": 200, "city": 100}
 
 
-def format_iban(compact: str) -> str:
-    """An IBAN in groups of four, as printed on a bank card: NL91 ABNA 0417 1643 00."""
-    return stdnum_iban.format(compact) if compact else ""
+class Saved(NamedTuple):
+    """What saving an organisation's details did."""
 
-
-def mask_iban(compact: str) -> str:
-    """Only the last four characters: enough to recognise an account in the log, not to use it."""
-    if not compact:
-        return ""
-    return "*" * (len(compact) - 4) + compact[-4:]
+    changed: bool  # details stored at once (and logged)
+    iban_change: IbanChange | None  # a new IBAN, now waiting for a second person
 
 
 def _iban_message(value: str) -> str:
@@ -98,10 +102,26 @@ def _detail_changes(organisation: Organisation, values: dict[str, str]) -> dict[
     return changes
 
 
+def _hold_iban(organisation: Organisation, values: dict[str, str], *, actor: User,
+               now: datetime) -> IbanChange | None:
+    """A new IBAN in ``values`` becomes a change waiting for a second person, and ``values``
+    keeps the organisation's own, so that it is stored as it was."""
+    if values["iban"] == (organisation.iban or ""):
+        return None
+    try:
+        change = request_iban_change(organisation, values["iban"], actor=actor, now=now)
+    except ValidationFailed as refused:
+        raise ValidationFailed(_("De organisatiegegevens zijn niet gewijzigd."),
+                               refused.fields) from None
+    values["iban"] = organisation.iban or ""
+    return change
+
+
 def change_details(organisation: Organisation, *, actor: User, now: datetime, address: str,
-                   postcode: str, city: str, iban: str, contact_name: str | None = None) -> bool:
-    """Stores the organisation's address and IBAN, and the person letters are addressed to
-    (optional; None leaves it as it is); False when nothing changed (nothing logged)."""
+                   postcode: str, city: str, iban: str, contact_name: str | None = None) -> Saved:
+    """Stores the organisation's address and the person letters are addressed to (optional;
+    None leaves it as it is) at once; a new IBAN waits for a second person. Nothing logged
+    for what did not change."""
     errors: Errors = {}
     normalised = _clean_details(
         {"address": address, "postcode": postcode, "city": city, "iban": iban,
@@ -110,15 +130,16 @@ def change_details(organisation: Organisation, *, actor: User, now: datetime, ad
     if errors:
         raise ValidationFailed(_("De organisatiegegevens zijn niet gewijzigd."), errors)
 
+    iban_change = _hold_iban(organisation, normalised, actor=actor, now=now)
     changes = _detail_changes(organisation, normalised)
     if not changes:
-        return False
+        return Saved(False, iban_change)
     for field in changes:
         setattr(organisation, field, normalised[field])
     db.session.add(AdminEvent(action=AdminAction.ORGANISATION_CHANGED, actor_id=actor.id, at=now,
                               organisation_id=organisation.id, data={"organisation": changes}))
     db.session.flush()
-    return True
+    return Saved(True, iban_change)
 
 
 # -- the register staff keep --------------------------------------------------------------------
@@ -250,8 +271,10 @@ def create_organisation(*, actor: User, now: datetime, name: str, kvk: str, kind
 
 def update_organisation(organisation: Organisation, *, actor: User, now: datetime, name: str,
                         kvk: str, kind: str, region: str, address: str, postcode: str,
-                        city: str, iban: str, contact_name: str) -> bool:
-    """Staff correct the register and the details; False when nothing changed."""
+                        city: str, iban: str, contact_name: str) -> Saved:
+    """Staff correct the register and the details; a new IBAN waits for a second person, as
+    an applicant's does. Emptying the IBAN takes effect at once: it can only stop payments,
+    never divert them (e.g. when the account is known to be misused)."""
     errors: Errors = {}
     register = _clean_register({"name": name, "kvk": kvk, "kind": kind, "region": region},
                                errors, organisation=organisation)
@@ -260,13 +283,20 @@ def update_organisation(organisation: Organisation, *, actor: User, now: datetim
                              required=False)
     if errors:
         raise ValidationFailed(_("De organisatie is niet gewijzigd."), errors)
+    iban_change = None
+    if details["iban"]:
+        try:
+            iban_change = _hold_iban(organisation, details, actor=actor, now=now)
+        except ValidationFailed as refused:
+            raise ValidationFailed(_("De organisatie is niet gewijzigd."),
+                                   refused.fields) from None
     before = _register_json(organisation)
     after = {key: getattr(value, "value", value) for key, value in register.items()}
     registration = {field: [before[field], after[field]] for field in REGISTER_FIELDS
                     if before[field] != after[field]}
     changes = _detail_changes(organisation, details)
     if not registration and not changes:
-        return False
+        return Saved(False, iban_change)
     for field, value in register.items():
         setattr(organisation, field, value)
     for field in DETAIL_FIELDS:
@@ -279,7 +309,7 @@ def update_organisation(organisation: Organisation, *, actor: User, now: datetim
     if registration:
         data["registration"] = registration
     _log(AdminAction.ORGANISATION_CHANGED, organisation, actor, now, data=data)
-    return True
+    return Saved(True, iban_change)
 
 
 def verify_organisation(organisation: Organisation, *, actor: User, now: datetime,

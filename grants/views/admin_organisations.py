@@ -9,14 +9,16 @@ from flask_babel import gettext as _
 
 from grants.access import role_required
 from grants.clock import now
-from grants.errors import Conflict
+from grants.errors import Conflict, ValidationFailed
 from grants.extensions import db
 from grants.forms.organisation import (
     AdminOrganisationForm,
     OrganisationStatusForm,
     VerifyOrganisationForm,
 )
+from grants.forms.registration import InviteForm
 from grants.i18n import translated
+from grants.mail.registration import send_invitation
 from grants.models import (
     ORGANISATION_KIND_LABELS,
     ORGANISATION_STATUS_LABELS,
@@ -26,12 +28,16 @@ from grants.models import (
     Role,
 )
 from grants.services import organisations as service
+from grants.services import registration as registration_service
 from grants.views.admin import _actor, _attempt, admin_data
 from grants.views.admin import bp as admin
+from grants.views.admin_iban_changes import iban_change_panel
 
 PER_PAGE = 50
 # The verification's fields get ids of their own: the page also has the status form's reason.
 VERIFY = "controle"
+# And the invitation's: the page's other forms have a name field too.
+INVITE = "uitnodiging"
 
 
 @admin.get("/organisaties")
@@ -81,14 +87,18 @@ def new_organisation():
 def _organisation_page(organisation: Organisation, *, status: int = 200,
                        verify_form: VerifyOrganisationForm | None = None,
                        status_form: OrganisationStatusForm | None = None,
+                       invite_form: InviteForm | None = None,
                        error: str | None = None):
     return render_template(
         "admin/organisation.html", organisation=organisation,
         iban=service.format_iban(organisation.iban),
+        **iban_change_panel(organisation, _actor()),
         users=service.organisation_users(organisation),
         events=service.organisation_events(organisation),
         verify_form=verify_form or VerifyOrganisationForm(formdata=None, prefix=VERIFY),
         status_form=status_form or OrganisationStatusForm(formdata=None),
+        invite_form=invite_form or InviteForm(formdata=None, prefix=INVITE),
+        invitations=registration_service.open_invitations(organisation, now()),
         error=error), status
 
 
@@ -111,13 +121,19 @@ def edit_organisation(organisation_id: int):
             "iban": service.format_iban(organisation.iban)})
         return _form_page(form, organisation)
     form = AdminOrganisationForm()
-    changed, error = _attempt(form, lambda: service.update_organisation(
+    saved, error = _attempt(form, lambda: service.update_organisation(
         organisation, actor=_actor(), now=now(), **_fields(form)))
-    if changed is None:
+    if saved is None:
         return _form_page(form, service.get_organisation(organisation_id), error), 422
     db.session.commit()
-    flash(_("De gegevens van %(name)s zijn bewaard.", name=organisation.name) if changed
-          else _("Er was niets gewijzigd."), "success" if changed else "info")
+    if saved.changed:
+        flash(_("De gegevens van %(name)s zijn bewaard.", name=organisation.name), "success")
+    if saved.iban_change is not None:
+        flash(_("Het nieuwe IBAN van %(name)s wacht op bevestiging door een ander: een "
+                "gebruiker van de organisatie, of een andere beheerder of medewerker "
+                "financiën.", name=organisation.name), "success")
+    if not saved.changed and saved.iban_change is None:
+        flash(_("Er was niets gewijzigd."), "info")
     return redirect(url_for("admin.organisation", organisation_id=organisation.id), 303)
 
 
@@ -176,6 +192,44 @@ def activate_organisation(organisation_id: int):
     return _set_active(organisation_id, True)
 
 
+@admin.post("/organisaties/<int:organisation_id>/uitnodigen")
+@role_required(Role.ADMIN)
+def invite_colleague(organisation_id: int):
+    """Staff invite someone to an organisation, e.g. when its only administrator left."""
+    organisation = service.get_organisation(organisation_id)
+    form = InviteForm(prefix=INVITE)
+    made, error = _attempt(form, lambda: registration_service.invite_colleague(
+        organisation, actor=_actor(), name=form.name.data or "", email=form.email.data or "",
+        as_administrator=bool(form.as_administrator.data), now=now()))
+    if made is None:
+        return _organisation_page(service.get_organisation(organisation_id), status=422,
+                                  invite_form=form, error=error)
+    invitation, token = made
+    send_invitation(invitation, token, now())
+    db.session.commit()
+    flash(_("%(name)s is uitgenodigd voor %(organisation)s: de uitnodiging is naar %(email)s "
+            "gestuurd en is 7 dagen geldig.", name=invitation.name,
+            organisation=organisation.name, email=invitation.email), "success")
+    return redirect(url_for("admin.organisation", organisation_id=organisation.id), 303)
+
+
+@admin.post("/organisaties/<int:organisation_id>/uitnodigingen/<int:invitation_id>/intrekken")
+@role_required(Role.ADMIN)
+def revoke_invitation(organisation_id: int, invitation_id: int):
+    organisation = service.get_organisation(organisation_id)
+    try:
+        invitation = registration_service.revoke_invitation(
+            organisation, invitation_id, actor=_actor(), now=now())
+    except (Conflict, ValidationFailed) as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+    else:
+        db.session.commit()
+        flash(_("De uitnodiging van %(email)s is ingetrokken: de link werkt niet meer.",
+                email=invitation.email), "success")
+    return redirect(url_for("admin.organisation", organisation_id=organisation.id), 303)
+
+
 @admin.app_template_filter("organisation_event_rows")
 def organisation_event_rows(event) -> list[tuple[str, str]]:
     """The log's rows for an event, plus what only the organisation's page names: the
@@ -196,4 +250,12 @@ def organisation_event_rows(event) -> list[tuple[str, str]]:
                          if isinstance(value, list) else shown(field, value)))
     if data.get("signatory"):
         rows.append((_("Tekenbevoegde"), data["signatory"]))
+    invitation = data.get("invitation") or {}
+    if invitation.get("email"):
+        rows.append((_("Uitgenodigd"), f"{invitation.get('name', '')} <{invitation['email']}>"
+                     .strip()))
+        if invitation.get("as_administrator"):
+            rows.append((_("Rol"), _("Beheerder van de organisatie")))
+    elif data.get("email"):
+        rows.append((_("E-mailadres"), data["email"]))
     return rows

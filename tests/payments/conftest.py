@@ -70,6 +70,8 @@ class Grants:
 def grants(world, clock):
     world.employers.iban = EMPLOYERS_IBAN
     world.institution.iban = INSTITUTION_IBAN
+    # The employer's confirmed IBAN: its praktijkleren applications may name no other.
+    world.employer.iban = PRAKTIJKLEREN_IBAN
     db.session.commit()
     return Grants(world, clock)
 
@@ -94,7 +96,8 @@ def settle(world, clock, number: int, amount: str) -> None:
 def praktijkleren_settled(world, clock) -> int:
     """Praktijkleren 2013/14 of the employer, settled directly by the final run of
     20 November 2014 at the full rate: Sanne 40/40 mbo place € 2.700,00 and Ahmed 21/42 hbo
-    place € 1.350,00, € 4.050,00 in all, to be paid to the application's IBAN."""
+    place € 1.350,00, € 4.050,00 in all, to be paid to the employer's confirmed IBAN, which
+    the application names (the ``grants`` fixture gives it)."""
     clock.moment = datetime(2014, 9, 1, 10, tzinfo=UTC)
     api = world.employer_applicant
     number = ok(api.create(world.praktijkleren(iban=PRAKTIJKLEREN_IBAN)), 201)["id"]

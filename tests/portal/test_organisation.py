@@ -1,5 +1,6 @@
 """The organisation's own details: applicants keep their postal address and IBAN up to date,
-each change in the admin's log (the IBAN masked), and payment runs pay to the new account."""
+each change in the admin's log (the IBAN masked), and payment runs pay to the new account once
+a second person confirmed it (tests/organisations/test_iban_changes.py: the hold itself)."""
 
 from datetime import UTC, date, datetime
 
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from grants.extensions import db
-from grants.models import AdminAction, AdminEvent, Ministry, Organisation
+from grants.models import AdminAction, AdminEvent, IbanChange, Ministry, Organisation
 from grants.payments.runs import due_payments
 from tests.payments.conftest import Grants
 from tests.portal.conftest import error_for, summary_links
@@ -33,8 +34,17 @@ def organisation_events(number: int) -> list[AdminEvent]:
         AdminEvent.organisation_id == number).order_by(AdminEvent.id)))
 
 
+def confirm_new_iban(world, session_for, number: int) -> None:
+    """Finance, a second person, confirms the organisation's waiting IBAN change."""
+    change = db.session.scalars(sa.select(IbanChange).where(
+        IbanChange.organisation_id == number, IbanChange.status == "pending")).one()
+    response = session_for(world.finance.user).post(
+        f"/beheer/iban-wijzigingen/{change.id}/bevestigen")
+    assert response.status_code == 303
+
+
 def test_an_applicant_updates_the_address_and_iban_stored_compact_and_shown_grouped(
-        world, applicant):
+        world, applicant, session_for):
     page = applicant.text(PAGE)
     assert "Metaalwerkgevers" in page
     assert world.employers.kvk in page
@@ -43,11 +53,16 @@ def test_an_applicant_updates_the_address_and_iban_stored_compact_and_shown_grou
     response = applicant.post(PAGE, GOOD)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(PAGE)
-    assert details(world.employers.id) == ("Postbus 20401", "2500 EK", "Den Haag",
-                                           "NL91ABNA0417164300")
-
+    # The address at once; the IBAN (even a first one) once a second person confirms it.
+    assert details(world.employers.id) == ("Postbus 20401", "2500 EK", "Den Haag", "")
     page = applicant.text(PAGE)
     assert "De gegevens van Metaalwerkgevers zijn bewaard." in page
+    assert "Het nieuwe IBAN wacht op bevestiging" in page
+
+    confirm_new_iban(world, session_for, world.employers.id)
+    assert details(world.employers.id) == ("Postbus 20401", "2500 EK", "Den Haag",
+                                           "NL91ABNA0417164300")
+    page = applicant.text(PAGE)
     assert '<dd class="reference">NL91 ABNA 0417 1643 00</dd>' in page
     assert 'value="NL91 ABNA 0417 1643 00"' in page
     assert 'value="2500 EK"' in page
@@ -57,17 +72,21 @@ def test_an_applicant_updates_the_address_and_iban_stored_compact_and_shown_grou
 def test_the_change_is_in_the_admin_log_with_the_iban_masked(world, applicant, session_for):
     old_address = world.employers.address
     applicant.post(PAGE, GOOD)
+    confirm_new_iban(world, session_for, world.employers.id)
     applicant.post(PAGE, {**GOOD, "iban": "NL20 INGB 0001 2345 67"})
 
-    first, second = organisation_events(world.employers.id)
-    assert first.action == AdminAction.ORGANISATION_CHANGED
-    assert first.actor_id == world.applicant.user.id
-    assert first.data == {"organisation": {
+    requested, changed, confirmed, second = organisation_events(world.employers.id)
+    assert [requested.action, changed.action, confirmed.action, second.action] == [
+        AdminAction.IBAN_CHANGE_REQUESTED, AdminAction.ORGANISATION_CHANGED,
+        AdminAction.IBAN_CHANGE_CONFIRMED, AdminAction.IBAN_CHANGE_REQUESTED]
+    assert changed.actor_id == world.applicant.user.id
+    assert changed.data == {"organisation": {
         "address": [old_address, "Postbus 20401"], "postcode": ["8011 AB", "2500 EK"],
-        "city": ["Zwolle", "Den Haag"], "iban": ["", "**************4300"]}}
-    assert second.data == {"organisation": {
-        "iban": ["**************4300", "**************4567"]}}
-    assert "NL91ABNA0417164300" not in str(first.data)
+        "city": ["Zwolle", "Den Haag"]}}
+    assert requested.data["organisation"] == {"iban": ["", "**************4300"]}
+    assert second.data["organisation"] == {"iban": ["**************4300",
+                                                    "**************4567"]}
+    assert "NL91ABNA0417164300" not in str(requested.data)
 
     log = session_for(world.admin.user).text("/beheer/logboek")
     assert "Organisatiegegevens gewijzigd" in log
@@ -77,8 +96,9 @@ def test_the_change_is_in_the_admin_log_with_the_iban_masked(world, applicant, s
 
 def test_saving_the_same_details_again_logs_nothing(world, applicant):
     applicant.post(PAGE, GOOD)
+    logged = len(organisation_events(world.employers.id))
     applicant.post(PAGE, GOOD)
-    assert len(organisation_events(world.employers.id)) == 1
+    assert len(organisation_events(world.employers.id)) == logged == 2
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
@@ -120,7 +140,8 @@ def test_the_page_only_ever_changes_the_applicants_own_organisation(world, appli
     other = details(world.institution.id)
     applicant.post(PAGE, {**GOOD, "organisation": str(world.institution.id)})
     assert details(world.institution.id) == other
-    assert details(world.employers.id)[3] == "NL91ABNA0417164300"
+    assert db.session.scalars(sa.select(IbanChange.organisation_id)).all() == [
+        world.employers.id]
 
 
 def test_a_payment_run_pays_the_organisation_once_its_iban_is_entered(
@@ -134,6 +155,9 @@ def test_a_payment_run_pays_the_organisation_once_its_iban_is_entered(
 
     response = session_for(world.applicant.user).post(PAGE, GOOD)
     assert response.status_code == 303
+    waiting = due_payments(Ministry.SZW, date(2015, 1, 1), world.finance.user)
+    assert [s.application.id for s in waiting.skipped] == [granted]
+    confirm_new_iban(world, session_for, world.employers.id)
     after = due_payments(Ministry.SZW, date(2015, 1, 1), world.finance.user)
     assert after.skipped == []
     assert after.lines
@@ -149,6 +173,7 @@ def test_the_admin_sees_the_address_and_whether_an_iban_is_set(world, applicant,
     assert "8011 AB  ZWOLLE" in page
     assert "nog niet bekend" in page
     applicant.post(PAGE, GOOD)
+    confirm_new_iban(world, session_for, world.employers.id)
     page = admin.text(path)
     assert "2500 EK  DEN HAAG" in page
     assert "ingevuld" in page
@@ -157,7 +182,7 @@ def test_the_admin_sees_the_address_and_whether_an_iban_is_set(world, applicant,
 
 def test_the_logged_change_cannot_be_altered_or_removed(world, applicant):
     applicant.post(PAGE, GOOD)
-    (event,) = organisation_events(world.employers.id)
+    (event, _changed) = organisation_events(world.employers.id)
     for statement in ("UPDATE admin_events SET data = '{}' WHERE id = :id",
                       "DELETE FROM admin_events WHERE id = :id"):
         with pytest.raises(DBAPIError, match="append-only"), db.session.begin_nested():

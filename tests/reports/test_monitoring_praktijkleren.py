@@ -11,7 +11,7 @@ from grants.services.monitoring import monitoring_overview
 from grants.services.tokens import create_token
 from tests.decisions.conftest import ok, plain
 from tests.factories import OrganisationFactory, UserFactory
-from tests.workflows.scenarios import Api
+from tests.workflows.scenarios import EMPLOYER_IBAN, Api
 
 
 def validated(world, api, places) -> int:
@@ -35,7 +35,7 @@ def test_a_settled_and_paid_praktijkleren_application_is_counted(world, client, 
         place("Sanne de Vries", "mbo", "25180", 40), place("Ahmed Yilmaz", "hbo", "34820", 21)])
     # Zuidoost: 20/40 mbo place = € 1.350, settled, not yet paid.
     south = OrganisationFactory(kind=OrganisationKind.EMPLOYER, region=Region.ZUIDOOST,
-                                name="Installateur Zuid")
+                                name="Installateur Zuid", iban=EMPLOYER_IBAN)
     user = UserFactory(role=Role.APPLICANT, organisation=south, name="zuid")
     validated(world, Api(client, create_token(user, clock())[1], user),
               [place("Lotte Jansen", "mbo", "25180", 20)])

@@ -10,7 +10,7 @@ from grants.extensions import db
 from grants.models import Application, OrganisationKind, Role
 from grants.services.tokens import create_token
 from tests.factories import OrganisationFactory, UserFactory
-from tests.workflows.scenarios import Api
+from tests.workflows.scenarios import EMPLOYER_IBAN, Api
 
 IN_WINDOW = datetime(2014, 9, 1, 10, tzinfo=UTC)  # window 2013-2014: 2 June – 15 September
 
@@ -40,8 +40,9 @@ def daan(**changes) -> dict:
 @pytest.fixture
 def other_employer(world, client, clock):
     """An applicant of a second employer, who may never read the first one's data."""
+    # Confirmed with the IBAN World.praktijkleren names: an application may name no other.
     organisation = OrganisationFactory(kind=OrganisationKind.EMPLOYER,
-                                       name="Bouwbedrijf Oost")
+                                       name="Bouwbedrijf Oost", iban=EMPLOYER_IBAN)
     user = UserFactory(role=Role.APPLICANT, organisation=organisation, name="bouw")
     return Api(client, create_token(user, clock())[1], user)
 
