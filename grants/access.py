@@ -13,13 +13,32 @@ from sqlalchemy.sql import Select
 
 from grants.errors import Forbidden, NotFound
 from grants.extensions import db, login_manager
-from grants.models import Role, User
+from grants.models import ApplicationState, CommitteeConflict, Role, Scheme, User
+
+# Staff roles that see every scheme's applications; a committee member alone sees only what
+# the RIF committee needs (privacy, issue 14).
+_ALL_SCHEMES_ROLES = (Role.ASSESSOR, Role.APPROVER, Role.FINANCE, Role.ADMIN)
+COMMITTEE_SCHEME = "rif"
+
+
+def _committee_scope(stmt: Select, model, user: User) -> Select:
+    """A committee member sees no application for which they declared a conflict of interest,
+    and, without another staff role, only submitted RIF applications."""
+    if not user.has_role(Role.COMMITTEE):
+        return stmt
+    stmt = stmt.where(~sa.exists().where(CommitteeConflict.application_id == model.id,
+                                         CommitteeConflict.user_id == user.id))
+    if user.has_role(*_ALL_SCHEMES_ROLES):
+        return stmt
+    return stmt.where(
+        model.scheme_id.in_(sa.select(Scheme.id).where(Scheme.code == COMMITTEE_SCHEME)),
+        model.state != ApplicationState.DRAFT)
 
 
 def scope_to_user(stmt: Select, model, user: User) -> Select:
     """Restrict a select of an organisation-owned model to the rows ``user`` may see."""
     if user.is_staff:
-        return stmt
+        return _committee_scope(stmt, model, user)
     if user.organisation_id is None:
         return stmt.where(sa.false())
     return stmt.where(model.organisation_id == user.organisation_id)

@@ -33,6 +33,13 @@ from grants.models.budgets import (
     EntryKind,
     LedgerEntry,
 )
+from grants.models.committee import CommitteeConflict
+from grants.models.consents import (
+    CONSENT_ACTION_LABELS,
+    ConsentAction,
+    PartnerConsent,
+    PartnerConsentEvent,
+)
 from grants.models.decisions import (
     DECISION_KIND_LABELS,
     JOB_STATUS_LABELS,
@@ -41,6 +48,17 @@ from grants.models.decisions import (
     Job,
     JobKind,
     JobStatus,
+)
+from grants.models.iban_changes import (
+    IBAN_CHANGE_STATUS_LABELS,
+    IbanChange,
+    IbanChangeStatus,
+)
+from grants.models.invitations import (
+    INVITATION_STATE_LABELS,
+    Invitation,
+    InvitationState,
+    Registration,
 )
 from grants.models.mail import (
     MAIL_KIND_LABELS,
@@ -129,10 +147,19 @@ __all__ = [
     "BudgetLine",
     "CATEGORY_NAMES",
     "CeilingAmendment",
+    "CONSENT_ACTION_LABELS",
+    "ConsentAction",
+    "CommitteeConflict",
     "Decision",
     "DecisionKind",
     "EntryKind",
     "GrantReport",
+    "IBAN_CHANGE_STATUS_LABELS",
+    "IbanChange",
+    "IbanChangeStatus",
+    "INVITATION_STATE_LABELS",
+    "Invitation",
+    "InvitationState",
     "Job",
     "JobKind",
     "JobStatus",
@@ -155,10 +182,13 @@ __all__ = [
     "PaymentLine",
     "PaymentRun",
     "PaymentRunStatus",
+    "PartnerConsent",
+    "PartnerConsentEvent",
     "PasswordResetToken",
     "PlaceCategory",
     "Recommendation",
     "Region",
+    "Registration",
     "ReportKind",
     "ReportStatus",
     "Role",

@@ -83,6 +83,8 @@ TRIGGER_LABELS = {
     "waive_hearing": N_("Afzien van horen"),
     # Awb 4:14: an addition to the canonical triggers, like extend_objection_term.
     "extend_decision_term": N_("Beslistermijn verdagen"),
+    # Not a transition: a committee member stands aside (grants.services.committee).
+    "declare_conflict": N_("Belangenverstrengeling gemeld"),
 }
 
 

@@ -5,13 +5,14 @@ the RIF committee's ranking. Queries only; every state change goes through the e
 its assessment (the actor of its latest ``start_assessment``), which the audit trail records.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from fractions import Fraction
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from grants import clock
 from grants.access import scope_to_user
 from grants.extensions import db
 from grants.models import (
@@ -31,9 +32,16 @@ from grants.models import (
     User,
     Window,
 )
+from grants.services.committee import DeclaredConflict, active_members, conflicts_by_application
 from grants.services.deadlines import AWAITING_DECISION, Deadline, DeadlineKind
 from grants.services.schemes import list_schemes
 from grants.workflows import workflow_for
+from grants.workflows.order import (
+    ORDER_RULE,
+    QueueEntry,
+    keeps_order_of_completeness,
+    window_queue,
+)
 from grants.workflows.rules import current_rules
 
 S = ApplicationState
@@ -184,6 +192,47 @@ def decision_queue(user: User, today: date) -> list[DecisionItem]:
 
 
 @dataclass(frozen=True)
+class OrderedDecision:
+    item: DecisionItem
+    place: QueueEntry  # its place in the window's order and the room left under the ceiling
+
+
+@dataclass(frozen=True)
+class WindowOrder:
+    """A first-come-first-served window's decisions in the order of its law (Awb 4:26)."""
+
+    window: Window
+    remaining_cents: int
+    decisions: list[OrderedDecision]
+
+
+def in_order_of_completeness(items: list[DecisionItem]) -> tuple[list[WindowOrder],
+                                                                 list[DecisionItem]]:
+    """Split the approvers' queue: the decisions of windows that grant in the order of
+    completeness, per window in that order (the order the allocation run funds in), each with
+    the room left before it; and the others, as they came (soonest due first)."""
+    ordered: dict[int, list[DecisionItem]] = {}
+    others = []
+    for item in items:
+        application = item.application
+        version = application.rules_version
+        if (keeps_order_of_completeness(workflow_for(application.scheme.code))
+                and version is not None and version.rules["rules"].get(ORDER_RULE)):
+            ordered.setdefault(application.window_id, []).append(item)
+        else:
+            others.append(item)
+    windows = []
+    for window_items in ordered.values():
+        window = window_items[0].application.window
+        by_id = {item.application.id: item for item in window_items}
+        windows.append(WindowOrder(window, window.line_for(None).remaining_cents, [
+            OrderedDecision(by_id[entry.application_id], entry)
+            for entry in window_queue(window) if entry.application_id in by_id]))
+    windows.sort(key=lambda order: (order.window.scheme.code, order.window.opens_at))
+    return windows, others
+
+
+@dataclass(frozen=True)
 class AwaitingApproval:
     """What one person prepared and a second, the approver, must approve (four eyes)."""
 
@@ -234,6 +283,9 @@ class RankedApplication:
     scored_by_viewer: bool
     # A member who has still to score does not see the others' scores (independent judgement).
     hidden_from_viewer: bool
+    conflicts: list[DeclaredConflict] = field(default_factory=list)
+    # The committee's active members without a declared conflict: who can still make the quorum.
+    members_available: int = 0
 
     @property
     def members_scored(self) -> int:
@@ -242,6 +294,16 @@ class RankedApplication:
     @property
     def quorum_reached(self) -> bool:
         return self.members_scored >= self.quorum
+
+    @property
+    def quorum_out_of_reach(self) -> bool:
+        """Too many members stood aside: those left cannot make the quorum."""
+        return not self.quorum_reached and self.members_available < self.quorum
+
+    @property
+    def verdict_shown(self) -> bool:
+        """Sufficient or not, and a place in the ranking, only once the quorum has scored."""
+        return self.quorum_reached and not self.hidden_from_viewer
 
     @property
     def average_total(self) -> Fraction | None:
@@ -289,6 +351,8 @@ def committee_ranking(user: User, window_id: int | None = None,
         stmt = stmt.where(Application.window_id == window_id)
     applications = list(db.session.scalars(scope_to_user(stmt, Application, user)))
     assessments = assessments_by_application([a.id for a in applications])
+    conflicts = conflicts_by_application([a.id for a in applications])
+    members = active_members()
     workflow = workflow_for(COMMITTEE_SCHEME)
     ranked = []
     for application in applications:
@@ -296,15 +360,19 @@ def committee_ranking(user: User, window_id: int | None = None,
         sheets = [MemberSheet(a.assessor, dict(a.scores or {}), sum((a.scores or {}).values()),
                               a.reasoning) for a in assessments[application.id]]
         scored = any(sheet.member.id == user.id for sheet in sheets)
-        may_score = "record_assessment" in workflow.allowed_triggers(application, user)
+        may_score = "record_assessment" in workflow.allowed_triggers(application, user,
+                                                                     clock.now())
         ranked.append(RankedApplication(
             application, sheets, list(params["criteria"]), params["committee_quorum"],
-            Fraction(str(params["sufficient_average"])), scored, may_score and not scored))
+            Fraction(str(params["sufficient_average"])), scored, may_score and not scored,
+            conflicts[application.id], members - len(conflicts[application.id])))
     return sorted(ranked, key=_rank_key)
 
 
 def _rank_key(ranked: RankedApplication) -> tuple:
-    # What is hidden from the viewer does not show through its place in the order either.
+    # Ranked only once the quorum has scored; what is hidden from the viewer does not show
+    # through its place in the order either.
     if ranked.average_total is None or ranked.hidden_from_viewer:
-        return (1, 0, ranked.application.reference)
-    return (0, -ranked.average_total, ranked.application.reference)
+        return (2, 0, ranked.application.reference)
+    return (0 if ranked.quorum_reached else 1, -ranked.average_total,
+            ranked.application.reference)

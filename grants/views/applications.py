@@ -39,6 +39,7 @@ from grants.services.deadlines import (
     upcoming_deadlines,
 )
 from grants.services.places_csv import decimal_text
+from grants.services.privacy import hides_committee_scores, visible_deadlines
 from grants.services.schemes import list_schemes
 from grants.services.work_queue import assessments_by_application
 from grants.timefmt import AMSTERDAM
@@ -87,6 +88,9 @@ def show(application_id: int):
     workflow = workflow_for(application.scheme.code)
     rules = current_rules(application, workflow.default_rules)["rules"]
     assessments = assessments_by_application([application.id])[application.id]
+    if hides_committee_scores(application, current_user):
+        # Until they have scored themselves, a member sees no other member's sheet.
+        assessments = []
     return render_template(
         "applications/show.html", application=application, events=history(application),
         deadlines=application_deadlines(application, today), today=today,
@@ -249,5 +253,6 @@ def scheme_details(application: Application, rules: dict) -> dict:
 @role_required(Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE, Role.ADMIN)
 def deadlines():
     today = now().astimezone(AMSTERDAM).date()
-    return render_template("applications/deadlines.html", deadlines=upcoming_deadlines(today),
-                           today=today)
+    # A committee member reads only the terms of the applications they may see (privacy).
+    deadlines = visible_deadlines(upcoming_deadlines(today), current_user)
+    return render_template("applications/deadlines.html", deadlines=deadlines, today=today)

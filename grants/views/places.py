@@ -49,6 +49,7 @@ from grants.services.places_csv import (
     max_bytes,
     too_large,
 )
+from grants.services.privacy import sees_student_names
 from grants.views.api import bp as api
 from grants.workflows import workflow_for
 from grants.workflows.fields import praktijkleren as fields
@@ -163,11 +164,20 @@ def _application(application_id: int) -> Application:
     return application
 
 
+def _shown_places(application: Application) -> list[dict]:
+    """The places, the students' names left out for whoever does not check them (privacy)."""
+    places = (application.details or {}).get("places") or []
+    if sees_student_names(current_user, application):
+        return places
+    return [{**place, "student_name": _("Student %(number)d (naam afgeschermd)", number=number)}
+            for number, place in enumerate(places, start=1) if isinstance(place, dict)]
+
+
 def _page(application_id: int, form: PlacesUploadForm, *, refusal: GrantsError | None = None):
     application = _application(application_id)
     workflow = workflow_for(SCHEME)
     rules = current_rules(application, workflow.default_rules)["rules"]
-    places = (application.details or {}).get("places") or []
+    places = _shown_places(application)
     totals = fields.fractions(application.details or {}, rules)
     decimal_symbol = get_decimal_symbol(current_language())
     line_errors, other_errors = [], []

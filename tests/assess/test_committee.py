@@ -36,7 +36,8 @@ def test_a_member_records_their_own_scores(world, flow, login_as):
     assert application(number).state.value == "in_assessment"
     page = text(client.get(COMMITTEE))
     assert "Uw scores voor RIF-2014-00001 zijn vastgelegd." in page
-    assert "Niet bereikt : 1 van 2 leden" in page
+    # No verdict before the quorum: how many of the members it needs have scored.
+    assert "1 van 2 leden hebben gescoord" in page and "Voldoende" not in page
     assert "U heeft alle aanvragen in dit overzicht gescoord." in page
 
     again = score(client, number, fit=1, coordination=1, durability=1, innovation=1)
@@ -86,12 +87,13 @@ def test_ranking_by_average_with_quorum_status(world, flow, login_as):
     page = text(login_as(world.approver.user).get(COMMITTEE))
     ranking = page[page.index("Rangschikking Op volgorde"):]
     rows = re.findall(r"(\d|–) (RIF-2014-0000\d)", ranking)
-    # By average alone; equal averages by reference. The quorum is shown beside it.
-    assert rows == [("1", "RIF-2014-00002"), ("2", "RIF-2014-00003"), ("3", "RIF-2014-00001")]
-    assert "RIF-2014-00002 Tweede praktijkcentrum ROC Noord 31,0 7,8 Voldoende Bereikt : 2 van 2" \
+    # By average, once the quorum has scored; a place only for the sufficient ones. Below
+    # them what still waits for the quorum, with no verdict and no place yet.
+    assert rows == [("1", "RIF-2014-00002"), ("–", "RIF-2014-00001"), ("–", "RIF-2014-00003")]
+    assert "RIF-2014-00002 Tweede praktijkcentrum ROC Noord 31,0 7,8 Voldoende € 500.000,00" \
         in ranking
-    assert "19,0 4,8 Onvoldoende Bereikt : 2 van 2 leden" in ranking
-    assert "31,0 7,8 Voldoende Niet bereikt : 1 van 2 leden" in ranking
+    assert "19,0 4,8 Onvoldoende € 500.000,00 – – onvoldoende" in ranking
+    assert "31,0 7,8 1 van 2 leden hebben gescoord € 500.000,00 – – –" in ranking
     assert application(third).state.value == "in_assessment"
 
 
