@@ -11,6 +11,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from math import floor
 
+from grants.workflows.order import completeness_order
+
 APPROVED, REJECTED, SETTLED, INELIGIBLE = "approved", "rejected", "settled", "ineligible"
 CEILING_REACHED = "Subsidieplafond bereikt: de aanvraag past niet meer in wat er over is."
 
@@ -95,7 +97,7 @@ def first_come_first_served(candidates: list[Candidate], available: int,
                             seed: str) -> Allocation:
     """Sector plans: in order of completeness; same-day applications at the edge by lottery."""
     by_day: dict[date, list[Candidate]] = {}
-    for candidate in sorted(candidates, key=lambda c: (c.complete_at, c.reference)):
+    for candidate in completeness_order(candidates):
         by_day.setdefault(candidate.complete_on, []).append(candidate)
     return _fund_in_order(by_day.values(), available, seed)
 

@@ -84,13 +84,17 @@ def _rates(given) -> dict[str, int] | None:
         return None
 
 
-def drafts_for(f, objection: Objection | None = None) -> list[letters.Draft]:
-    """The decisions (one, or two for a settlement that recovers money) a firing takes."""
+def drafts_for(f, objection: Objection | None = None,
+               objection_due: date | None = None) -> list[letters.Draft]:
+    """The decisions (one, or two for a settlement that recovers money) a firing takes.
+
+    ``objection_due``: for a draft letter of a decision not taken yet, the objection term it
+    would state (a decision taken has set it on the application)."""
     application = f.application
     params = f.params
     # The letter is signed by whoever took the decision: the actor of its audit event.
     actor, function = f.actor.name, f.actor.job_title
-    due = application.objection_due_on
+    due = objection_due or application.objection_due_on
     sequence = _next_sequence(application, db.session)
 
     def reference(offset: int = 0) -> str:

@@ -183,6 +183,27 @@ def render_one(context: dict, version: str = TEMPLATE_VERSION) -> Letter:
         raise RenderError(f"{type(error).__name__}: {error}") from error
 
 
+# A draft is the real letter with this mark on every page and a line above it, so that nobody
+# mistakes a printed or forwarded draft for the decision.
+DRAFT_MARK = (
+    '<div style="position: fixed; top: 95mm; left: 0; right: 0; text-align: center; '
+    'transform: rotate(-30deg); font: bold 72pt \'DejaVu Sans\', sans-serif; '
+    'color: rgba(180, 0, 0, 0.18); letter-spacing: 6mm;">CONCEPT</div>\n'
+    '<p style="border: 1.5pt solid #b40000; color: #b40000; padding: 2mm 3mm; '
+    'font-weight: bold;">CONCEPT — dit besluit is nog niet genomen. Deze brief is niet '
+    'verstuurd en niet bewaard.</p>\n')
+
+
+def render_draft(context: dict, version: str = TEMPLATE_VERSION) -> Letter:
+    """The letter as the decision would issue it, from the same templates, marked CONCEPT."""
+    html = letters_html([context], version).replace("<body>", "<body>\n" + DRAFT_MARK, 1)
+    try:
+        document = _document(html, version)
+        return _letter(_write(document), len(document.pages))
+    except Exception as error:
+        raise RenderError(f"{type(error).__name__}: {error}") from error
+
+
 def render_batch(contexts: list[dict], version: str = TEMPLATE_VERSION) -> list[Letter]:
     """Many letters in one WeasyPrint pass, split per letter into complete PDFs.
 

@@ -19,6 +19,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from grants.access import require_role
+from grants.decisions.outbox import drafts_for
+from grants.decisions.render import Letter, render_draft
 from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import (
@@ -31,12 +33,12 @@ from grants.models import (
     User,
 )
 from grants.money import format_eur
-from grants.services.applications import fire_trigger, locked_application
+from grants.services.applications import fire_trigger, get_application, locked_application
 from grants.services.schemes import amend_ceiling
 from grants.timefmt import AMSTERDAM, format_day
-from grants.workflows import workflow_for
+from grants.workflows import common, workflow_for
 from grants.workflows.approvals import needs_approval
-from grants.workflows.engine import Approval
+from grants.workflows.engine import Approval, Firing
 from grants.workflows.rules import current_rules
 
 K, P = PreparedKind, PreparedStatus
@@ -71,6 +73,33 @@ def prepare_trigger(application_id: int, trigger: str, actor: User, data: dict, 
     db.session.add(decision)
     db.session.flush()
     return decision
+
+
+PREVIEWED = ("approve", "reject")
+
+
+def draft_letter(application_id: int, user: User, trigger: str, data: dict,
+                 now: datetime) -> Letter:
+    """The letter a grant (``approve``) or refusal (``reject``) would be issued with now, for
+    the approver to read before signing: built and rendered by the same code as the letter of
+    the decision, marked CONCEPT. Nothing is fired, stored or booked."""
+    require_role(user, Role.APPROVER)
+    application = get_application(application_id, user)
+    if trigger not in PREVIEWED:
+        raise NotFound()
+    workflow = workflow_for(application.scheme.code)
+    if not workflow.candidates(trigger, application.state):
+        raise Conflict(f"Er valt nu niets te besluiten: {application.reference} heeft de "
+                       f"status '{application.state_label}'.")
+    rules = current_rules(application, workflow.default_rules)
+    firing = Firing(application=application, trigger_name=trigger, actor=user,
+                    data=dict(data), now=now, rules=rules, fields=workflow.fields,
+                    state=application.state.value)
+    if trigger == "approve":
+        common.grant_amount(firing)  # the amount the letter states, checked as the grant is
+    (draft, *_) = drafts_for(firing, objection_due=common.objection_term_end(
+        firing.today, firing.params))
+    return render_draft(draft.context)
 
 
 def prepare_ceiling(line: BudgetLine, new_ceiling_cents: int, *, reason: str,

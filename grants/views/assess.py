@@ -7,6 +7,8 @@ its refusals (422 with the fields, 403 for four eyes, 409 when the application c
 meanwhile) come back on the same page, next to the fields they concern.
 """
 
+import csv
+import io
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,11 +17,21 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from grants.access import role_required
+from grants.allocation.ranking_line import LineMark, Place, RankingLine, ranking_line
 from grants.clock import now
 from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
@@ -38,22 +50,27 @@ from grants.forms.assess import (
     score_sheet_form,
     scores_of,
 )
-from grants.i18n import current_language
+from grants.forms.committee import ConflictForm
+from grants.i18n import N_, current_language
 from grants.models import TRIGGER_LABELS, Application, ApplicationState, Region, Role
 from grants.money import InvalidAmount, cents_to_api, euros, format_eur
 from grants.services.applications import allowed_triggers, fire_trigger, get_application
-from grants.services.approvals import is_prepared_trigger, prepare_trigger
+from grants.services.approvals import draft_letter, is_prepared_trigger, prepare_trigger
+from grants.services.committee import declare_conflict as declare_conflict_service
+from grants.services.committee import own_conflicts
 from grants.services.deadlines import DUE_SOON_DAYS
 from grants.services.work_queue import (
     COMMITTEE_SCHEME,
     Assigned,
     Due,
     QueueFilters,
+    RankedApplication,
     assessments_by_application,
     awaiting_approval,
     committee_ranking,
     committee_windows,
     decision_queue,
+    in_order_of_completeness,
     pending_objections,
     queue_filter_choices,
     queue_items,
@@ -346,7 +363,8 @@ def approvals():
         # Checked when it was prepared; settlements and recoveries always have one.
         with suppress(InvalidAmount, TypeError):
             amounts[decision.id] = euros(decision.data.get("amount"))
-    return render_template("assess/approvals.html", items=decision_queue(_actor(), today),
+    ordered, items = in_order_of_completeness(decision_queue(_actor(), today))
+    return render_template("assess/approvals.html", items=items, ordered=ordered,
                            objections=pending_objections(_actor(), today), today=today,
                            recommendation_labels=RECOMMENDATION_LABELS,
                            due_soon_days=due_soon_days(), awaiting=awaiting,
@@ -402,6 +420,25 @@ def decide(application_id: int):
     return _decision_page(application, *_decision_forms(application))
 
 
+@bp.get("/besluiten/<int:application_id>/concept.pdf")
+@role_required(Role.APPROVER)
+def draft(application_id: int):
+    """The letter as the decision would issue it now, marked CONCEPT; nothing is stored. A
+    grant states the requested amount unless ``amount`` (and ``reason``) are given."""
+    args = request.args
+    trigger = "reject" if args.get("besluit") == "afwijzen" else "approve"
+    data = {"reason": args.get("reason", "")}
+    if args.get("amount"):
+        data["amount"] = args["amount"]
+    letter = draft_letter(application_id, _actor(), trigger, data, now())
+    response = Response(letter.pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = \
+        f'inline; filename="concept-{application_id}.pdf"'
+    # A draft reflects this moment's facts: never reuse it from a cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/besluiten/<int:application_id>/verlenen")
 @role_required(Role.APPROVER)
 def approve(application_id: int):
@@ -444,18 +481,125 @@ def reject(application_id: int):
 
 # -- the RIF committee -------------------------------------------------------------------------
 
+def _chosen_window(windows) -> int | None:
+    chosen = request.args.get("window")
+    return int(chosen) if chosen in {str(w.id) for w in windows} else None
+
+
+def _line_window(windows, ranking, window_id: int | None):
+    """The period whose ceiling draws the line: the one chosen, or the only one ranked."""
+    shown = {window_id} if window_id else {r.application.window_id for r in ranking}
+    if len(shown) != 1:
+        return None
+    return next((w for w in windows if w.id in shown), None)
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    ranked: RankedApplication
+    place: int | None  # among the sufficient applications the quorum has scored
+    mark: LineMark | None
+
+
+def _ranking_rows(ranking: list[RankedApplication], line: RankingLine | None) -> list[RankingRow]:
+    rows, place = [], 0
+    for ranked in ranking:
+        if not ranked.verdict_shown:
+            rows.append(RankingRow(ranked, None, None))
+            continue
+        if ranked.sufficient:
+            place += 1
+        mark = line.marks.get(ranked.application.id) if line else None
+        rows.append(RankingRow(ranked, place if ranked.sufficient else None, mark))
+    return rows
+
+
+def _ranking(window_id: int | None):
+    windows = committee_windows()
+    ranking = committee_ranking(_actor(), window_id=window_id)
+    line_window = _line_window(windows, ranking, window_id)
+    line = ranking_line(line_window) if line_window is not None else None
+    return windows, ranking, line
+
+
 @bp.get("/commissie")
 @role_required(Role.COMMITTEE, Role.APPROVER, Role.ADMIN)
 def committee():
-    windows = committee_windows()
-    chosen = request.args.get("window")
-    window_id = int(chosen) if chosen in {str(w.id) for w in windows} else None
-    ranking = committee_ranking(_actor(), window_id=window_id)
+    window_id = _chosen_window(committee_windows())
+    windows, ranking, line = _ranking(window_id)
     is_member = current_user.has_role(Role.COMMITTEE)
     return render_template(
-        "assess/committee.html", ranking=ranking, windows=windows, window_id=window_id,
-        is_member=is_member, to_score=[r for r in ranking if r.hidden_from_viewer],
-        scored=[r for r in ranking if r.scored_by_viewer], criterion_label=criterion_label)
+        "assess/committee.html", rows=_ranking_rows(ranking, line), line=line,
+        windows=windows, window_id=window_id, is_member=is_member,
+        to_score=[r for r in ranking if r.hidden_from_viewer],
+        scored=[r for r in ranking if r.scored_by_viewer],
+        own_conflicts=own_conflicts(_actor(), window_id) if is_member else [],
+        may_export=current_user.has_role(Role.COMMITTEE, Role.APPROVER),
+        Place=Place, criterion_label=criterion_label)
+
+
+CSV_COLUMNS = ("Plaats", "Kenmerk", "Instelling", "Landsdeel", "Totaalscore",
+               "Gevraagd bedrag", "Cumulatief gevraagd", "Ruimte over", "Boven of onder de lijn")
+PLACE_TEXTS = {
+    Place.ABOVE: N_("boven de lijn"),
+    Place.BELOW: N_("onder de lijn"),
+    Place.LOTTERY: N_("gelijke score op de lijn: loting beslist"),
+    Place.INSUFFICIENT: N_("onvoldoende"),
+}
+
+
+def _csv_amount(cents: int | None) -> str:
+    """Euros with a decimal comma and no thousands separator, as a Dutch spreadsheet reads it."""
+    if cents is None:
+        return ""
+    return cents_to_api(cents).replace(".", ",")
+
+
+def _csv_text(value: str) -> str:
+    # A spreadsheet would run text starting like a formula (CSV injection).
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
+def _csv_row(row: RankingRow) -> list[str]:
+    ranked, application = row.ranked, row.ranked.application
+    if row.ranked.hidden_from_viewer:
+        verdict = _("verborgen tot u scoort")
+    elif not ranked.verdict_shown:
+        verdict = _("%(count)d van %(quorum)d leden hebben gescoord",
+                    count=ranked.members_scored, quorum=ranked.quorum)
+    elif row.mark is not None:
+        verdict = _(PLACE_TEXTS[row.mark.place])
+    else:
+        verdict = _("voldoende") if ranked.sufficient else _("onvoldoende")
+    total = ("" if ranked.hidden_from_viewer or ranked.average_total is None
+             else score_average(ranked.average_total))
+    mark = row.mark if row.mark is not None and row.mark.cumulative is not None else None
+    return [str(row.place or ""), application.reference, _csv_text(application.organisation.name),
+            str(application.region), total, _csv_amount(application.requested_cents),
+            _csv_amount(mark.cumulative if mark else None),
+            _csv_amount(mark.room_left if mark else None), verdict]
+
+
+@bp.get("/commissie/rangschikking.csv")
+@role_required(Role.COMMITTEE, Role.APPROVER)
+def committee_csv():
+    window_id = _chosen_window(committee_windows())
+    windows, ranking, line = _ranking(window_id)
+    out = io.StringIO()
+    # Semicolons and decimal commas: what a spreadsheet set to Dutch opens as columns and sums.
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_row(row) for row in _ranking_rows(ranking, line))
+    for application in own_conflicts(_actor(), window_id):
+        writer.writerow(["", application.reference, "", "", "", "", "", "",
+                         _("belangenverstrengeling gemeld")])
+    window = next((w for w in windows if w.id == window_id), None)
+    name = f"rangschikking-rif-{window.code if window else 'alle-tijdvakken'}.csv"
+    return Response(out.getvalue(), headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+    })
 
 
 @bp.route("/commissie/<int:application_id>", methods=["GET", "POST"])
@@ -482,13 +626,49 @@ def score(application_id: int):
                 return redirect(url_for("assess.committee"), 303)
             application = _staff_application(application_id)
     ranked = committee_ranking(_actor(), application_id=application.id)
+    ranked = ranked[0] if ranked else None
     status = refusal.status if refusal else (422 if form.errors else 200)
     return render_template(
         "assess/score.html", application=application, form=form, refusal=refusal,
-        criteria=criteria, ranked=ranked[0] if ranked else None,
+        criteria=criteria, ranked=ranked,
         score_range=(rules["score_min"], rules["score_max"]),
         may_score=_possible(application, "record_assessment"),
+        may_declare=_may_declare(ranked),
+        conflict_form=ConflictForm(formdata=None, data={"version": application.version}),
         criterion_label=criterion_label), status
+
+
+def _may_declare(ranked: RankedApplication | None) -> bool:
+    return (current_user.has_role(Role.COMMITTEE) and ranked is not None
+            and not ranked.scored_by_viewer)
+
+
+@bp.route("/commissie/<int:application_id>/belangenverstrengeling", methods=["GET", "POST"])
+@role_required(Role.COMMITTEE)
+def declare_conflict(application_id: int):
+    application = _staff_application(application_id)
+    if application.scheme.code != COMMITTEE_SCHEME:
+        raise NotFound(_("Alleen RIF-aanvragen worden door de commissie gescoord."))
+    form = ConflictForm(data={"version": application.version})
+    refusal = None
+    if form.validate_on_submit():
+        try:
+            declare_conflict_service(application.id, _actor(), form.note.data or "", now())
+        except (ValidationFailed, Conflict, Forbidden) as refused:
+            db.session.rollback()
+            refusal = Refusal(refused.message, form.add_refusal(refused.fields), refused.status)
+        else:
+            db.session.commit()
+            flash(_("U heeft belangenverstrengeling gemeld voor %(reference)s. U ziet deze "
+                    "aanvraag niet meer en scoort haar niet.",
+                    reference=application.reference), "success")
+            return redirect(url_for("assess.committee"), 303)
+        application = _staff_application(application_id)
+    ranked = committee_ranking(_actor(), application_id=application.id)
+    status = refusal.status if refusal else (422 if form.errors else 200)
+    return render_template(
+        "assess/committee_conflict.html", application=application, form=form,
+        refusal=refusal, may_declare=_may_declare(ranked[0] if ranked else None)), status
 
 
 # -- the lifecycle's other staff actions -------------------------------------------------------

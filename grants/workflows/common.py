@@ -22,7 +22,7 @@ from grants.models import (
 from grants.money import InvalidAmount, euros, format_eur
 from grants.timefmt import AMSTERDAM, format_day, format_moment
 from grants.workflows import terms
-from grants.workflows.engine import Firing, Transition, transition
+from grants.workflows.engine import Firing, Transition, precondition, transition
 from grants.workflows.rules import freeze
 
 S = ApplicationState
@@ -47,6 +47,12 @@ def amount_from(f: Firing, field: str = "amount") -> int | None:
 
 # -- guards ---------------------------------------------------------------------------------
 
+def window_open(application: Application, now: datetime) -> bool:
+    window = application.window
+    return window.opens_at <= now.replace(microsecond=0) <= window.closes_at
+
+
+@precondition(window_open)
 def in_window(f: Firing) -> None:
     """The receipt time lies in the window, its closing time included (to the second)."""
     window = f.rules["window"]
@@ -115,9 +121,16 @@ def four_eyes(f: Firing) -> None:
                         "niet over.")
 
 
+def repair_term_running(application: Application, today: date) -> bool:
+    """The applicant may still supply the information (the repair term, Awb 4:5)."""
+    return application.repair_due_on is not None and today <= application.repair_due_on
+
+
+@precondition(lambda application, now: not repair_term_running(
+    application, now.astimezone(AMSTERDAM).date()))
 def repair_term_passed(f: Firing) -> None:
     due = f.application.repair_due_on
-    if due is not None and f.today <= due:
+    if repair_term_running(f.application, f.today):
         raise ValidationFailed("De hersteltermijn loopt nog.", {"repair_due_on": [
             f"De aanvrager kan tot en met {format_day(due)} aanvullen."]})
 
@@ -210,6 +223,16 @@ def ask_information(f: Firing) -> None:
     f.audit_data["repair_due_on"] = due.isoformat()
 
 
+def asked_during_assessment(f: Firing) -> bool:
+    """The latest request for information came while the application was being assessed."""
+    asked = db.session.scalars(
+        sa.select(AuditEvent.from_state)
+        .where(AuditEvent.application_id == f.application.id,
+               AuditEvent.trigger == "request_information")
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    return asked == S.IN_ASSESSMENT
+
+
 def information_provided(f: Firing) -> None:
     """The clock runs again; the days it stood still while it ran are added (Awb 4:15)."""
     application = f.application
@@ -229,12 +252,16 @@ def information_provided(f: Firing) -> None:
                         application.decision_due_on.isoformat())
 
 
+def objection_term_end(today: date, params: dict) -> date:
+    """The last day to object (Awb 6:7) to a decision taken ``today``."""
+    return terms.term_after(today, weeks=params["objection_term_weeks"], extra=terms.days_off())
+
+
 def decided(f: Firing) -> None:
     """A decision: its date, and the objection term (Awb 6:7) that runs from it."""
     application = f.application
     application.decided_at = f.now
-    application.objection_due_on = terms.term_after(
-        f.today, weeks=f.params["objection_term_weeks"], extra=terms.days_off())
+    application.objection_due_on = objection_term_end(f.today, f.params)
     f.audit_data["objection_due_on"] = application.objection_due_on.isoformat()
     # The decision's letter: its row is written in this transaction, rendered after it.
     from grants.decisions.outbox import record_decision
@@ -280,8 +307,13 @@ def intake_transitions() -> list[Transition]:
     return [
         transition("submit", S.DRAFT, S.SUBMITTED, R.APPLICANT,
                    guards=[in_window, fields_complete], effects=[receive]),
-        transition("request_information", S.SUBMITTED, S.INCOMPLETE, R.ASSESSOR,
-                   guards=[reason_required], effects=[ask_information]),
+        # Information may still be asked once the assessment has started (domain.md §4:
+        # the same repair term and suspension of the decision term); it then resumes.
+        transition("request_information", (S.SUBMITTED, S.IN_ASSESSMENT), S.INCOMPLETE,
+                   R.ASSESSOR, guards=[reason_required], effects=[ask_information]),
+        transition("provide_information", S.INCOMPLETE, S.IN_ASSESSMENT, R.APPLICANT,
+                   guards=[fields_complete], effects=[information_provided],
+                   condition=asked_during_assessment),
         transition("provide_information", S.INCOMPLETE, S.SUBMITTED, R.APPLICANT,
                    guards=[fields_complete], effects=[information_provided]),
         transition("close_unprocessed", S.INCOMPLETE, S.UNPROCESSED, R.ASSESSOR,
@@ -357,6 +389,22 @@ def settle_grant(f: Firing) -> None:
     if held.committed > final:
         _post(f, line, EntryKind.RELEASE, held.committed - final, Bucket.COMMITTED)
     application.settled_cents = final
+
+
+def unpaid_cents(application: Application) -> int:
+    """What the application's commitments hold that is not paid yet."""
+    unpaid = 0
+    for line in application.window.lines:
+        held = ledger.application_balance(application.id, line.id)
+        unpaid += max(held.committed - held.paid, 0)
+    return int(unpaid)
+
+
+@precondition(lambda application, now: unpaid_cents(application) > 0)
+def something_to_pay(f: Firing) -> None:
+    if unpaid_cents(f.application) <= 0:
+        raise ValidationFailed("Er valt niets te betalen.", {"amount": [
+            "Het vastgestelde bedrag is al betaald."]})
 
 
 def pay_balance(f: Firing) -> None:

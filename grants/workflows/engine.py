@@ -80,6 +80,24 @@ class Firing:
 
 
 Step = Callable[[Firing], None]
+# Whether a guard would let the application pass at this moment, judged without a firing's data.
+Ready = Callable[[Application, datetime], bool]
+
+
+def precondition(ready: Ready) -> Callable[[Step], Step]:
+    """Attach to a guard the part of it that depends on dates, documents or stored data, not on
+    what the firing brings (a reason, an amount): the engine judges it when it lists what a user
+    may do, so a page and the API never offer a trigger that guard would refuse now (it still
+    refuses it, with its message, when fired regardless)."""
+    def mark(guard: Step) -> Step:
+        guard.ready = ready
+        return guard
+    return mark
+
+
+def ready_now(guards: Iterable[Step], application: Application, now: datetime) -> bool:
+    return all(getattr(guard, "ready", None) is None or guard.ready(application, now)
+               for guard in guards)
 
 
 
@@ -234,12 +252,15 @@ class Workflow:
         db.session.flush()
         return event
 
-    def allowed_triggers(self, application: Application, user: User) -> list[str]:
-        """Triggers ``user`` could fire now: by role and state, and the cheap guards."""
+    def allowed_triggers(self, application: Application, user: User,
+                         now: datetime) -> list[str]:
+        """Triggers ``user`` could fire now: by role and state, the cheap guards, and the
+        preconditions of the guards on dates, documents and data."""
         return [
             trigger for trigger in self.triggers
-            if any(user.has_role(*t.roles) and (t.available is None
-                                                or t.available(application, user))
+            if any(user.has_role(*t.roles)
+                   and (t.available is None or t.available(application, user))
+                   and ready_now(t.guards, application, now)
                    for t in self.candidates(trigger, application.state))
         ]
 

@@ -32,6 +32,7 @@ from grants.workflows.common import (
     required_amount,
     settle_grant,
     settlement_amount,
+    something_to_pay,
 )
 from grants.workflows.engine import Step, Transition, transition
 from grants.workflows.order import in_order_of_completeness
@@ -64,7 +65,8 @@ def grant_lifecycle(record_assessment: list[Transition], *,
         transition("settle", S.SETTLEMENT_REQUESTED, S.SETTLED, R.ASSESSOR,
                    guards=[settlement_amount, approved_by_a_second_person],
                    effects=[settle_grant, final_report_accepted, decided]),
-        transition("pay", S.SETTLED, None, R.FINANCE, effects=[pay_balance]),
+        transition("pay", S.SETTLED, None, R.FINANCE, guards=[something_to_pay],
+                   effects=[pay_balance]),
         transition("recover", S.SETTLED, None, R.FINANCE,
                    guards=[required_amount, approved_by_a_second_person],
                    effects=[recover_amount]),

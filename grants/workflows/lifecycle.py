@@ -15,6 +15,7 @@ from grants.workflows.engine import Transition, Workflow
 # When a transition is taken only if its condition holds (keyed by the condition's name).
 CONDITION_LABELS = {
     "quorum_reached": N_("als het quorum is bereikt"),
+    "asked_during_assessment": N_("als de informatie tijdens de beoordeling is gevraagd"),
 }
 OTHERWISE = N_("anders")
 UNDER_CONDITION = N_("onder voorwaarde")

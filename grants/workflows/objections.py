@@ -29,7 +29,7 @@ from grants.models import Application, ApplicationState, Objection, ObjectionOut
 from grants.money import format_eur
 from grants.timefmt import AMSTERDAM, format_day
 from grants.workflows import common, hearing, redress, terms
-from grants.workflows.engine import Firing, Transition, transition
+from grants.workflows.engine import Firing, Transition, precondition, transition
 from grants.workflows.reports import schedule_reports
 
 S = ApplicationState
@@ -216,6 +216,14 @@ def extend_decision_term(f: Firing) -> None:
 
 # -- deciding ---------------------------------------------------------------------------------
 
+def heard_objection(application: Application, now=None) -> bool:
+    """An objection waits for a decision and its objector was heard, or the hearing waived
+    (Awb 7:2, 7:3): only then can it be decided."""
+    objection = common.pending_objection(application)
+    return objection is not None and bool(objection.heard)
+
+
+@precondition(heard_objection)
 def objection_decision(f: Firing) -> None:
     """The outcome, who may give it (Awb 10:3), and what a late objection allows (6:11)."""
     objection = common.pending_objection(f.application)

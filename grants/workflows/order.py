@@ -12,17 +12,20 @@ around it by the order in which staff happen to work.
 An allocation run applies its method itself, so its firings pass these guards.
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from operator import attrgetter
 
 import sqlalchemy as sa
 
 from grants.budget import ledger
 from grants.errors import Conflict, ValidationFailed
 from grants.extensions import db
-from grants.models import Application, ApplicationState, BudgetLine, User
+from grants.models import Application, ApplicationState, BudgetLine, User, Window
 from grants.money import format_eur
 from grants.timefmt import AMSTERDAM, format_day
-from grants.workflows.engine import Firing, Workflow
+from grants.workflows.engine import Firing, Workflow, precondition
 
 S = ApplicationState
 # The scheme rule (data: sector plans' DEFAULT_RULES, admin-editable) that grants go in the
@@ -41,6 +44,46 @@ class QueuePlace:
     needed_ahead_cents: int  # what they asked for and do not hold reserved yet
     remaining_cents: int  # the window line's room: ceiling − reserved − committed
     room_cents: int  # the most this application can be granted without taking their room
+
+
+def completeness_order(items: Iterable, *, complete_at: Callable = attrgetter("complete_at"),
+                       reference: Callable = attrgetter("reference")) -> list:
+    """The order of the window for first come, first served: by the moment each application
+    became complete, the reference between equal moments. The allocation run funds in this
+    order and the approvers' queue lists in it."""
+    return sorted(items, key=lambda item: (complete_at(item), reference(item)))
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One waiting application in its window's order, with the room left before it."""
+
+    application_id: int
+    reference: str
+    complete_at: datetime
+    position: int
+    requested_cents: int
+    # The line's remaining room minus what the applications before it still need, plus what
+    # it holds reserved itself: the most it can be granted without taking their room.
+    room_cents: int
+
+
+def window_queue(window: Window) -> list[QueueEntry]:
+    """The window's complete, undecided applications in the order of completeness."""
+    line = window.line_for(None)
+    rows = completeness_order(db.session.execute(
+        sa.select(Application.id, Application.reference, Application.complete_at,
+                  Application.requested_cents)
+        .where(Application.window_id == window.id, Application.state.in_(WAITING),
+               Application.complete_at.is_not(None))).all())
+    room, entries = line.remaining_cents, []
+    for position, row in enumerate(rows, start=1):
+        reserved = ledger.application_balance(row.id, line.id).reserved
+        entries.append(QueueEntry(row.id, row.reference, row.complete_at, position,
+                                  row.requested_cents, max(room + reserved, 0)))
+        # What it holds reserved is counted in the line's remaining figure already.
+        room -= max(row.requested_cents - reserved, 0)
+    return entries
 
 
 def _complete_day(moment):
@@ -83,6 +126,17 @@ def queue_place(application: Application, *, lock: bool = False) -> QueuePlace |
         room_cents=max(remaining - needed + reserved(application.id), 0))
 
 
+def room_for_a_grant(application: Application, now=None) -> bool:
+    """Whether a grant by hand could take anything now: with the order of completeness as the
+    scheme's rule, some room must be left after what earlier applications need."""
+    version = application.rules_version
+    if version is None or not version.rules["rules"].get(ORDER_RULE):
+        return True
+    place = queue_place(application)
+    return place is None or place.room_cents > 0
+
+
+@precondition(room_for_a_grant)
 def in_order_of_completeness(f: Firing) -> None:
     """A grant by hand takes no room an earlier complete, undecided application needs."""
     if f.allocation is not None or not f.params.get(ORDER_RULE):

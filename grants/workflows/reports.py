@@ -15,7 +15,7 @@ from grants.extensions import db
 from grants.models import Application, Attachment, GrantReport, ReportKind, ReportStatus
 from grants.money import format_eur
 from grants.workflows.common import R, S, amount_from, reason_required
-from grants.workflows.engine import Firing, Transition, transition
+from grants.workflows.engine import Firing, Transition, precondition, transition
 
 REPORT_FILE = "report"
 STATEMENT_FILE = "accountant_statement"
@@ -37,6 +37,19 @@ def schedule_reports(f: Firing) -> None:
             title=item.what, due_on=item.due_on, status=ReportStatus.DUE, note="",
             review_reason=""))
     f.audit_data["reports_due"] = [item.due_on.isoformat() for item in schedule]
+
+
+def has_report(application: Application, kind: ReportKind | None,
+               statuses: tuple[ReportStatus, ...]) -> bool:
+    """Whether the application has a report of ``kind`` (any kind: None) in ``statuses``."""
+    stmt = sa.select(GrantReport.id).where(GrantReport.application_id == application.id,
+                                           GrantReport.status.in_(statuses))
+    if kind is not None:
+        stmt = stmt.where(GrantReport.kind == kind)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+AWAITED = (ReportStatus.DUE, ReportStatus.SENT_BACK)
 
 
 def _report(f: Firing, kind: ReportKind | None,
@@ -76,8 +89,9 @@ def _note(f: Firing) -> str:
     return str(f.data.get("note") or "").strip()
 
 
+@precondition(lambda application, now: has_report(application, ReportKind.PROGRESS, AWAITED))
 def check_report(f: Firing) -> None:
-    report = _report(f, ReportKind.PROGRESS, (ReportStatus.DUE, ReportStatus.SENT_BACK))
+    report = _report(f, ReportKind.PROGRESS, AWAITED)
     _own_file(f, "attachment", REPORT_FILE, required=True)
     f.audit_data["due_on"] = report.due_on.isoformat()
 
@@ -94,6 +108,8 @@ def report_submitted(f: Firing) -> None:
     _submitted(f, db.session.get(GrantReport, f.audit_data["report"]))
 
 
+@precondition(lambda application, now: has_report(application, None,
+                                                  (ReportStatus.SUBMITTED,)))
 def check_review(f: Firing) -> None:
     _report(f, None, (ReportStatus.SUBMITTED,))
 
@@ -113,10 +129,11 @@ def report_sent_back(f: Firing) -> None:
     _reviewed(f, ReportStatus.SENT_BACK)
 
 
+@precondition(lambda application, now: has_report(application, ReportKind.FINAL, AWAITED))
 def check_settlement_claim(f: Firing) -> None:
     """The request for settlement: the final report, the costs claimed, and above the
     threshold (rules data) an accountant's statement."""
-    _report(f, ReportKind.FINAL, (ReportStatus.DUE, ReportStatus.SENT_BACK))
+    _report(f, ReportKind.FINAL, AWAITED)
     claimed = amount_from(f)
     if claimed is None or claimed < 0:
         raise ValidationFailed("Geef de gemaakte kosten.", {"amount": [

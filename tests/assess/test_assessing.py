@@ -1,13 +1,13 @@
 """Requesting information with a repair term, and recording an assessment with its scores:
 what is stored, and what a mistake shows (next to its field, with nothing changed)."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
 from grants.extensions import db
 from grants.models import Assessment, AuditEvent
-from tests.assess.conftest import application, post, text
+from tests.assess.conftest import application, ok, post, text
 from tests.conftest import login
 
 
@@ -71,16 +71,37 @@ def test_information_request_needs_a_reason_and_a_future_term(world, flow, login
     assert application(number).state.value == "submitted"
 
 
-def test_information_cannot_be_requested_once_the_assessment_runs(world, flow, login_as):
+def test_information_is_requested_during_the_assessment_and_the_term_stands_still(
+        world, flow, login_as, clock):
     number = flow.in_assessment()
     client = login_as(world.assessor.user)
-    page = text(client.get(info_path(number)))
-    assert "Deze handeling is nu niet mogelijk voor u" in page
-    response = post(client, info_path(number), {"reason": "Bijlage",
-                                                "repair_due_on": "2014-04-15"},
+    # Tuesday 3 June 2014: the scheme's 14 days run to Tuesday 17 June.
+    clock.moment = datetime(2014, 6, 3, 8, tzinfo=UTC)
+    form = client.get(info_path(number))
+    assert "Deze handeling is nu niet mogelijk voor u" not in text(form)
+    assert 'value="2014-06-17"' in form.get_data(as_text=True)
+    response = post(client, info_path(number), {"reason": "Onderbouw de kosten van maatregel 2.",
+                                                "repair_due_on": "2014-06-20"},
                     page=f"/aanvragen/{number}")
-    assert response.status_code == 409
-    assert application(number).state.value == "in_assessment"
+    assert response.status_code == 303
+    asked = application(number)
+    assert asked.state.value == "incomplete"
+    assert (asked.suspended_on, asked.repair_due_on) == (date(2014, 6, 3), date(2014, 6, 20))
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.application_id == number, AuditEvent.trigger == "request_information")).one()
+    assert (event.from_state.value, event.to_state.value, event.actor_id) == (
+        "in_assessment", "incomplete", world.assessor.user.id)
+    assert "Onderbouw de kosten van maatregel 2." in text(client.get(f"/aanvragen/{number}"))
+
+    # Supplied Thursday 12 June: the term stood still 4 up to and including 11 June, 8 days
+    # (Awb 4:15). Its own end, 13 weeks after T2 closed on 31 May, was Saturday 30 August;
+    # 8 days on is Sunday 7 September, so due Monday 8 September. The assessment resumes.
+    clock.moment = datetime(2014, 6, 12, 8, tzinfo=UTC)
+    assert ok(world.applicant.fire(number, "provide_information"))["state"] == "in_assessment"
+    resumed = application(number)
+    assert resumed.suspended_on is None and resumed.repair_due_on is None
+    assert resumed.decision_due_on == date(2014, 9, 8)
+    assert "Beoordeling vastleggen" in text(client.get(f"/aanvragen/{number}"))
 
 
 def test_assessor_records_scores_recommendation_and_reasoning(world, flow, login_as):

@@ -32,10 +32,11 @@ def test_approvals_queue_lists_assessed_applications_with_their_assessment(world
     flow.in_assessment()
     client = login_as(world.approver.user)
     page = text(client.get(APPROVALS))
-    assert "1 aanvragen wachten op een besluit." in page
+    assert "1 aanvraag wacht op een besluit." in page
     assert "SP-T2-00001" in page and "SP-T2-00002" not in page
     assert "Positief: verlenen (assessor, totaal 29)" in page
-    assert "1 september 2014" in page  # the decision term: 30 August 2014 is a Saturday
+    # The decision term: 30 August 2014 is a Saturday.
+    assert "Beslissen uiterlijk 1 september 2014" in page
     decision = text(client.get(decide_path(number)))
     assert "Beoordeling door assessor" in decision and "Past bij de regeling." in decision
     assert "Subsidie verlenen" in decision and "Aanvraag afwijzen" in decision

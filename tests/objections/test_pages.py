@@ -16,6 +16,10 @@ def test_a_late_objection_is_declared_inadmissible_or_decided_when_excused(
     ok(world.applicant.fire(number, "lodge_objection", {"reason": "Ik was met vakantie."}))
     client = login_as(world.approver2.user)
     path = f"/beoordelen/aanvragen/{number}/handeling/decide_objection"
+    # Not before the objector is heard or the hearing waived (Awb 7:2): not offered till then.
+    assert path not in client.get(f"/aanvragen/{number}").get_data(as_text=True)
+    waive_hearing(world, number)
+    assert path in client.get(f"/aanvragen/{number}").get_data(as_text=True)
     page = text(client.get(path))
     for label in ("Niet-ontvankelijk", "Waarom is de termijnoverschrijding verschoonbaar?",
                   "Nieuw te verlenen bedrag"):
@@ -27,7 +31,6 @@ def test_a_late_objection_is_declared_inadmissible_or_decided_when_excused(
     assert "Verklaar het niet-ontvankelijk" in text(response)
     assert db.session.scalars(sa.select(Objection)).one().outcome is None
 
-    waive_hearing(world, number)
     response = post(client, path, {
         "outcome": "rejected", "reason": "Het draagvlak blijft onvoldoende.",
         "lateness_excused": "De aanvrager lag in het ziekenhuis.", "confirm": "y"})

@@ -44,7 +44,8 @@ SCHEME_ROLES = {
 GRANT_DECIDED = {S.APPROVED, S.REJECTED, S.UNPROCESSED, S.MONITORED, S.SETTLEMENT_REQUESTED,
                  S.SETTLED, S.CLOSED}
 GRANT_SOURCES = {
-    "submit": {S.DRAFT}, "request_information": {S.SUBMITTED},
+    # Information can still be asked for once the assessment runs (domain.md §5).
+    "submit": {S.DRAFT}, "request_information": {S.SUBMITTED, S.IN_ASSESSMENT},
     "provide_information": {S.INCOMPLETE}, "close_unprocessed": {S.INCOMPLETE},
     "start_assessment": {S.SUBMITTED}, "record_assessment": {S.IN_ASSESSMENT},
     "approve": {S.ASSESSED}, "reject": {S.ASSESSED},
@@ -65,7 +66,7 @@ SOURCES = {
     "rif": {**GRANT_SOURCES, "advise_adjustment": {S.APPROVED, S.MONITORED},
             "adjust_grant": {S.APPROVED, S.MONITORED}},
     "praktijkleren": {
-        "submit": {S.DRAFT}, "request_information": {S.SUBMITTED},
+        "submit": {S.DRAFT}, "request_information": {S.SUBMITTED, S.IN_ASSESSMENT},
         "provide_information": {S.INCOMPLETE}, "close_unprocessed": {S.INCOMPLETE},
         "start_assessment": {S.SUBMITTED}, "record_assessment": {S.IN_ASSESSMENT},
         "reject": {S.IN_ASSESSMENT},
@@ -117,11 +118,18 @@ def test_every_trigger_per_role_and_state(world, clock, scheme):
             if role in allowed:
                 continue
             for state in (some_source, some_other):
-                assert outcome(number, trigger, user, clock, state) == 403, (trigger, role, state)
+                # A committee member does not even see what is not a submitted RIF application
+                # (privacy): not found, as for another organisation's record.
+                hidden = role == R.COMMITTEE and (scheme != "rif" or state == S.DRAFT)
+                assert outcome(number, trigger, user, clock, state) == (404 if hidden else 403), \
+                    (trigger, role, state)
         for role in allowed:
             for state in workflow.states:
                 status = outcome(number, trigger, users[role], clock, state)
-                if state in sources:
+                if role == R.COMMITTEE and state == S.DRAFT:
+                    # Hidden from the committee until submitted (privacy), as above.
+                    assert status == 404, (trigger, role, state, status)
+                elif state in sources:
                     assert status not in (403, 404, 409), (trigger, role, state, status)
                 else:
                     assert status == 409, (trigger, role, state, status)
