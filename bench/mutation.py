@@ -69,6 +69,9 @@ MODULES: dict[str, list[str]] = {
         "tests/workflows/test_praktijkleren_eligibility.py",
         "tests/mutation/test_fields_praktijkleren.py",
     ],
+    "grants/workflows/fields/entry.py": [
+        "tests/portal/test_entry_rules.py", "tests/mutation/test_entry.py",
+    ],
     "grants/workflows/fields/common.py": [
         "tests/workflows/test_fields_sectorplan.py", "tests/workflows/test_fields_rif.py",
         "tests/workflows/test_fields_praktijkleren.py", "tests/mutation/test_fields_common.py",

@@ -15,7 +15,6 @@ from grants.money import format_eur
 from grants.seed import seed_schemes
 from grants.services.schemes import get_window
 from grants.timefmt import amsterdam
-from tests.workflows.scenarios import PARTLY
 
 BEFORE_THE_AMENDMENT = amsterdam(2015, 1, 13, 23, 59, 59)
 AMENDMENT_IN_FORCE = amsterdam(2015, 1, 14)
@@ -79,29 +78,38 @@ def test_a_later_seed_run_records_the_amendment_once_with_its_own_date(schemes, 
 
 
 def test_a_decision_meets_the_ceiling_in_force_on_its_day(world, clock):
-    # A plan asking € 200.000.000,01: one cent more than T2 holds in 2014.
+    # A first plan of € 1.000.000 granted leaves € 199.000.000 of T2's € 200 mln in 2014; a
+    # second asks € 199.500.000 (within the whole ceiling, so it may be filed).
+    first = ok(world.applicant.create(world.sectorplan(measures=[
+        {"title": "Leerwerkplekken", "theme": "youth", "eligible_cost": "1999999.98",
+         "requested_subsidy": "999999.99"},
+        {"title": "Van werk naar werk", "theme": "work_to_work", "eligible_cost": "0.02",
+         "requested_subsidy": "0.01"}])), 201)["id"]
     number = ok(world.applicant.create(world.sectorplan(measures=[
         {"title": "Omscholing in de hele sector", "theme": "training",
-         "eligible_cost": "400000000.02", "requested_subsidy": "200000000.01"},
-        {"title": "Van werk naar werk", "theme": "work_to_work",
-         "eligible_cost": "0.02", "requested_subsidy": "0.01"}])), 201)["id"]
-    ok(world.applicant.fire(number, "submit"))
-    ok(world.assessor.fire(number, "start_assessment"))
-    ok(world.assessor.fire(number, "record_assessment",
-                           {"recommendation": "positive", "reasoning": "Groot plan."}))
+         "eligible_cost": "398999999.98", "requested_subsidy": "199499999.99"},
+        {"title": "Van werk naar werk", "theme": "work_to_work", "eligible_cost": "0.02",
+         "requested_subsidy": "0.01"}])), 201)["id"]
+    for each in (first, number):
+        clock.advance(days=1)  # complete on days of their own: the first goes first (Awb 4:26)
+        ok(world.applicant.fire(each, "submit"))
+        ok(world.assessor.fire(each, "start_assessment"))
+        ok(world.assessor.fire(each, "record_assessment",
+                               {"recommendation": "positive", "reasoning": "Goed plan."}))
     clock.moment = datetime(2014, 7, 1, 8, tzinfo=UTC)
-    refused = world.approver.fire(number, "approve", {"amount": "200000000.01", **PARTLY})
+    ok(world.approver.fire(first, "approve", {"amount": "1000000.00"}))
+    refused = world.approver.fire(number, "approve", {"amount": "199500000.00"})
     assert refused.status_code == 422
     assert refused.get_json()["error"]["message"] == (
-        f"Subsidieplafond bereikt: {format_eur(200_000_000_00)} resterend.")
-    assert line("T2").committed_cents == 0
+        f"Subsidieplafond bereikt: {format_eur(199_000_000_00)} resterend.")
+    assert line("T2").committed_cents == 1_000_000_00
 
     # From 14 January 2015 the line holds € 205 mln, once the seed has recorded it.
     clock.moment = datetime(2015, 1, 14, 9, tzinfo=UTC)
     seed_schemes(clock())
     db.session.commit()
-    ok(world.approver.fire(number, "approve", {"amount": "200000000.01", **PARTLY}))
-    assert line("T2").remaining_cents == 205_000_000_00 - 200_000_000_01
+    ok(world.approver.fire(number, "approve", {"amount": "199500000.00"}))
+    assert line("T2").remaining_cents == 205_000_000_00 - 1_000_000_00 - 199_500_000_00
 
 
 # -- every euro of a budget in a line -----------------------------------------------------------

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from grants import clock
 from grants.access import get_visible, require_role, scope_to_user
 from grants.errors import Conflict, NotFound, ValidationFailed
 from grants.extensions import db
@@ -18,9 +19,12 @@ from grants.models import (
     User,
     Window,
 )
+from grants.services.consents import consent_refusal, ensure_filer_named, withdraw_stale
 from grants.services.organisations import ensure_may_submit
+from grants.services.payee import ensure_paid_to_confirmed_iban
 from grants.workflows import workflow_for
 from grants.workflows.engine import Approval
+from grants.workflows.fields.entry import ELIGIBILITY, ceiling_errors, may_apply
 from grants.workflows.rules import current_rules
 
 
@@ -99,6 +103,9 @@ def create_application(actor: User, payload: dict, now: datetime) -> Application
             "Kies een bestaande regeling en een tijdvak daarvan."]
     elif window.closes_at < now:
         errors["window"] = ["Dit aanvraagtijdvak is gesloten."]
+    elif actor.organisation is not None and not may_apply(window.scheme.code,
+                                                          actor.organisation.kind):
+        errors["window"] = [ELIGIBILITY[window.scheme.code].why_not]
     details = {}
     if window is not None:
         details, field_errors = workflow_for(window.scheme.code).fields.parse(payload)
@@ -113,6 +120,8 @@ def create_application(actor: User, payload: dict, now: datetime) -> Application
         title=title, details=details, created_at=now, created_by=actor,
     )
     application.requested_cents = _requested(application)
+    _refuse_above_ceiling(application, "De aanvraag is niet aangemaakt.")
+    ensure_filer_named(application, "De aanvraag is niet aangemaakt.")
     db.session.add(application)
     db.session.flush()
     return application
@@ -147,8 +156,20 @@ def update_application(application_id: int, actor: User, payload: dict,
     if changes.get("region"):
         application.region = Region(changes["region"])
     application.requested_cents = _requested(application)
+    _refuse_above_ceiling(application, "De aanvraag is niet gewijzigd.")
+    ensure_filer_named(application, "De aanvraag is niet gewijzigd.")
+    # A partner consented to the plan it saw; a changed plan asks again.
+    withdraw_stale(application, actor, clock.now())
     db.session.flush()
     return application
+
+
+def _refuse_above_ceiling(application: Application, message: str) -> None:
+    # Refused on entry: a request larger than all the window holds can never be granted.
+    errors = ceiling_errors(application.scheme.code, application.requested_cents,
+                            application.window.ceiling_cents)
+    if errors:
+        raise ValidationFailed(message, errors)
 
 
 def _requested(application: Application) -> int:
@@ -175,6 +196,12 @@ def locked_application(application_id: int, actor: User,
     return application
 
 
+# Where an applicant sends the application (first, or completed on request): then a sector
+# plan's partners have agreed and the account named is the organisation's confirmed one.
+SENDING = {("submit", ApplicationState.DRAFT),
+           ("provide_information", ApplicationState.INCOMPLETE)}
+
+
 def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now: datetime,
                  expected_version: int | None = None,
                  allocation: int | None = None, approval: Approval | None = None) -> Application:
@@ -188,14 +215,30 @@ def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now
         ensure_may_submit(application.organisation)
     workflow = workflow_for(application.scheme.code)
     rules = current_rules(application, workflow.default_rules)
+    if (trigger, application.state) in SENDING and actor.has_role(Role.APPLICANT):
+        # A sector plan is sent only for the filer's own organisation and with the consent of
+        # every other organisation it names. The engine's own refusals (window, completeness)
+        # are told first: partners consent to the completed plan.
+        refusal = consent_refusal(application)
+        if refusal is not None:
+            workflow.check(application, trigger, actor, data, now, rules, None)
+            raise refusal
+        # Money goes only to the organisation's confirmed IBAN, never to one typed on the
+        # application by one person (grants.services.payee).
+        ensure_paid_to_confirmed_iban(application, lambda: workflow.check(
+            application, trigger, actor, data, now, rules, None))
     workflow.fire(application, trigger, actor, data, now, rules, allocation=allocation,
                   approval=approval)
     db.session.flush()
     return application
 
 
-def allowed_triggers(application: Application, user: User) -> list[str]:
-    allowed = workflow_for(application.scheme.code).allowed_triggers(application, user)
+def allowed_triggers(application: Application, user: User,
+                     now: datetime | None = None) -> list[str]:
+    """What ``user`` may fire now and what could succeed now (the guards' preconditions on
+    dates and documents included): the triggers the pages offer and the API lists."""
+    allowed = workflow_for(application.scheme.code).allowed_triggers(
+        application, user, now or clock.now())
     # What cannot succeed now is not offered: an organisation not (or no longer) verified
     # cannot submit.
     if "submit" in allowed and application.organisation is not None \

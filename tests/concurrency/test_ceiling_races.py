@@ -30,18 +30,24 @@ def ceiling_message(remaining_cents: int) -> str:
     return f"Subsidieplafond bereikt: {format_eur(remaining_cents)} resterend."
 
 
-def race_approvals(race, amounts: list[int]):
+def race_approvals(race, amounts: list[int], room: int):
     """Eight fresh assessed applications, each approved at once by its own approver for the
-    given amount (cents); the applications (as before the race) and the outcomes."""
+    given amount (cents), with ``room`` left under the ceiling: the line's balances before the
+    race, the applications (as before it) and the outcomes.
+
+    The ceiling is lowered after the applications were filed: a request above the whole
+    ceiling is refused on entry."""
     assert len(amounts) == len(APPROVERS) == 8
+    race.leave_room(1_000_000 * EUR)  # room for filing a plan of € 500.166,66
     applications = [race.application("assessed") for _ in amounts]
+    before = race.leave_room(room)
     outcomes = race.run([
         trigger_job(application["id"], "approve", race.tokens[approver],
                     {"amount": cents_to_api(amount), **PARTLY})
         for application, approver, amount in zip(applications, APPROVERS, amounts, strict=True)
     ])
     assert_raced(outcomes)
-    return applications, outcomes
+    return before, applications, outcomes
 
 
 def check_ceiling_held(race, before: dict, applications, amounts, outcomes) -> dict:
@@ -122,9 +128,8 @@ def check_ceiling_held(race, before: dict, applications, amounts, outcomes) -> d
 @pytest.mark.parametrize("slack", [0, 99_999_99], ids=["exact", "almost-one-more"])
 def test_eight_equal_approvals_only_the_ones_that_fit(race, slack):
     amount = 100_000 * EUR
-    before = race.leave_room(5 * amount + slack)  # five fit, with or without some to spare
-
-    applications, outcomes = race_approvals(race, [amount] * 8)
+    # Five fit, with or without some to spare.
+    before, applications, outcomes = race_approvals(race, [amount] * 8, 5 * amount + slack)
 
     result = check_ceiling_held(race, before, applications, [amount] * 8, outcomes)
     assert len(result["winners"]) == (5 * amount + slack) // amount == 5
@@ -136,9 +141,8 @@ def test_eight_equal_approvals_only_the_ones_that_fit(race, slack):
 
 def test_eight_approvals_that_all_fit_all_succeed(race):
     amounts = [(10_000 + 1_000 * n) * EUR + n for n in range(8)]
-    before = race.leave_room(sum(amounts))  # exactly enough for all of them
-
-    applications, outcomes = race_approvals(race, amounts)
+    # Exactly enough for all of them.
+    before, applications, outcomes = race_approvals(race, amounts, sum(amounts))
 
     assert [o.status for o in outcomes] == [200] * 8, [(o.status, o.body) for o in outcomes]
     result = check_ceiling_held(race, before, applications, amounts, outcomes)
@@ -151,9 +155,7 @@ def test_eight_unequal_approvals_are_granted_greedily_in_commit_order(race, roun
     amounts = [a * EUR for a in (310_000, 270_000, 230_000, 190_000, 150_000, 110_000, 70_000,
                                  30_000)]
     room = 600_000 * EUR + 1
-    before = race.leave_room(room)
-
-    applications, outcomes = race_approvals(race, amounts)
+    before, applications, outcomes = race_approvals(race, amounts, room)
 
     result = check_ceiling_held(race, before, applications, amounts, outcomes)
     assert result["winners"] and result["losers"]

@@ -45,11 +45,13 @@ from grants.services.applications import (
     fire_trigger,
     visible_applications,
 )
+from grants.services.consents import plans_asking_consent
 from grants.timefmt import AMSTERDAM
 from grants.views.applications import scheme_details
 from grants.views.portal import actor, bp, own_application, receipt_moment, today
 from grants.views.portal.status import can_withdraw, status_page
 from grants.workflows import workflow_for
+from grants.workflows.fields.entry import ELIGIBILITY, may_apply
 from grants.workflows.rules import current_rules
 
 
@@ -101,7 +103,16 @@ def index():
     moment = now()
     applications = db.session.scalars(visible_applications(current_user)).all()
     return render_template("portal/index.html", rows=[_row(a, moment) for a in applications],
-                           windows=open_windows(moment), coming=coming_windows(moment))
+                           windows=open_windows(moment), coming=coming_windows(moment),
+                           eligibility=ELIGIBILITY, may_apply=_may_apply,
+                           consents_waiting=sum(
+                               not status.consented
+                               for _plan, status in plans_asking_consent(current_user)))
+
+
+def _may_apply(window) -> bool:
+    organisation = current_user.organisation
+    return organisation is None or may_apply(window.scheme.code, organisation.kind)
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
@@ -143,7 +154,8 @@ def new():
         for name in ("window", "title") for message in form[name].errors]
     status = 422 if request.method == "POST" and summary else 200
     return render_template("portal/new.html", form=form, summary=summary,
-                           windows={str(w.id): w for w in windows}), status
+                           windows={str(w.id): w for w in windows},
+                           eligibility=ELIGIBILITY, may_apply=_may_apply), status
 
 
 @bp.get("/aanvragen/<int:application_id>")
