@@ -120,6 +120,29 @@ def test_every_reason_on_a_line_names_its_column(world, draft):
     }
 
 
+def test_dutch_dates_as_excel_writes_them_are_read_as_the_same_days(world, draft):
+    body = csv_file(
+        line("Sanne de Vries", starts="1-9-2013", ends="30-06-2014", sep=";"),
+        line("Lotte Jansen", "vmbo", "", "Het Stedelijk", "01/02/2014", "31.05.2014", 10,
+             sep=";"),
+        header=DUTCH_HEADER)
+    response = upload(world.employer_applicant, draft["id"], body)
+    assert response.status_code == 200, response.get_json()
+    places = world.employer_applicant.get(draft["id"]).get_json()["places"]
+    assert [(p["starts_on"], p["ends_on"]) for p in places] == [
+        ("2013-09-01", "2014-06-30"), ("2014-02-01", "2014-05-31")]
+    # 10 of 40 weeks of vmbo, 40 of 40 of mbo.
+    assert response.get_json()["fractions"] == {
+        "vmbo": "0.25", "mbo": "1", "hbo": "0", "promovendus": "0"}
+
+
+def test_a_dutch_date_that_does_not_exist_is_named_on_its_line(world, draft):
+    error = refused(upload(world.employer_applicant, draft["id"], csv_file(
+        line(starts="30-02-2014"))))
+    assert error["fields"] == {"line 2": ["starts_on: 2014-02-30 is geen bestaande datum."]}
+    unchanged(world, draft)
+
+
 def test_semicolons_dutch_headers_and_a_byte_order_mark(world, draft):
     body = "\ufeff" + "\r\n".join([
         DUTCH_HEADER,

@@ -177,6 +177,21 @@ class _Source:
                 f"als 'CSV UTF-8 (door komma's gescheiden)' en probeer het opnieuw.") from None
 
 
+DATE_COLUMNS = ("starts_on", "ends_on", "date_of_birth")
+# 1-9-2013, 01-09-2013, 1/9/2013 or 1.9.2013: how Excel writes a date on a Dutch computer.
+DUTCH_DAY = re.compile(r"\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*")
+
+
+def _iso_day(text: str) -> str:
+    """A Dutch day (dd-mm-jjjj) as the ISO day the place fields read; anything else as given,
+    so that the fields' own check names what is wrong with it."""
+    match = DUTCH_DAY.fullmatch(text)
+    if match is None:
+        return text
+    day, month, year = match.groups()
+    return f"{year}-{int(month):02d}-{int(day):02d}"
+
+
 def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
@@ -272,6 +287,9 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
                        f"aanhalingstekens eromheen?")
         row = {column: cells[position] if position < len(cells) else ""
                for column, position in positions.items()}
+        for column in DATE_COLUMNS:
+            if column in row:
+                row[column] = _iso_day(row[column])
         place, errors = parse_document(row, PLACE_FIELDS)
         for column, messages in errors.items():
             for message in messages:
