@@ -35,7 +35,7 @@ def test_applicant_sees_only_own_organisations_applications(client, login_as,
     page = client.get("/aanvragen/").get_data(as_text=True)
     assert "Ons sectorplan" in page
     assert "Hun sectorplan" not in page
-    assert "1 aanvragen gevonden" in page
+    assert "1 aanvraag gevonden" in page
 
 
 def test_another_organisations_application_is_not_found(client, login_as, two_organisations):
