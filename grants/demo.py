@@ -38,6 +38,8 @@ from grants.money import euros
 from grants.seed import seed_schemes
 from grants.services.accounts import create_user, hash_password
 from grants.services.applications import fire_trigger, reference_for
+from grants.services.consents import give_consent, missing_consents
+from grants.services.two_factor import enrol_with_secret
 from grants.timefmt import amsterdam
 from grants.workflows import workflow_for
 
@@ -131,18 +133,29 @@ DEMO_USERS = [
              "aanvrager-demo-2014", "40001001"),
     DemoUser("werkgever@demo.techniekpact.nl", "Henk ter Horst", Role.APPLICANT,
              "werkgever-demo-2014", "50002003"),
+    # An mbo institution's applicant: only it may apply for the RIF (domain.md §3).
+    DemoUser("mbo@demo.techniekpact.nl", "Ingrid Postma", Role.APPLICANT, "mbo-demo-2014",
+             "40001004"),
     DemoUser("beoordelaar@demo.techniekpact.nl", "Bram Jansen", Role.ASSESSOR,
              "beoordelaar-demo-2014"),
     DemoUser("beslisser@demo.techniekpact.nl", "Carla Smit", Role.APPROVER,
              "beslisser-demo-2014"),
     DemoUser("commissie@demo.techniekpact.nl", "Dirk Mulder", Role.COMMITTEE,
              "commissie-demo-2014"),
+    # A second member: the RIF committee's quorum is two (grants/workflows/fields/rif.py).
+    DemoUser("commissie2@demo.techniekpact.nl", "Greet Hoekstra", Role.COMMITTEE,
+             "commissie2-demo-2014"),
     DemoUser("financien@demo.techniekpact.nl", "Esther Bakker", Role.FINANCE,
              "financien-demo-2014"),
     DemoUser("beheer@demo.techniekpact.nl", "Farid el Amrani", Role.ADMIN, "beheer-demo-2014"),
     # A second admin: a ceiling one admin prepares, another approves (four eyes).
     DemoUser("beheer2@demo.techniekpact.nl", "Gijs Visser", Role.ADMIN, "beheer2-demo-2014"),
 ]
+
+# The authenticator secret of every demo staff account, only in a demo database (like the
+# printed passwords, public by design): staff must use two-factor authentication, and whoever
+# tries the demo puts this in an authenticator app (or computes the code with pyotp).
+DEMO_TOTP_SECRET = "TECHNIEKPACTDEMOTECHNIEKPACTDEMO"  # noqa: S105  (a demo's, printed)
 
 SECTOR_PLAN_TITLES = [
     "Sectorplan {sector}: instroom van jongeren in technische beroepen",
@@ -218,8 +231,11 @@ def _rif(organisation: Organisation, requested: int, starts_on: date) -> dict:
                           {"partner": province, "kind": "in_kind",
                            "amount": requested * 7 // 10}],
         "starts_on": starts_on.isoformat(), "ends_on": RIF_PROJECTS_END.isoformat(),
-        "documents": [{"kind": kind, "name": f"{kind}.pdf"} for kind in
-                      ("regional_vision", "action_plan", "budget", "cooperation_agreement")],
+        # Named as an institution would name its files.
+        "documents": [{"kind": kind, "name": f"{name} {organisation.name}.pdf"} for kind, name in
+                      (("regional_vision", "Regionale visie"), ("action_plan", "Actieplan"),
+                       ("budget", "Meerjarenbegroting"),
+                       ("cooperation_agreement", "Samenwerkingsovereenkomst"))],
     }
 
 
@@ -343,7 +359,8 @@ BOOKINGS = [
 ]
 
 
-def _play_history(applications: dict[str, Application], finance: User) -> None:
+def _play_history(applications: dict[str, Application], finance: User, now: datetime) -> None:
+    """The history up to the demo's moment: what happens later has not happened yet."""
     staff = {
         "assessor": _user("beoordelaar@demo.techniekpact.nl"),
         "approver": _user("beslisser@demo.techniekpact.nl"),
@@ -357,20 +374,41 @@ def _play_history(applications: dict[str, Application], finance: User) -> None:
         if application is None or application.state != ApplicationState.DRAFT:
             continue  # played on an earlier run, or changed by hand since
         for trigger, who, day, data in steps:
+            if amsterdam(*day, 10) > now:
+                break
             actor = (_applicant_for(application.organisation) if who == "applicant"
                      else staff[who])
+            if trigger in ("submit", "provide_information"):
+                # The plan's partners consented from their own accounts that morning.
+                for status in missing_consents(application):
+                    give_consent(application.id,
+                                 _applicant_for(db.session.get(Organisation,
+                                                               status.organisation_id)),
+                                 amsterdam(*day, 9))
             fire_trigger(application.id, trigger, actor, data, amsterdam(*day, 10))
 
 
-def _book(finance: User) -> None:
+def _book(finance: User, now: datetime) -> None:
     if db.session.scalar(sa.select(sa.func.count(LedgerEntry.id)).where(
             LedgerEntry.cause == "manual")):
         return
     lines = {line.budget.code: line for line in db.session.scalars(
         sa.select(BudgetLine).join(Budget).where(Budget.scheme_id.is_(None)))}
     for budget, day, kind, amount, reason in BOOKINGS:
+        if amsterdam(*day, 9) > now:
+            continue
         book_by_hand(lines[budget].id, kind, euros(amount), reason=reason, actor=finance,
                      now=amsterdam(*day, 9))
+
+
+def _not_before_now(now: datetime) -> None:
+    """The demo's organisations and accounts exist from the demo's moment at the latest (the
+    database stamps them with the machine's clock, which may be years after the demo's)."""
+    kvks = [kvk for kvk, _name, _kind, _region in ORGANISATIONS]
+    for model, demo_only in ((Organisation, Organisation.kvk.in_(kvks)),
+                             (User, User.email.endswith(DEMO_DOMAIN))):
+        db.session.execute(sa.update(model).where(demo_only, model.created_at > now)
+                           .values(created_at=now))
 
 
 def _user(email: str) -> User:
@@ -451,6 +489,9 @@ def load_demo(now: datetime, force: bool = False) -> list[DemoUser]:
             user.active = True
             if demo.role not in user.roles:
                 user.role_rows.append(UserRole(role=demo.role))
+            if demo.role != Role.APPLICANT:
+                enrol_with_secret(user, DEMO_TOTP_SECRET, now)
+                user.totp_last_step = None  # so that the printed secret works at once
         # else: perhaps someone's real account by now; its password and roles stay as they are
     db.session.flush()
     for email, title in JOB_TITLES.items():
@@ -467,21 +508,23 @@ def load_demo(now: datetime, force: bool = False) -> list[DemoUser]:
         reference = reference_for(window, sequence[window.id])
         if reference in taken:
             continue
+        # A draft for a window that opens later is one prepared ahead, made at the demo's moment.
+        created_at = min(window.opens_at + timedelta(days=sequence[window.id]), now)
         module = fields[window.scheme.code]
         parsed, errors = module.parse(module.to_api(details))
         assert not errors, (reference, errors)
         db.session.add(Application(
             reference=reference, scheme=window.scheme, window=window, organisation=organisation,
             region=organisation.region, title=title, details=parsed,
-            requested_cents=module.requested_cents(parsed),
-            created_at=window.opens_at + timedelta(days=sequence[window.id]),
+            requested_cents=module.requested_cents(parsed), created_at=created_at,
         ))
     db.session.flush()
 
     finance = _user("financien@demo.techniekpact.nl")
     applications = {a.reference: a for a in db.session.scalars(sa.select(Application))}
-    _play_history(applications, finance)
-    _book(finance)
+    _play_history(applications, finance, now)
+    _book(finance, now)
     seed_schemes(now)
+    _not_before_now(now)
     db.session.flush()
     return DEMO_USERS if known_passwords else []

@@ -1,3 +1,6 @@
+from datetime import UTC, datetime
+
+import pytest
 import sqlalchemy as sa
 
 from grants.extensions import db
@@ -21,7 +24,9 @@ def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_demo_twice_neither_fails_nor_duplicates(app):
+def test_demo_twice_neither_fails_nor_duplicates(app, clock):
+    # Late in 2015: the demo's whole history has happened by then.
+    clock.moment = datetime(2015, 12, 1, 9, tzinfo=UTC)
     runner = app.test_cli_runner()
     first = runner.invoke(args=["grants", "demo"])
     assert first.exit_code == 0, first.output
@@ -140,8 +145,9 @@ def test_serve_runs_a_worker_beside_the_web_server_and_stops_it(app, monkeypatch
     started, served = [], []
 
     class Worker:
-        def __init__(self, args):
+        def __init__(self, args, env, **_options):
             started.append(args)
+            started.append(env["GRANTS_BASE_URL"])
             self.stopped = False
 
         def terminate(self):
@@ -155,7 +161,85 @@ def test_serve_runs_a_worker_beside_the_web_server_and_stops_it(app, monkeypatch
     monkeypatch.setattr(werkzeug.serving, "run_simple",
                         lambda host, port, application, threaded: served.append((host, port)))
     monkeypatch.setattr(queue_for(app).huey, "immediate", False)
+    monkeypatch.setitem(app.config, "BASE_URL", app.config["BASE_URL"])
     result = app.test_cli_runner().invoke(args=["grants", "serve", "--port", "5099"])
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.1", 5099)]
     assert started[0][-2:] == ["grants", "worker"] and started[-1] == "stopped"
+    # Mail links, written by the server and by its worker, point at the port it serves on.
+    assert started[1] == "http://127.0.0.1:5099"
+    assert app.config["BASE_URL"] == "http://127.0.0.1:5099"
+
+
+def test_a_configured_base_url_is_kept_by_serve():
+    from grants.cli.serving import base_url
+
+    every_interface = "0.0.0.0"  # noqa: S104  (what serve --host may be given)
+    assert base_url("https://subsidies.example.nl", every_interface, 8080) == \
+        "https://subsidies.example.nl"
+    assert base_url("http://127.0.0.1:5000", every_interface, 8080) == "http://127.0.0.1:8080"
+    assert base_url("http://127.0.0.1:5000/", "::1", 8080) == "http://[::1]:8080"
+
+
+@pytest.mark.no_db
+def test_stopping_serve_with_kill_stops_its_worker(tmp_path):
+    """The real command in its own process: after SIGTERM to the server, no worker is left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    environment = {**os.environ, "FLASK_APP": "grants", "GRANTS_JOBS_IMMEDIATE": "false",
+                   "GRANTS_DATABASE_URL": "sqlite:///" + str(tmp_path / "serve.db"),
+                   "GRANTS_INSTANCE_PATH": str(tmp_path)}
+    environment.pop("GRANTS_REDIS_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "flask", "grants", "serve", "--port", "0"],
+                              env=environment, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        worker_pid = _child_pid(server.pid)
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        _wait_gone(worker_pid)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+
+def _child_pid(parent: int) -> int:
+    import time
+    from pathlib import Path
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{parent}\n" in text:
+                return int(status.parent.name)
+        time.sleep(0.2)
+    raise AssertionError("serve started no worker")
+
+
+def _wait_gone(pid: int) -> None:
+    import os
+    import time
+    from pathlib import Path
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        # A dead child not yet reaped by its (dead) parent shows as a zombie: gone for us.
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0]
+        except OSError:
+            return
+        if state == "Z":
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"worker {pid} still runs after serve was stopped")

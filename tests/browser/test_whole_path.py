@@ -26,24 +26,21 @@ a SQLite file of its own.
 
 import email
 import io
-import os
 import re
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
-from sqlalchemy.engine import make_url
 
 from grants.clock import RunningClock
 from grants.extensions import db
 from grants.timefmt import AMSTERDAM
-from tests.browser.conftest import demo_server
+from tests.browser.conftest import demo_server, own_postgresql_schema
+from tests.browser.test_consent_browser import consent_to
 from tests.browser.test_pages import NAMES, assert_no_serious_violations, password
 from tests.browser.test_pages import email as email_address
 from tests.browser.test_places_upload import choose_file, places_csv
@@ -59,34 +56,9 @@ DUTCH_EUROS = re.compile(r"€\s\d{1,3}(\.\d{3})*,\d{2}")
 EMPLOYER_DRAFT = "Praktijkleren 2014/2015: 5 leerlingen"
 
 
-@contextmanager
-def own_postgresql_schema():
-    """The URL of a fresh schema in GRANTS_DATABASE_URL's database (None without one)."""
-    given = os.environ.get("GRANTS_DATABASE_URL")
-    if not given:
-        yield None
-        return
-    url = make_url(given)
-    if "test" not in (url.database or ""):
-        pytest.fail("GRANTS_DATABASE_URL must name a database with 'test' in its name.")
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        connection.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with own_postgresql_schema() as database_url, demo_server(
+    with own_postgresql_schema(SCHEMA) as database_url, demo_server(
             tmp_path_factory.mktemp("whole-path-instance"), "whole-path",
             clock=RunningClock(STARTS_AT), database_url=database_url,
             JOBS_IMMEDIATE=True) as running:
@@ -223,6 +195,12 @@ def test_a_sector_plan_from_filing_to_decision_letter(open_page, server, screens
     summary.get_by_role("link").click()
     expect(asked).to_be_focused()
     asked.fill("400.000,00")
+    applicant.get_by_role("button", name="Aanvraag indienen").click()
+    # The union the plan names consents from its own account first (issue 14; walked in
+    # test_consent_browser), then the plan goes in.
+    expect(applicant.get_by_role("alert")).to_contain_text(
+        "Vakbond Techniek Noord moet nog toestemming geven voor dit sectorplan.")
+    consent_to(server.app, reference, server.clock())
     applicant.get_by_role("button", name="Aanvraag indienen").click()
 
     expect(applicant.get_by_role("heading", level=1)).to_have_text("Uw aanvraag is ontvangen")
