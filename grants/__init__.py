@@ -23,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
                                 x_proto=1)
     register_extensions(app)
     register_jobs()
+    from grants.views.boundaries import register_converters
+
+    register_converters(app)
     register_blueprints(app)
     register_errors(app)
     register_template_helpers(app)

@@ -58,19 +58,26 @@ def authenticate():
     g.api_user = record.user
 
 
+# Pages beyond this hold nothing at any size the API allows; larger numbers overflowed the
+# database's OFFSET into a 500.
+MAX_PAGE = 2**31 - 1
+
+
+def _whole_number(text: str, minimum: int, maximum: int) -> int | None:
+    # ASCII digits only: Python's int() also takes "1_000", " 7 " and other scripts' digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    number = int(text)
+    return number if minimum <= number <= maximum else None
+
+
 def _pagination() -> tuple[int, int]:
     fields = {}
-    try:
-        page = int(request.args.get("page", 1))
-        if page < 1:
-            raise ValueError
-    except ValueError:
-        fields["page"] = ["page is een geheel getal vanaf 1."]
-    try:
-        per_page = int(request.args.get("per_page", 50))
-        if not 1 <= per_page <= MAX_PER_PAGE:
-            raise ValueError
-    except ValueError:
+    page = _whole_number(request.args.get("page", "1"), 1, MAX_PAGE)
+    if page is None:
+        fields["page"] = [f"page is een geheel getal van 1 tot en met {MAX_PAGE}."]
+    per_page = _whole_number(request.args.get("per_page", "50"), 1, MAX_PER_PAGE)
+    if per_page is None:
         fields["per_page"] = [f"per_page is een geheel getal van 1 tot en met {MAX_PER_PAGE}."]
     if fields:
         raise ValidationFailed("Ongeldige paginering.", fields)

@@ -1,11 +1,27 @@
 """Request boundaries: whether a request writes (for SQLite's locking) and security headers."""
 
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from grants.database import begin_writing, end_writing
 from grants.extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The largest id the id columns hold (INTEGER on PostgreSQL): a larger one names no record.
+LARGEST_ID = 2**31 - 1
+
+
+class RecordId(IntegerConverter):
+    """``<int:…>`` in every route: ASCII digits from 1 up to the largest id the database holds.
+    Anything else matches no route (404), where a huge number once overflowed into a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=1, max=LARGEST_ID, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any route is added: the rules take their converters when they are made."""
+    app.url_map.converters["int"] = RecordId
 
 
 def register(app: Flask) -> None:

@@ -17,12 +17,15 @@ MESSAGES = {
     404: N_("Deze pagina bestaat niet, of u heeft er geen toegang toe."),
     405: N_("Deze handeling is hier niet mogelijk."),
     409: N_("De gegevens zijn intussen gewijzigd."),
+    413: N_("Het verzoek is te groot."),
+    415: N_("Dit soort inhoud wordt hier niet aangenomen."),
     422: N_("De invoer is niet in orde."),
     429: N_("Te veel verzoeken. Probeer het later opnieuw."),
     500: N_("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
 }
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 422: "validation_failed",
+             405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+             415: "unsupported_media_type", 422: "validation_failed",
              429: "too_many_requests", 500: "server_error"}
 
 
