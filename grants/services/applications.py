@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from grants import clock
 from grants.access import get_visible, require_role, scope_to_user
@@ -114,17 +115,41 @@ def create_application(actor: User, payload: dict, now: datetime) -> Application
         raise ValidationFailed("De aanvraag is niet aangemaakt.", errors)
 
     organisation = actor.organisation
-    application = Application(
-        reference=next_reference(window), scheme=window.scheme, window=window,
-        organisation=organisation, region=Region(details.get("region", organisation.region)),
-        title=title, details=details, created_at=now, created_by=actor,
-    )
-    application.requested_cents = _requested(application)
-    _refuse_above_ceiling(application, "De aanvraag is niet aangemaakt.")
-    ensure_filer_named(application, "De aanvraag is niet aangemaakt.")
-    db.session.add(application)
-    db.session.flush()
+    # Nothing is written before the insert below, which alone may meet another draft's number.
+    with db.session.no_autoflush:
+        application = Application(
+            reference=next_reference(window), scheme=window.scheme, window=window,
+            organisation=organisation, region=Region(details.get("region", organisation.region)),
+            title=title, details=details, created_at=now, created_by=actor,
+        )
+        application.requested_cents = _requested(application)
+        _refuse_above_ceiling(application, "De aanvraag is niet aangemaakt.")
+        ensure_filer_named(application, "De aanvraag is niet aangemaakt.")
+    _insert_with_a_free_reference(application, window)
     return application
+
+
+REFERENCE_ATTEMPTS = 50
+
+
+def _insert_with_a_free_reference(application: Application, window: Window) -> None:
+    """Insert the draft; when a draft made at the same moment took its number first (the
+    unique reference refuses the second), number it on and try again.
+
+    On PostgreSQL the second insert waits for the first transaction and then fails; the
+    savepoint keeps the rest of the transaction, and the next look at the highest number sees
+    the committed one. SQLite writes one at a time and never gets here twice."""
+    for attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with db.session.begin_nested():
+                db.session.add(application)
+                db.session.flush()
+            return
+        except IntegrityError as clash:
+            if "reference" not in str(clash.orig) or attempt == REFERENCE_ATTEMPTS - 1:
+                raise
+            with db.session.no_autoflush:
+                application.reference = next_reference(window)
 
 
 def update_application(application_id: int, actor: User, payload: dict,
