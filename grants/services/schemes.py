@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
-from grants.models import BudgetLine, CeilingAmendment, Scheme, User, Window
+from grants.models import Budget, BudgetLine, CeilingAmendment, Scheme, User, Window
 from grants.money import format_eur
 from grants.timefmt import AMSTERDAM, format_day
 
@@ -33,6 +33,10 @@ def amend_ceiling(line: BudgetLine, new_ceiling_cents: int, *, reason: str, effe
     now, which every decision is checked against, so an amendment is recorded on or after the
     day it takes effect, never before: until that day the old ceiling applies.
     """
+    # The budget first, then the line, in every amendment: two amendments of lines of one budget
+    # queue behind each other, and the second sees the first's ceiling in the sum of the lines.
+    budget = db.session.scalars(sa.select(Budget).where(Budget.id == line.budget_id)
+                                .with_for_update().execution_options(populate_existing=True)).one()
     line = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.id == line.id)
                               .with_for_update().execution_options(populate_existing=True)).one()
     fields: dict[str, list[str]] = {}
@@ -47,12 +51,14 @@ def amend_ceiling(line: BudgetLine, new_ceiling_cents: int, *, reason: str, effe
     if new_ceiling_cents < used:
         fields["ceiling"] = [f"Er is al {format_eur(used)} gereserveerd of verplicht; het plafond "
                              "kan niet lager worden."]
-    others = sum(other.ceiling_cents for other in line.budget.lines if other.id != line.id)
-    if others + new_ceiling_cents > line.budget.ceiling_cents:
+    others = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(BudgetLine.ceiling_cents), 0))
+        .where(BudgetLine.budget_id == budget.id, BudgetLine.id != line.id))
+    if others + new_ceiling_cents > budget.ceiling_cents:
         fields["ceiling"] = [
-            f"De regels van {line.budget.name} komen dan samen boven het budget van "
-            f"{format_eur(line.budget.ceiling_cents)}; er is ruimte tot "
-            f"{format_eur(line.budget.ceiling_cents - others)}."]
+            f"De regels van {budget.name} komen dan samen boven het budget van "
+            f"{format_eur(budget.ceiling_cents)}; er is ruimte tot "
+            f"{format_eur(budget.ceiling_cents - others)}."]
     if fields:
         raise ValidationFailed("Het plafond is niet gewijzigd.", fields)
 

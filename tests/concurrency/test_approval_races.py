@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from grants.allocation.runs import run_allocation
 from grants.extensions import db
 from grants.models import BudgetLine, CeilingAmendment, Role, User
+from grants.money import format_eur
 from grants.services.accounts import create_user
 from grants.services.approvals import prepare_ceiling
+from grants.services.schemes import amend_ceiling
 from grants.services.tokens import create_token
 from tests.concurrency.conftest import NOW, PASSWORD
 from tests.concurrency.test_trigger_races import assert_raced
@@ -103,3 +105,52 @@ def test_two_admins_approve_one_ceiling_amendment_at_once(race):
     with race.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(CeilingAmendment.id))) \
             == amendments_before + 1
+
+
+def test_two_ceiling_raises_on_lines_of_one_budget_cannot_both_take_its_room(race):
+    """Each of two raises of € 34 mln fits the € 40 mln the sector plans' budget has left, not
+    both: approved at once, one takes effect and the other is refused, the lines never above
+    the budget (issue 15: both once succeeded, lines € 634 mln against € 600 mln)."""
+    raise_by, room = 34_000_000_00, 40_000_000_00
+    with race.app.app_context():
+        preparer = _person(race, "admin", Role.ADMIN)
+        _person(race, "admin2", Role.ADMIN)
+        _person(race, "admin3", Role.ADMIN)
+        lines = {line.code: line for line in db.session.scalars(
+            sa.select(BudgetLine).where(BudgetLine.code.in_(["T1", "T2", "T3"])))}
+        budget = lines["T3"].budget
+        free = budget.ceiling_cents - sum(line.ceiling_cents for line in budget.lines)
+        amend_ceiling(lines["T3"], lines["T3"].ceiling_cents + free - room,
+                      reason="Racetest: € 40 mln vrij in het budget.",
+                      effective_on=date(2014, 4, 1), now=NOW, user=None)
+        decisions = [prepare_ceiling(lines[code], lines[code].ceiling_cents + raise_by,
+                                     reason="Racetest: plafond verhoogd.",
+                                     effective_on=date(2014, 4, 1), actor=preparer,
+                                     now=NOW).id for code in ("T1", "T2")]
+        before = {code: line.ceiling_cents for code, line in lines.items()}
+        budget_id, budget_ceiling = budget.id, budget.ceiling_cents
+        db.session.commit()
+
+    racing = replace(race, config={**race.config, "CLOCK": FixedClock(NOW)})
+    outcomes = racing.run([{"method": "POST", "path": f"/api/v1/approvals/{decision}/approve",
+                            "token": race.tokens[key]}
+                           for decision, key in zip(decisions, ("admin2", "admin3"),
+                                                    strict=True)])
+
+    summary = [(o.status, o.body) for o in outcomes]
+    assert sorted(o.status for o in outcomes) == [200, 422], summary
+    assert_raced(outcomes)
+    refused = next(o for o in outcomes if o.status == 422).body["error"]
+    assert refused["fields"]["ceiling"][0].startswith("De regels van ")
+    # The loser saw the winner's raise: € 40 mln − € 34 mln left for its line's raise.
+    assert refused["fields"]["ceiling"][0].endswith(
+        f"er is ruimte tot {format_eur(before['T1'] + room - raise_by)}.") or \
+        refused["fields"]["ceiling"][0].endswith(
+            f"er is ruimte tot {format_eur(before['T2'] + room - raise_by)}.")
+    with race.app.app_context():
+        after = {line.code: line.ceiling_cents for line in db.session.scalars(
+            sa.select(BudgetLine).where(BudgetLine.code.in_(["T1", "T2", "T3"])))}
+        total = db.session.scalar(sa.select(sa.func.sum(BudgetLine.ceiling_cents))
+                                  .where(BudgetLine.budget_id == budget_id))
+    assert total <= budget_ceiling
+    assert sum(after.values()) - sum(before.values()) == raise_by
