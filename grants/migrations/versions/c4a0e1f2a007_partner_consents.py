@@ -1,4 +1,4 @@
-"""partner consents (filled in by the work on issue 14)
+"""partner consents: each organisation a sector plan names agrees to what it saw, and the log of it
 
 Revision ID: c4a0e1f2a007
 Revises: c4a0e1f2a006

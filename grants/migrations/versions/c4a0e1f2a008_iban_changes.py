@@ -36,27 +36,12 @@ def _in(column, values):
     return _migration("c4a0e1f2a006_registration_invitations.py")._in(column, values)
 
 
-def _allowed(table, constraint):
-    """The codes a CHECK constraint allows now, read from the database: the migrations just
-    before this one (written at the same time) add codes of their own to the same columns,
-    and this one must keep them."""
-    return _migration("c4a0e1f2a006_registration_invitations.py")._allowed(table, constraint)
-
-
-def _change_codes(table, column, codes):
-    constraint = f"ck_{table}_{column}"
-    # The enum's column is as long as its longest value plus 8 (grants.models.columns).
-    # PostgreSQL alters the table in place (so admin_events keeps its append-only trigger);
-    # SQLite copies it.
-    with op.batch_alter_table(table, schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f(constraint), type_="check")
-        batch_op.alter_column(column, existing_type=sa.String(),
-                              type_=sa.String(max(map(len, codes)) + 8),
-                              existing_nullable=False)
-        batch_op.create_check_constraint(batch_op.f(constraint), _in(column, codes))
-    if table == "admin_events":
-        # SQLite's batch mode copies the table and drops its append-only triggers.
-        _migration("f3b8d2a6c1e4_organisation_changes_in_admin_log.py")._append_only_again()
+def _change_codes(table, column, add=(), remove=()):
+    """The codes allowed now (read from the database: the migrations just before this one,
+    written at the same time, add codes of their own to the same columns), plus ``add``, less
+    ``remove``; altered in place on PostgreSQL, so the admin log keeps its append-only trigger."""
+    _migration("c4a0e1f2a006_registration_invitations.py")._change_codes(
+        table, column, add=add, remove=remove)
 
 
 def upgrade():
@@ -93,8 +78,7 @@ def upgrade():
                               postgresql_where=sa.text("status = 'pending'"))
 
     for table, column in (("admin_events", "action"), ("outgoing_mail", "kind")):
-        codes = _allowed(table, f"ck_{table}_{column}")
-        _change_codes(table, column, [*codes, *(step for step in STEPS if step not in codes)])
+        _change_codes(table, column, add=STEPS)
 
 
 def downgrade():
@@ -103,8 +87,7 @@ def downgrade():
     outgoing_mail = sa.table("outgoing_mail", sa.column("kind", sa.String()))
     op.execute(outgoing_mail.delete().where(outgoing_mail.c.kind.in_(STEPS)))
     for table, column in (("outgoing_mail", "kind"), ("admin_events", "action")):
-        codes = _allowed(table, f"ck_{table}_{column}")
-        _change_codes(table, column, [code for code in codes if code not in STEPS])
+        _change_codes(table, column, remove=STEPS)
     with op.batch_alter_table("iban_changes", schema=None) as batch_op:
         batch_op.drop_index("ix_iban_changes_one_pending")
         batch_op.drop_index(batch_op.f("ix_iban_changes_organisation_id"))

@@ -1,4 +1,4 @@
-"""committee conflicts (filled in by the work on issue 14)
+"""committee conflicts: a member who declares a conflict of interest neither sees nor scores the application
 
 Revision ID: c4a0e1f2a009
 Revises: c4a0e1f2a008
