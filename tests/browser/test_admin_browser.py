@@ -27,6 +27,8 @@ def menu(page: Page):
 
 def assert_fits(page: Page, width: int) -> None:
     # Wide tables scroll inside their own region; the page itself never scrolls sideways.
+    # Measured once the stylesheet is in: unstyled, any table is wider than a phone.
+    page.wait_for_load_state("load")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"{page.url} is {scroll_width}px wide on a {width}px screen"
 
