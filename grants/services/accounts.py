@@ -48,9 +48,13 @@ RESET_LINK_VALID = timedelta(hours=1)
 MAX_RESET_LINKS = 3
 
 
-class LoginThrottled(Exception):
+class Throttled(Exception):
+    """Too many tries: the next is welcome after ``retry_after``."""
+
+    reason = "too many tries"
+
     def __init__(self, retry_after: timedelta):
-        super().__init__("too many failed logins")
+        super().__init__(self.reason)
         self.retry_after = retry_after
 
     @property
@@ -60,6 +64,10 @@ class LoginThrottled(Exception):
     @property
     def minutes(self) -> int:
         return max(1, math.ceil(self.retry_after.total_seconds() / 60))
+
+
+class LoginThrottled(Throttled):
+    reason = "too many failed logins"
 
 
 class ThrottleScope(StrEnum):

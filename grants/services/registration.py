@@ -16,7 +16,6 @@ flush and never commit; a refusal raises ValidationFailed naming the fields.
 """
 
 import hashlib
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +37,7 @@ from grants.models import (
     Role,
     User,
 )
-from grants.services.accounts import _EMAIL, create_user, end_sessions
+from grants.services.accounts import _EMAIL, Throttled, create_user, end_sessions
 
 # The organisations service's own checks of the register's fields and of an address, so that a
 # registration and an organisation staff enter are judged alike.
@@ -98,18 +97,8 @@ class LinkProblem(StrEnum):
 
 # -- self-registration --------------------------------------------------------------------------
 
-class RegistrationThrottled(Exception):
-    def __init__(self, retry_after: timedelta):
-        super().__init__("too many registrations from this address")
-        self.retry_after = retry_after
-
-    @property
-    def seconds(self) -> int:
-        return max(1, math.ceil(self.retry_after.total_seconds()))
-
-    @property
-    def minutes(self) -> int:
-        return max(1, math.ceil(self.retry_after.total_seconds() / 60))
+class RegistrationThrottled(Throttled):
+    reason = "too many registrations from this address"
 
 
 @dataclass(frozen=True)
