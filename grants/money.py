@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from babel.numbers import format_currency
 
-_API_AMOUNT = re.compile(r"-?\d{1,13}(\.\d{1,2})?")
+# ASCII digits only: \d would also take other scripts' digits ("٥٠٠.00"), which Decimal reads.
+_API_AMOUNT = re.compile(r"-?[0-9]{1,13}(\.[0-9]{1,2})?")
 
 
 class InvalidAmount(ValueError):

@@ -5,7 +5,7 @@ A ceiling amendment is prepared (202, with the prepared decisions under ``prepar
 effect when a second admin approves it: POST /approvals/{id}/approve (four eyes on every money
 decision)."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import g, jsonify
 
@@ -17,7 +17,7 @@ from grants.models import PlaceCategory, Role, Scheme, Window
 from grants.money import InvalidAmount, cents_to_api, euros
 from grants.services import admin as service
 from grants.services.schemes import get_window
-from grants.timefmt import to_api
+from grants.timefmt import AMSTERDAM, to_api
 from grants.views.api import _json_body, prepared_json, window_json
 from grants.views.api import bp as api
 
@@ -50,6 +50,15 @@ def _moment(body: dict, key: str, errors: Errors) -> datetime | None:
         return None
     if moment.tzinfo is None:
         errors.setdefault(key, []).append(problem)
+        return None
+    try:
+        # Stored in UTC and shown in Amsterdam time: both must exist in the calendar (year 1
+        # to 9999), which an offset at either end of it can push a moment out of.
+        moment.astimezone(UTC)
+        moment.astimezone(AMSTERDAM)
+    except OverflowError:
+        errors.setdefault(key, []).append(
+            f"Een tijdstip tussen de jaren 1 en 9999, bijvoorbeeld {MOMENT_EXAMPLE}.")
         return None
     return moment
 

@@ -1,10 +1,16 @@
-"""Request boundaries: whether a request writes (for SQLite's locking) and security headers."""
+"""Request boundaries: what input a request may carry at all, whether it writes (for SQLite's
+locking) and security headers."""
+
+import json
 
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from grants.database import begin_writing, end_writing
+from grants.errors import ValidationFailed
 from grants.extensions import db
+from grants.i18n import N_
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The largest id the id columns hold (INTEGER on PostgreSQL): a larger one names no record.
@@ -19,12 +25,87 @@ class RecordId(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """JSON as RFC 8259 has it: no NaN or Infinity, and a body nested too deeply for the parser
+    is malformed (400) instead of a RecursionError (500)."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return json.loads(s, parse_constant=_not_json, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+
+
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+UNSTORABLE_TEXT = N_("Dit veld bevat een teken dat niet kan worden opgeslagen (een nulteken of "
+                     "een losse surrogaathelft).")
+NUMBER_TOO_LARGE = N_("Dit getal valt buiten het bereik van -2147483647 tot en met 2147483647.")
+
+
+def _storable(text: str) -> bool:
+    # Neither database keeps a NUL in text (PostgreSQL refuses it), and a lone surrogate is no
+    # character at all: UTF-8 cannot encode it.
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_fields(value, path: str = "") -> dict[str, list[str]]:
+    """Each place in a JSON body, form or query string holding what no field can take: text
+    the database cannot store, or a whole number beyond the largest any column holds (ids,
+    counts and versions are all at most LARGEST_ID; beyond it SQLite overflows and PostgreSQL
+    refuses the query)."""
+    fields: dict[str, list[str]] = {}
+    pending = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                if isinstance(key, str) and not _storable(key):
+                    fields[where or "body"] = [UNSTORABLE_TEXT]
+                    continue
+                pending.append((name, inner))
+        elif isinstance(item, list):
+            pending.extend((f"{where}[{index}]", inner) for index, inner in enumerate(item))
+        elif isinstance(item, str):
+            if not _storable(item):
+                fields[where or "body"] = [UNSTORABLE_TEXT]
+        elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > LARGEST_ID:
+            fields[where or "body"] = [NUMBER_TOO_LARGE]
+    return dict(sorted(fields.items()))
+
+
+def _refuse_unstorable_input() -> None:
+    # Form and query values are text; only a JSON body also carries numbers.
+    fields = {name: [UNSTORABLE_TEXT] for source in (request.args, request.form)
+              for name in source
+              if not (_storable(name) and all(map(_storable, source.getlist(name))))}
+    if request.is_json and request.content_length:
+        body = request.get_json(silent=True)
+        if body is not None:
+            fields.update(unstorable_fields(body))
+    if fields:
+        raise ValidationFailed(N_("De invoer bevat tekens of getallen die niet kunnen worden "
+                                  "opgeslagen."), fields)
+
+
 def register_converters(app: Flask) -> None:
     """Before any route is added: the rules take their converters when they are made."""
     app.url_map.converters["int"] = RecordId
 
 
 def register(app: Flask) -> None:
+    app.json = StrictJSONProvider(app)
+    app.before_request(_refuse_unstorable_input)
+
     @app.before_request
     def declare_writes():
         if request.method not in SAFE_METHODS:
