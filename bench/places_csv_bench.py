@@ -181,7 +181,7 @@ def expected_cents(places: int, application: int) -> int:
 # -- measuring ------------------------------------------------------------------------------
 
 def import_all(pairs: list[tuple[int, int]], paths: list[Path]) -> float:
-    from grants.services.places_csv import import_places
+    from grants.services.places_csv import import_places, read_places
 
     users: dict[int, User] = {}
     started = time.perf_counter()
@@ -191,7 +191,8 @@ def import_all(pairs: list[tuple[int, int]], paths: list[Path]) -> float:
             actor = users.get(user_id) or users.setdefault(user_id,
                                                            db.session.get(User, user_id))
             with path.open("rb") as stream:
-                import_places(application_id, actor, stream, IN_WINDOW)
+                checked = read_places(application_id, actor, stream)
+            import_places(checked, actor, IN_WINDOW)
             db.session.commit()
         if done % 5_000 == 0:
             print(f"    {done:>7,} applications imported "
@@ -201,7 +202,7 @@ def import_all(pairs: list[tuple[int, int]], paths: list[Path]) -> float:
 
 def import_single(folder: Path, places: int, user_id: int) -> tuple[float, int, int]:
     """One file of ``places`` places into one more draft: (seconds, bytes, application id)."""
-    from grants.services.places_csv import import_places
+    from grants.services.places_csv import import_places, read_places
 
     with writing():
         application_id = drafts_for_single(user_id)
@@ -215,7 +216,8 @@ def import_single(folder: Path, places: int, user_id: int) -> tuple[float, int, 
     with writing():
         actor = db.session.get(User, user_id)
         with path.open("rb") as stream:
-            result = import_places(application_id, actor, stream, IN_WINDOW)
+            checked = read_places(application_id, actor, stream)
+        result = import_places(checked, actor, IN_WINDOW)
         assert result.imported == places, result
         db.session.commit()
     return time.perf_counter() - started, path.stat().st_size, application_id

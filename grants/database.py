@@ -81,6 +81,18 @@ def writing():
         _writing.reset(token)
 
 
+@contextmanager
+def reading():
+    """Within a writing request, a stretch that only reads and takes long (a large upload
+    parsed): a plain BEGIN, which on SQLite blocks no other writer. End its transaction before
+    writing: SQLite cannot upgrade a read transaction once another writer has committed."""
+    token = _writing.set(False)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
 def begin_writing() -> object:
     return _writing.set(True)
 

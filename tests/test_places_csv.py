@@ -295,6 +295,45 @@ def test_a_file_read_in_small_chunks_keeps_characters_and_line_numbers(world, dr
     assert places[0]["student_name"] == "Zoë Çelik"
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_line_ends_of_any_spreadsheet_keep_the_line_numbers(world, draft, monkeypatch,
+                                                            newline):
+    # An old Mac spreadsheet ends lines with CR alone; Windows with CR LF, here split between
+    # two chunks of the stream as a large file is read.
+    monkeypatch.setattr(places_csv, "CHUNK_BYTES", 5)
+    lines = [HEADER, line("Sanne de Vries"), line("Ahmed", weeks=99), line("Lotte")]
+    body = (newline.join(lines) + newline).encode()
+    error = refused(upload(world.employer_applicant, draft["id"], body))
+    assert list(error["fields"]) == ["line 3"]
+    del lines[2]
+    response = upload(world.employer_applicant, draft["id"], (newline.join(lines)).encode())
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["imported"] == 2
+    places = world.employer_applicant.get(draft["id"]).get_json()["places"]
+    assert [place["student_name"] for place in places] == ["Sanne de Vries", "Lotte"]
+
+
+def test_a_nul_byte_in_a_cell_is_named_on_its_line_and_column(world, draft):
+    error = refused(upload(world.employer_applicant, draft["id"], csv_file(
+        line(), line("Ahmed\x00Yilmaz"))))
+    assert error["fields"] == {"line 3": [
+        "student_name: Hierin staat een nulteken (U+0000); dat kan niet worden opgeslagen."]}
+    unchanged(world, draft)
+
+
+def test_a_file_with_more_places_than_the_limit_is_refused(world, draft, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PLACES_CSV_MAX_PLACES", 3)
+    assert upload(world.employer_applicant, draft["id"],
+                  csv_file(*(line(f"Student {n}", weeks=10) for n in range(3)))
+                  ).status_code == 200
+    error = refused(upload(world.employer_applicant, draft["id"],
+                           csv_file(*(line(f"Student {n}", weeks=10) for n in range(4)))))
+    assert error["fields"] == {"file": [
+        "Een bestand bevat hoogstens 3 plaatsen. Verdeel de plaatsen over kleinere bestanden "
+        "of aanvragen."]}
+    assert len(world.employer_applicant.get(draft["id"]).get_json()["places"]) == 3
+
+
 def test_a_file_not_in_utf8_names_the_first_line_that_is_not(world, draft):
     body = "\n".join([HEADER, line(), line("Zoë de Wit"), ""]).encode("latin-1")
     error = refused(upload(world.employer_applicant, draft["id"], body))

@@ -12,13 +12,16 @@ Accepted: UTF-8, with or without a byte-order mark (Excel's "CSV UTF-8"); a comm
 semicolon between the columns (taken from the header line); the API's column names or their
 Dutch equivalents, in any order. Lines without any filled-in cell are skipped.
 
-What the import changes goes through ``update_application``: the application's places are
-replaced by the file's and the requested amount is recomputed, only while it is a draft or
-incomplete, and only by an applicant of its own organisation. Nothing is committed here.
+The file is read and checked without holding a lock (``read_places``), then stored in one short
+transaction (``import_places``). What the import changes goes through ``update_application``:
+the application's places are replaced by the file's and the requested amount is recomputed,
+only while it is a draft or incomplete, and only by an applicant of its own organisation.
+Nothing is committed here.
 """
 
 import codecs
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -60,6 +63,9 @@ HEADER_NAMES = {**{column: column for column in COLUMNS}, **DUTCH_COLUMNS}
 PLACE_FIELDS = fields.SPEC["places"].items
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+# More places than any employer trains in a year: a file beyond it is a mistake (or an attack
+# on the memory of the server), refused before it is all read.
+DEFAULT_MAX_PLACES = 100_000
 MAX_REPORTED_LINES = 200
 CHUNK_BYTES = 64 * 1024
 PROGRESS_EVERY = 1000
@@ -92,6 +98,17 @@ def decimal_text(value: Fraction, places: int = 4) -> str:
 
 def max_bytes() -> int:
     return int(current_app.config.get("PLACES_CSV_MAX_BYTES") or DEFAULT_MAX_BYTES)
+
+
+def max_places() -> int:
+    return int(current_app.config.get("PLACES_CSV_MAX_PLACES") or DEFAULT_MAX_PLACES)
+
+
+def too_many_places(limit: int) -> ValidationFailed:
+    shown = f"{limit:,}".replace(",", ".")
+    return ValidationFailed("Het bestand bevat te veel plaatsen; er is niets ingelezen.", {
+        "file": [f"Een bestand bevat hoogstens {shown} plaatsen. Verdeel de plaatsen over "
+                 f"kleinere bestanden of aanvragen."]})
 
 
 def too_large(limit: int) -> ValidationFailed:
@@ -142,7 +159,10 @@ class _Source:
         self.lines_read = 0
 
     def lines(self) -> Iterator[str]:
-        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        # Line ends as Windows (CR LF), Unix (LF) or old Mac spreadsheets (CR alone) write
+        # them, also when a CR LF is split between two chunks, all become LF.
+        decoder = io.IncrementalNewlineDecoder(
+            codecs.getincrementaldecoder("utf-8-sig")(), translate=True)
         head: list[str] = []  # the pieces of the line not yet ended
         while True:
             chunk = self.stream.read(CHUNK_BYTES)
@@ -265,6 +285,8 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
     header = next(reader)
     positions, labels = _columns(header)
     parsed = _Parsed(places=[], lines=[], errors={}, positions=positions, labels=labels)
+    column_at = {position: column for column, position in positions.items()}
+    most = max_places()
     line = reader.line_num + 1  # where the next record starts
     while True:
         try:
@@ -280,6 +302,14 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
         if not any(cell.strip() for cell in cells):
             continue
         parsed.records += 1
+        if parsed.records > most:
+            raise too_many_places(most)
+        for position, cell in enumerate(cells):
+            if "\x00" in cell:
+                # Neither database stores a NUL in text; a spreadsheet never writes one.
+                parsed.add(record_line, column_at.get(position),
+                           "Hierin staat een nulteken (U+0000); dat kan niet worden "
+                           "opgeslagen.")
         if len(cells) > len(header) and any(cell.strip() for cell in cells[len(header):]):
             parsed.add(record_line, None,
                        f"Deze regel heeft {len(cells)} kolommen en de kopregel {len(header)}: "
@@ -409,30 +439,61 @@ def _refusal(parsed: _Parsed) -> ValidationFailed:
 
 # -- the import -----------------------------------------------------------------------------
 
-def import_places(application_id: int, actor: User, stream: BinaryIO, now: datetime, *,
-                  progress: Progress | None = None,
-                  limit: int | None = None) -> ImportResult:
-    """Replace the application's places by the file's, or refuse the whole file.
+@dataclass
+class CheckedFile:
+    """A places file read and checked against an application's rules, not yet stored."""
+
+    application_id: int
+    rules: dict
+    window_code: str
+    parsed: _Parsed
+
+
+def _rules_of(application: Application) -> tuple[dict, str]:
+    return (current_rules(application, workflow_for(SCHEME).default_rules)["rules"],
+            application.window.code)
+
+
+def read_places(application_id: int, actor: User, stream: BinaryIO, *,
+                progress: Progress | None = None, limit: int | None = None) -> CheckedFile:
+    """Step one: read the whole file and check it, line by line and as a list, taking no lock.
+
+    Only a short read of the application (is it the actor's, editable, under which rules) touches
+    the database; a caller in a writing request runs this in ``grants.database.reading()`` and
+    ends the transaction before ``import_places``, so that other users go on writing while a
+    large file is parsed (on SQLite a write transaction locks the whole database).
 
     ``stream`` is binary and is read once, in chunks, up to ``limit`` bytes (the config's
     ``PLACES_CSV_MAX_BYTES``, 20 MB by default). ``progress(lines, bytes)`` is called every
     thousand lines and at the end. Raises ValidationFailed (422) with ``fields`` per line
     ("line 3": ["weeks: …"]) or on "file", Forbidden (403), NotFound (404) or Conflict (409).
     """
-    editable_application(application_id, actor)  # before reading a large file for nothing
+    application = editable_application(application_id, actor)
+    rules, window_code = _rules_of(application)
     parsed = _read(stream, limit or max_bytes(), progress)
     if not parsed.places and not parsed.errors:
         raise _file_error("Het bestand bevat geen plaatsen; er is niets ingelezen.",
                           "Onder de kopregel staat geen enkele plaats.")
-
-    application = locked_application(application_id, actor)
-    _require_editable(application)  # it may have been submitted while the file came in
-    rules = current_rules(application, workflow_for(SCHEME).default_rules)["rules"]
-    _check(parsed, rules, application.window.code)
+    _check(parsed, rules, window_code)
     if parsed.errors:
         raise _refusal(parsed)
+    return CheckedFile(application_id, rules, window_code, parsed)
 
-    application = update_application(application_id, actor, {"places": parsed.places})
+
+def import_places(checked: CheckedFile, actor: User, now: datetime) -> ImportResult:
+    """Step two, in one short write transaction: replace the application's places by the
+    checked file's. The application is locked and checked again (it may have been submitted
+    meanwhile); should its rules have changed since the file was checked, the file is checked
+    again under the new ones. Nothing is committed here."""
+    application = locked_application(checked.application_id, actor)
+    _require_editable(application)
+    rules, window_code = _rules_of(application)
+    parsed = checked.parsed
+    if (rules, window_code) != (checked.rules, checked.window_code):
+        _check(parsed, rules, window_code)
+        if parsed.errors:
+            raise _refusal(parsed)
+    application = update_application(checked.application_id, actor, {"places": parsed.places})
     return ImportResult(application=application, lines=parsed.records,
                         imported=len(parsed.places),
                         fractions=fields.fractions({"places": parsed.places}, rules), at=now)

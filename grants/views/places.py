@@ -32,6 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from grants.access import login_required, role_required
 from grants.clock import now
+from grants.database import reading
 from grants.errors import Conflict, GrantsError, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.i18n import N_, current_language, page_eur
@@ -47,6 +48,7 @@ from grants.services.places_csv import (
     editable_application,
     import_places,
     max_bytes,
+    read_places,
     too_large,
 )
 from grants.services.privacy import sees_student_names
@@ -115,6 +117,17 @@ def _received_csv():
     return spool
 
 
+def _read_then_import(application_id: int, actor, stream) -> ImportResult:
+    """The file read and checked holding no lock, then stored in one short write transaction:
+    a large file parsed inside the request's write transaction kept every other user of a
+    SQLite database waiting (and failing with "database is locked")."""
+    db.session.commit()  # what this request has read so far
+    with reading():
+        checked = read_places(application_id, actor, stream)
+        db.session.commit()
+    return import_places(checked, actor, now())
+
+
 def result_json(result: ImportResult) -> dict:
     return {
         "imported": result.imported,
@@ -129,11 +142,11 @@ def result_json(result: ImportResult) -> dict:
 def upload_places(application_id: int):
     editable_application(application_id, g.api_user)  # 403/404/409 before a large upload
     # Nothing is written yet: end the transaction, so that no lock is held while the body
-    # comes in; the import begins a new one.
+    # comes in.
     db.session.commit()
     body = _received_csv()
     try:
-        result = import_places(application_id, g.api_user, body, now())
+        result = _read_then_import(application_id, g.api_user, body)
     finally:
         body.close()
     db.session.commit()
@@ -213,8 +226,8 @@ def upload(application_id: int):
     if not form.validate_on_submit():
         return _page(application_id, form), 422
     try:
-        result = import_places(application_id, current_user._get_current_object(),
-                               form.file.data.stream, now())
+        result = _read_then_import(application_id, current_user._get_current_object(),
+                                   form.file.data.stream)
     except (ValidationFailed, Conflict) as refused:
         db.session.rollback()  # nothing of a refused import stays behind
         return _page(application_id, form, refusal=refused), refused.status
