@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from grants import create_app
+from grants.extensions import db
 from grants.views import places as places_view
 from tests.concurrency.workers import FixedClock, bearer
 
@@ -59,8 +60,17 @@ class WritesWhileRead(io.BytesIO):
         return super().read(size)
 
 
-def test_another_user_writes_while_a_places_file_is_read(race, monkeypatch):
+@pytest.fixture
+def app_in_window(race):
+    """The race's database, at a moment the praktijkleren window is open."""
     app = create_app({**race.config, "CLOCK": FixedClock(IN_WINDOW)})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_another_user_writes_while_a_places_file_is_read(race, app_in_window, monkeypatch):
+    app = app_in_window
     client, token = app.test_client(), race.tokens["applicant"]
     created = client.post("/api/v1/applications", headers=bearer(token), json={
         "scheme": "praktijkleren", "window": "2013-2014", "title": "Praktijkleren 2013/14",
