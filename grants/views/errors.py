@@ -2,6 +2,7 @@
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -22,11 +23,26 @@ MESSAGES = {
     422: N_("De invoer is niet in orde."),
     429: N_("Te veel verzoeken. Probeer het later opnieuw."),
     500: N_("Er ging iets mis aan onze kant. Probeer het later opnieuw."),
+    503: N_("Het is op dit moment erg druk. Probeer het over enkele seconden opnieuw."),
 }
 API_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
              415: "unsupported_media_type", 422: "validation_failed",
-             429: "too_many_requests", 500: "server_error"}
+             429: "too_many_requests", 500: "server_error", 503: "service_unavailable"}
+# How long a client waits before it tries again after a 503 (Retry-After, in seconds).
+RETRY_AFTER_BUSY = 5
+# The database could not get its lock in time: SQLite's busy timeout ran out, or PostgreSQL
+# gave up on a lock (lock_timeout), broke a deadlock or could not serialise. Nothing was
+# written; trying again a moment later works.
+_BUSY_SQLITE = ("database is locked", "database is busy", "database table is locked")
+_BUSY_POSTGRESQL = {"55P03", "40P01", "40001"}
+
+
+def database_busy(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    if code in _BUSY_POSTGRESQL:
+        return True
+    return any(text in str(error.orig) for text in _BUSY_SQLITE)
 
 
 def _wants_json() -> bool:
@@ -73,6 +89,14 @@ def register(app: Flask) -> None:
                                   MESSAGES.get(status, error.description))
         if status == 405 and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def busy(error: OperationalError):
+        if not database_busy(error):
+            raise error
+        response = error_response(503, "service_unavailable", MESSAGES[503])
+        response.headers["Retry-After"] = str(RETRY_AFTER_BUSY)
         return response
 
     if app.testing or app.debug:
