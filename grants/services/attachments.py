@@ -12,6 +12,7 @@ from typing import BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 
 from grants.access import scope_to_user
 from grants.errors import Conflict, NotFound, ValidationFailed
@@ -91,6 +92,83 @@ def check_pdf(data: bytes) -> None:
     if pages == 0:
         raise ValidationFailed("De PDF heeft geen pagina's.", {"file": [
             "Dit PDF-bestand heeft geen pagina's."]})
+    found = active_content(reader)
+    if found:
+        raise ValidationFailed("De PDF bevat actieve inhoud.", {"file": [
+            f"Deze PDF bevat {_listed(found)}. Om veiligheidsredenen nemen wij die niet aan: "
+            f"druk het document af naar een nieuwe PDF ('Afdrukken als PDF') en voeg dat "
+            f"bestand toe."]})
+    if _after_the_end(data):
+        raise ValidationFailed("De PDF bevat ook een ander bestand.", {"file": [
+            "Na het einde van deze PDF staan nog gegevens van een ander soort bestand. Sla "
+            "het document opnieuw op als PDF en voeg dat bestand toe."]})
+
+
+# What a reader would run or open by itself, by the PDF name that marks it, as people call it.
+ACTIVE_NAMES = {
+    "/JavaScript": "JavaScript", "/JS": "JavaScript", "/Launch": "een opdracht die een "
+    "programma start", "/EmbeddedFile": "een ingesloten bestand", "/EmbeddedFiles":
+    "een ingesloten bestand", "/RichMedia": "ingesloten media", "/XFA": "een XFA-formulier",
+    "/SubmitForm": "een formulier dat gegevens verstuurt", "/ImportData":
+    "een opdracht die gegevens inleest", "/GoToR": "een verwijzing naar een ander bestand",
+    "/GoToE": "een verwijzing naar een ingesloten bestand",
+}
+
+
+def active_content(reader: PdfReader) -> list[str]:
+    """What every object of the file holds of ACTIVE_NAMES, as a key or as an action's /S,
+    also inside compressed object streams (which a scan of the bytes would not see)."""
+    found: dict[str, None] = {}
+    numbers = {(number, generation) for generation, objects in reader.xref.items()
+               for number in objects}
+    numbers |= {(number, 0) for number in reader.xref_objStm}
+    for number, generation in sorted(numbers):
+        try:
+            item = reader.get_object(IndirectObject(number, generation, reader))
+        except Exception:  # noqa: S112  (a damaged object holds nothing a reader would run)
+            continue
+        for name in _names_in(item):
+            if name in ACTIVE_NAMES:
+                found[ACTIVE_NAMES[name]] = None
+    for name in _names_in(reader.trailer):
+        if name in ACTIVE_NAMES:
+            found[ACTIVE_NAMES[name]] = None
+    return list(found)
+
+
+def _names_in(item) -> set[str]:
+    """The keys and name values of a dictionary (a stream's too), and of the dictionaries and
+    arrays directly inside it."""
+    names: set[str] = set()
+    pending, seen = [item], 0
+    while pending and seen < 10_000:
+        seen += 1
+        current = pending.pop()
+        if isinstance(current, DictionaryObject):
+            for key, value in current.items():
+                names.add(str(key))
+                if isinstance(value, NameObject):
+                    names.add(str(value))
+                elif isinstance(value, DictionaryObject | ArrayObject):
+                    pending.append(value)
+        elif isinstance(current, ArrayObject):
+            pending.extend(value for value in current
+                           if isinstance(value, DictionaryObject | ArrayObject))
+    return names
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} en {parts[-1]}"
+
+
+# A PDF ends at its last %%EOF; what follows may be a line end, never another file (a ZIP or
+# an HTML page appended makes a file that is a PDF to one program and something else to another).
+_END = re.compile(rb"%%EOF[\r\n\s\x00]*\Z")
+
+
+def _after_the_end(data: bytes) -> bool:
+    last = data.rfind(b"%%EOF")
+    return last < 0 or _END.match(data, last) is None
 
 
 def document_kinds(application: Application) -> dict[str, str]:
