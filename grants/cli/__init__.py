@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from grants.cli.allocations import allocation_cli
+from grants.cli.db_roles import db_roles_command
 from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
 from grants.cli.refusals import fail
@@ -37,6 +38,7 @@ grants_cli.add_command(token_cli)
 grants_cli.add_command(mail_cli)
 grants_cli.add_command(holidays_cli)
 grants_cli.add_command(allocation_cli)
+grants_cli.add_command(db_roles_command)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 
