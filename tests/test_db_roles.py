@@ -45,6 +45,7 @@ def roles(tmp_path_factory):
             result = app.test_cli_runner().invoke(args=[
                 "grants", "db-roles", "--owner", owner, "--app", app_role])
             assert result.exit_code == 0, result.output
+            db.session.remove()  # the command ran in this app context: its session is ours
             db.engine.dispose()
         yield {"url": url, "owner": owner, "app": app_role, "output": result.output,
                "config": config}
@@ -87,6 +88,7 @@ def test_the_app_role_reads_and_writes_rows_and_the_app_runs_as_it(roles):
     with app.app_context():
         # Up to date: nothing to migrate; seeding inserts schemes, windows, budgets and lines.
         result = app.test_cli_runner().invoke(args=["grants", "seed"])
+        db.session.remove()
         db.engine.dispose()
     assert result.exit_code == 0, result.output
     assert "Regelingen: sectorplan" in result.output
