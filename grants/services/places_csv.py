@@ -63,9 +63,9 @@ HEADER_NAMES = {**{column: column for column in COLUMNS}, **DUTCH_COLUMNS}
 PLACE_FIELDS = fields.SPEC["places"].items
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-# More places than any employer trains in a year: a file beyond it is a mistake (or an attack
-# on the memory of the server), refused before it is all read.
-DEFAULT_MAX_PLACES = 100_000
+# As many places as an application may hold: a file beyond it is a mistake (or an attack on
+# the memory of the server), refused before it is all read.
+DEFAULT_MAX_PLACES = fields.MOST_PLACES
 MAX_REPORTED_LINES = 200
 CHUNK_BYTES = 64 * 1024
 PROGRESS_EVERY = 1000

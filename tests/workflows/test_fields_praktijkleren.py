@@ -508,3 +508,12 @@ def test_a_promovendus_over_one_place_is_marked_on_the_months():
 def test_a_date_of_birth_lies_before_the_place():
     data = {**payload(), "places": [place(date_of_birth="2013-09-01")]}
     assert list(complete(data)) == ["places[0].date_of_birth"]
+
+
+@pytest.mark.no_db
+def test_an_application_holds_at_most_100_000_places_and_the_refusal_counts_them():
+    data = payload()
+    data["places"] = data["places"][:1] * 100_001
+    _details, errors = praktijkleren.parse(data)
+    assert errors == {"places": [
+        "Een aanvraag heeft hoogstens 100.000 plaatsen; deze heeft er 100.001."]}

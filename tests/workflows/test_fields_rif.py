@@ -283,3 +283,22 @@ def test_a_document_needs_a_name(application):
 def test_the_required_documents_are_a_rule(application):
     application["documents"] = [{"kind": "budget", "name": "begroting.xlsx"}]
     assert complete(application, required_documents=["budget"]) == {}
+
+
+@pytest.mark.no_db
+def test_partners_contributions_and_documents_are_capped_and_the_refusal_counts_them():
+    data = payload()
+    data["partners"] = [data["partners"][0]] * 200
+    data["contributions"] = [data["contributions"][0]] * 200
+    data["documents"] = [data["documents"][0]] * 50
+    _details, errors = rif.parse(data)
+    assert not any(key.split("[")[0] in ("partners", "contributions", "documents")
+                   for key in errors), errors
+    data["partners"].append(data["partners"][0])
+    data["contributions"].append(data["contributions"][0])
+    data["documents"].append(data["documents"][0])
+    _details, errors = rif.parse(data)
+    assert {key: errors[key] for key in ("partners", "contributions", "documents")} == {
+        "partners": ["Een aanvraag heeft hoogstens 200 partners; deze heeft er 201."],
+        "contributions": ["Een aanvraag heeft hoogstens 200 bijdragen; deze heeft er 201."],
+        "documents": ["Een aanvraag heeft hoogstens 50 documenten; deze heeft er 51."]}

@@ -364,3 +364,19 @@ def test_check_complete_does_not_change_the_details(partnership):
     before = deepcopy(details)
     sectorplan.check_complete(details, RULES, window_code="T2")
     assert details == before
+
+
+@pytest.mark.no_db
+def test_a_plan_holds_at_most_100_measures_and_200_partners_and_the_refusal_counts_them():
+    data = payload()
+    measure = data["measures"][1]
+    data["measures"] = [measure] * 100
+    data["partners"] = [data["partners"][1]] * 200
+    details, errors = sectorplan.parse(data)
+    assert errors == {} and len(details["measures"]) == 100
+    data["measures"].append(measure)
+    data["partners"].append(data["partners"][0])
+    _details, errors = sectorplan.parse(data)
+    assert errors == {
+        "measures": ["Een aanvraag heeft hoogstens 100 maatregelen; deze heeft er 101."],
+        "partners": ["Een aanvraag heeft hoogstens 200 partners; deze heeft er 201."]}

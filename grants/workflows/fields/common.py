@@ -246,12 +246,18 @@ def iso_date() -> Field:
     return Field(parse)
 
 
-def list_of(items: dict[str, Field]) -> Field:
-    """A list of objects; it replaces the stored list whole, so each item is parsed in full."""
+def list_of(items: dict[str, Field], *, most: int, what: str) -> Field:
+    """A list of objects; it replaces the stored list whole, so each item is parsed in full.
+    ``most`` caps its length (named with ``what``, a plural): beyond any real application, it
+    keeps one request from making the server parse and store without end."""
 
     def parse(value, path, errors):
         if not isinstance(value, list):
             errors.add(path, "Geef hier een lijst op.")
+            return INVALID
+        if len(value) > most:
+            errors.add(path, f"Een aanvraag heeft hoogstens {most:,} {what}; deze heeft er "
+                             f"{len(value):,}.".replace(",", "."))
             return INVALID
         parsed = []
         for index, item in enumerate(value):

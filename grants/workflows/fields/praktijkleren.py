@@ -89,6 +89,10 @@ def _parse_iban(value, path, errors):
     return INVALID
 
 
+# The longest lists an application may hold: beyond any real one (the API documents them).
+MOST_PLACES = 100_000
+
+
 SPEC: dict[str, Field] = {
     "employer_id": digits(1, 10, "Het nummer van het erkend leerbedrijf bestaat uit 1 tot 10 "
                                  "cijfers."),
@@ -106,7 +110,7 @@ SPEC: dict[str, Field] = {
         "months": integer(minimum=1, maximum=12, what="het aantal maanden als geheel getal"),
         "hours_per_week": integer(minimum=1, maximum=80,
                                   what="het aantal uren per week als geheel getal"),
-    }),
+    }, most=MOST_PLACES, what="plaatsen"),
 }
 
 

@@ -54,12 +54,18 @@ DOCUMENT_LABELS = {
     "cooperation_agreement": "samenwerkingsovereenkomst",
 }
 
+# The longest lists an application may hold: beyond any real one (the API documents them).
+MOST_PARTNERS = 200
+MOST_CONTRIBUTIONS = 200
+MOST_DOCUMENTS = 50
+
+
 SPEC: dict[str, Field] = {
     "institution": integer(minimum=1, what="het nummer (id) van de mbo-instelling"),
     "partners": list_of({
         "name": text(200),
         "kind": choice(PARTNER_KINDS),
-    }),
+    }, most=MOST_PARTNERS, what="partners"),
     "region": choice([region.value for region in Region]),
     "requested_subsidy": money(),
     "total_cost": money(),
@@ -67,13 +73,13 @@ SPEC: dict[str, Field] = {
         "partner": text(200),
         "kind": choice(CONTRIBUTION_KINDS),
         "amount": money(),
-    }),
+    }, most=MOST_CONTRIBUTIONS, what="bijdragen"),
     "starts_on": iso_date(),
     "ends_on": iso_date(),
     "documents": list_of({
         "kind": choice(list(DOCUMENT_LABELS)),
         "name": text(200),
-    }),
+    }, most=MOST_DOCUMENTS, what="documenten"),
 }
 
 

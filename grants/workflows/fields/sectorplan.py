@@ -58,12 +58,17 @@ LEAD_KINDS = [
 
 _ORGANISATION_ID = integer(minimum=1, what="het nummer (id) van een organisatie")
 
+# The longest lists an application may hold: beyond any real one (the API documents them).
+MOST_PARTNERS = 200
+MOST_MEASURES = 100
+
+
 SPEC: dict[str, Field] = {
     "lead_organisation": _ORGANISATION_ID,
     "partners": list_of({
         "organisation": _ORGANISATION_ID,
         "role": choice(ROLES),
-    }),
+    }, most=MOST_PARTNERS, what="partners"),
     "sector": text(200),
     "region": choice([region.value for region in Region]),
     "measures": list_of({
@@ -71,7 +76,7 @@ SPEC: dict[str, Field] = {
         "theme": choice(THEMES),
         "eligible_cost": money(),
         "requested_subsidy": money(),
-    }),
+    }, most=MOST_MEASURES, what="maatregelen"),
     "starts_on": iso_date(),
     "ends_on": iso_date(),
 }
