@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
         api,
         api_admin,  # noqa: F401  (adds its routes to the API blueprint)
         api_approvals,  # noqa: F401  (adds its routes to the API blueprint)
+        api_docs,  # noqa: F401  (adds its routes to the API blueprint)
         api_organisations,  # noqa: F401  (adds its routes to the API blueprint)
         api_payments,  # noqa: F401  (adds its routes to the API blueprint)
         applications,

@@ -56,3 +56,26 @@ def test_a_body_over_the_limit_is_refused_in_dutch_with_its_own_code(world, app,
     assert response.status_code == 413
     assert response.get_json()["error"] == {
         "code": "payload_too_large", "message": "Het verzoek is te groot.", "fields": {}}
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize("limit", [9, 10, 57, 100, 301, 1000, LARGEST_ID])
+def test_the_id_pattern_takes_exactly_the_whole_numbers_from_one_to_the_limit(limit):
+    import re
+
+    from grants.views.boundaries import whole_numbers_up_to
+
+    pattern = re.compile(whole_numbers_up_to(limit))
+    numbers = [*range(0, 1100), limit - 1, limit, limit + 1, limit * 10, 10**12]
+    assert [n for n in numbers if bool(pattern.fullmatch(str(n))) != (1 <= n <= limit)] == []
+    assert pattern.fullmatch("01") is None
+
+
+@pytest.mark.parametrize("method", ["PATCH", "GET"])
+@pytest.mark.parametrize("number", ["0", str(LARGEST_ID + 1)])
+def test_an_id_out_of_range_is_not_found_whatever_the_method(world, method, number):
+    # Once 405 for PATCH: the route matched, the converter refused, and Werkzeug then named
+    # the GET route's methods.
+    response = world.applicant.call(method, f"/applications/{number}", {} if method == "PATCH"
+                                    else None)
+    assert response.status_code == 404

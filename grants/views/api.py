@@ -38,8 +38,14 @@ class Unauthorized(GrantsError):
     code = "unauthorized"
 
 
+# The API's own description is public (grants/views/api_docs.py).
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_json", "api.api_docs"})
+
+
 @bp.before_request
 def authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     record = live_token(token.strip()) if scheme.lower() == "bearer" else None
