@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
         portal,
         registration,
         reports,
+        verification,
         workflows,
     )
 
@@ -104,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
     # they are imported before that registers.
     for module in (auth, main, applications, places, finance, allocations, admin, workflows,
                    decisions, language, assess, portal, attachments, payments, reports, approvals,
-                   objections, registration):
+                   objections, registration, verification):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)

@@ -11,6 +11,7 @@ from grants.cli.db_roles import db_roles_command
 from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
 from grants.cli.refusals import fail
+from grants.cli.verify import verify_command
 from grants.clock import now
 from grants.database import writing
 from grants.errors import GrantsError
@@ -39,6 +40,7 @@ grants_cli.add_command(mail_cli)
 grants_cli.add_command(holidays_cli)
 grants_cli.add_command(allocation_cli)
 grants_cli.add_command(db_roles_command)
+grants_cli.add_command(verify_command)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 

@@ -7,7 +7,7 @@ do not know them).
 
 from flask import Flask
 
-from grants.jobs import letters, mail
+from grants.jobs import letters, mail, verification  # noqa: F401  (verification: nightly)
 
 
 def resume_unfinished(app: Flask) -> list[int]:

@@ -57,6 +57,19 @@ def job(name: str):
     return register
 
 
+# Jobs the worker also starts by the clock: name → whether to start at a moment (huey's: naive
+# UTC, checked every minute).
+SCHEDULES: dict[str, Callable[[datetime], bool]] = {}
+
+
+def periodic(name: str, when: Callable[[datetime], bool]):
+    """Register ``function(queue)`` as the job ``name``, started whenever ``when`` says."""
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        SCHEDULES[name] = when
+        return job(name)(function)
+    return register
+
+
 class Queue:
     """The app's huey instance and its tasks, made on first use."""
 
@@ -82,6 +95,8 @@ class Queue:
             with app.app_context():
                 function(self, *args)
 
+        if name in SCHEDULES:
+            return self.huey.periodic_task(SCHEDULES[name], name=name)(run)
         return self.huey.task(name=name)(run)
 
     def put(self, name: str, *args) -> None:

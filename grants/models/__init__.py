@@ -112,6 +112,11 @@ from grants.models.users import (
     User,
     UserRole,
 )
+from grants.models.verification import (
+    VERIFICATION_ORIGIN_LABELS,
+    VerificationOrigin,
+    VerificationRun,
+)
 
 __all__ = [
     "ADMIN_ACTION_LABELS",
@@ -199,5 +204,8 @@ __all__ = [
     "Submission",
     "User",
     "UserRole",
+    "VERIFICATION_ORIGIN_LABELS",
+    "VerificationOrigin",
+    "VerificationRun",
     "Window",
 ]
