@@ -7,11 +7,12 @@ do not know them).
 
 from flask import Flask
 
-from grants.jobs import letters, mail, verification  # noqa: F401  (verification: nightly)
+from grants.jobs import letters, mail, places, verification  # noqa: F401  (verification: nightly)
 
 
 def resume_unfinished(app: Flask) -> list[int]:
     """Queue every unfinished letter job again, and a run for the mail not sent yet."""
     ids = letters.resume_letters(app)
     mail.enqueue_sending(app)
+    places.resume_places_imports(app)
     return ids

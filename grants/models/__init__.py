@@ -83,6 +83,12 @@ from grants.models.payments import (
     PaymentRun,
     PaymentRunStatus,
 )
+from grants.models.places_imports import (
+    FINISHED_IMPORT_STATUSES,
+    PLACES_IMPORT_STATUS_LABELS,
+    PlacesImport,
+    PlacesImportStatus,
+)
 from grants.models.reports import (
     OPEN_REPORT_STATUSES,
     REPORT_STATUS_LABELS,
@@ -191,6 +197,10 @@ __all__ = [
     "PartnerConsentEvent",
     "PasswordResetToken",
     "PlaceCategory",
+    "FINISHED_IMPORT_STATUSES",
+    "PLACES_IMPORT_STATUS_LABELS",
+    "PlacesImport",
+    "PlacesImportStatus",
     "Recommendation",
     "Region",
     "Registration",

@@ -7,6 +7,10 @@ body is parsed (into a temporary file) by the CSRF check before any query runs; 
 the token check's transaction, receives the body into a temporary file, and only then imports.
 On SQLite a writing request holds the database's write lock from its first query, so a slow
 upload would otherwise hold up every other writer.
+
+On the page, a file above ``PLACES_CSV_JOB_BYTES`` is not read in the request at all: it is kept
+as a ``places_imports`` row and read by a job (grants.jobs.places); the page answers at once
+with a status page that shows how far the job has read, then the result or the refusal.
 """
 
 import tempfile
@@ -15,6 +19,7 @@ from contextlib import suppress
 from babel.numbers import get_decimal_symbol
 from flask import (
     Blueprint,
+    current_app,
     flash,
     g,
     jsonify,
@@ -35,8 +40,9 @@ from grants.clock import now
 from grants.database import reading
 from grants.errors import Conflict, GrantsError, NotFound, ValidationFailed
 from grants.extensions import db
-from grants.i18n import N_, current_language, page_eur
-from grants.models import Application, Role
+from grants.i18n import N_, current_language, page_eur, page_number, translated
+from grants.jobs.places import enqueue as enqueue_places_import
+from grants.models import Application, PlacesImport, PlacesImportStatus, Role
 from grants.money import cents_to_api
 from grants.services.applications import EDITABLE_STATES, get_application
 from grants.services.places_csv import (
@@ -50,6 +56,12 @@ from grants.services.places_csv import (
     max_bytes,
     read_places,
     too_large,
+)
+from grants.services.places_imports import (
+    get_places_import,
+    job_bytes,
+    queue_places_import,
+    unfinished_import,
 )
 from grants.services.privacy import sees_student_names
 from grants.views.api import bp as api
@@ -186,30 +198,42 @@ def _shown_places(application: Application) -> list[dict]:
             for number, place in enumerate(places, start=1) if isinstance(place, dict)]
 
 
+def _split_refusal(refused_fields: dict[str, list[str]]) -> tuple[list, list[str]]:
+    """A refusal's messages: per line of the file ("line 3"), and the others."""
+    line_errors, other_errors = [], []
+    for key, messages in refused_fields.items():
+        if key.startswith("line "):
+            line_errors.append((int(key.removeprefix("line ")), messages))
+        else:
+            other_errors.extend(messages)
+    return line_errors, other_errors
+
+
+def _page_fractions(fractions: dict[str, str]) -> dict[str, str]:
+    """Full places per category with the page's decimal sign, the categories with none left
+    out."""
+    decimal_symbol = get_decimal_symbol(current_language())
+    return {category: value.replace(".", decimal_symbol)
+            for category, value in fractions.items() if value != "0"}
+
+
 def _page(application_id: int, form: PlacesUploadForm, *, refusal: GrantsError | None = None):
     application = _application(application_id)
     workflow = workflow_for(SCHEME)
     rules = current_rules(application, workflow.default_rules)["rules"]
     places = _shown_places(application)
     totals = fields.fractions(application.details or {}, rules)
-    decimal_symbol = get_decimal_symbol(current_language())
-    line_errors, other_errors = [], []
-    if refusal is not None:
-        for key, messages in refusal.fields.items():
-            if key.startswith("line "):
-                line_errors.append((int(key.removeprefix("line ")), messages))
-            else:
-                other_errors.extend(messages)
+    line_errors, other_errors = _split_refusal(refusal.fields if refusal is not None else {})
     return render_template(
         "places/show.html", application=application, form=form, refusal=refusal,
         line_errors=line_errors, other_errors=other_errors,
         can_upload=(current_user.has_role(Role.APPLICANT)
                     and application.state in EDITABLE_STATES),
         places=places[:SHOWN_PLACES], hidden_places=max(0, len(places) - SHOWN_PLACES),
-        fractions={category: decimal_text(value).replace(".", decimal_symbol)
-                   for category, value in totals.items() if value},
+        fractions=_page_fractions({category: decimal_text(value)
+                                   for category, value in totals.items()}),
         columns=COLUMNS, dutch_columns=list(DUTCH_COLUMNS), max_mb=max_bytes() / 1024 / 1024,
-        max_bytes=max_bytes())
+        max_bytes=max_bytes(), pending_import=unfinished_import(application.id, current_user))
 
 
 @bp.get("/<int:application_id>/plaatsen")
@@ -225,6 +249,9 @@ def upload(application_id: int):
     form = PlacesUploadForm()
     if not form.validate_on_submit():
         return _page(application_id, form), 422
+    stream = form.file.data.stream
+    if _size(stream) > job_bytes():
+        return _queue_import(application_id, form)
     try:
         result = _read_then_import(application_id, current_user._get_current_object(),
                                    form.file.data.stream)
@@ -240,3 +267,82 @@ def upload(application_id: int):
             "nu %(amount)s.", imported=imported, lines=lines, amount=page_eur(requested)),
           "success")
     return redirect(url_for("places.show", application_id=application_id), 303)
+
+
+# -- a large file: imported by a job, followed on a status page -------------------------------
+
+def _size(stream) -> int:
+    position = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(position)
+    return size
+
+
+def _queue_import(application_id: int, form: PlacesUploadForm):
+    """Keep the file, commit, and put the job on the queue; the answer is the status page."""
+    upload = form.file.data
+    try:
+        queued = queue_places_import(application_id, current_user._get_current_object(),
+                                     upload.stream.read(max_bytes() + 1), upload.filename,
+                                     now())
+    except (ValidationFailed, Conflict) as refused:
+        db.session.rollback()
+        return _page(application_id, form, refusal=refused), refused.status
+    import_id = queued.id
+    db.session.commit()
+    enqueue_places_import(current_app._get_current_object(), import_id)
+    return redirect(url_for("places.import_status", application_id=application_id,
+                            import_id=import_id), 303)
+
+
+def _progress_text(upload: PlacesImport) -> str:
+    if upload.status == PlacesImportStatus.QUEUED:
+        return _("In de wachtrij; het inlezen begint zo.")
+    return ngettext("%(lines)s regel gelezen (%(percent)s%%)",
+                    "%(lines)s regels gelezen (%(percent)s%%)", upload.lines_read,
+                    lines=page_number(upload.lines_read), percent=upload.percent)
+
+
+def _result_text(upload: PlacesImport) -> str:
+    imported = ngettext("%(num)s plaats ingelezen", "%(num)s plaatsen ingelezen",
+                        upload.imported)
+    lines = ngettext("uit %(num)s regel", "uit %(num)s regels", upload.lines)
+    return _("%(imported)s %(lines)s; de vorige plaatsen zijn vervangen. Het gevraagde bedrag is "
+             "nu %(amount)s.", imported=imported, lines=lines,
+             amount=page_eur(upload.requested_cents))
+
+
+@bp.get("/<int:application_id>/plaatsen/inlezen/<int:import_id>")
+@login_required
+def import_status(application_id: int, import_id: int):
+    upload = get_places_import(application_id, import_id, current_user)
+    application = upload.application
+    refusal = upload.refusal or {}
+    line_errors, other_errors = _split_refusal(refusal.get("fields") or {})
+    can_upload = (upload.status in (PlacesImportStatus.REFUSED, PlacesImportStatus.FAILED)
+                  and current_user.has_role(Role.APPLICANT)
+                  and application.state in EDITABLE_STATES)
+    return render_template(
+        "places/import.html", application=application, upload=upload,
+        progress_text=_progress_text(upload),
+        result_text=_result_text(upload) if upload.status == PlacesImportStatus.DONE else "",
+        fractions=_page_fractions(upload.fractions or {}),
+        refusal_message=refusal.get("message", ""), line_errors=line_errors,
+        other_errors=other_errors, can_upload=can_upload,
+        form=PlacesUploadForm(formdata=None) if can_upload else None,
+        max_mb=max_bytes() / 1024 / 1024)
+
+
+@bp.get("/<int:application_id>/plaatsen/inlezen/<int:import_id>/voortgang")
+@login_required
+def import_progress(application_id: int, import_id: int):
+    """The status page's figures, for its script to show without reloading the page."""
+    upload = get_places_import(application_id, import_id, current_user)
+    response = jsonify({
+        "status": upload.status.value, "status_label": translated(upload.status_label),
+        "finished": upload.finished, "lines_read": upload.lines_read,
+        "bytes_read": upload.bytes_read, "total_bytes": upload.total_bytes,
+        "percent": upload.percent, "text": _progress_text(upload)})
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -117,7 +117,13 @@
       say(text(form, "uploaded"));
     });
     request.addEventListener("load", function () {
-      if (!replaceMain(request.response)) {
+      var doc = request.response;
+      if (doc && doc.querySelector("[data-places-import-status]") && request.responseURL) {
+        // A large file goes to a job: its status page follows it with a script of its own.
+        window.location.assign(request.responseURL);
+        return;
+      }
+      if (!replaceMain(doc)) {
         fail(text(form, "unreadable"));
       }
     });
