@@ -125,11 +125,14 @@ def app(tmp_path_factory, app_clock):
 
 
 @pytest.fixture(autouse=True)
-def transaction(request, app, app_clock):
-    """Every test runs in one outer transaction that is rolled back; commits become savepoints."""
+def transaction(request, app_clock):
+    """Every test runs in one outer transaction that is rolled back; commits become savepoints.
+    A ``no_db`` test does not even make the app (a mutant of bench/mutation.py whose tests are
+    all pure functions then runs in a second, not in the time of the migrations)."""
     if "no_db" in request.keywords:
         yield None
         return
+    app = request.getfixturevalue("app")
     app_clock.moment = START
     with app.app_context():
         engines = db.engines
