@@ -64,6 +64,13 @@ class DefaultConfig:
     MAIL_SMTP_STARTTLS = True
     MAIL_FROM = "Subsidies Techniekpact <noreply@localhost>"
 
+    # Every approved payment run's SEPA file is also written here (None: <instance>/sepa/), so
+    # that a restore of an older backup knows what the bank already has (grants.backup).
+    SEPA_EXPORT_DIR = None
+    # The folder of pg_dump and pg_restore when they are not on the PATH (None: the PATH, then
+    # Debian's /usr/lib/postgresql/<version>/bin).
+    PG_BIN = None
+
     # SQLite waits this long for a competing writer before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 15_000
 

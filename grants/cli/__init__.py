@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from grants.cli.allocations import allocation_cli
+from grants.cli.backup import backup_command, restore_command, sepa_sent_cli
 from grants.cli.db_roles import db_roles_command
 from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
@@ -21,7 +22,9 @@ from grants.models import ROLE_LABELS, Organisation, Role, User
 # These only read: on SQLite a write transaction would lock out every web request that writes
 # for as long as they run (an export of a large database takes minutes).
 # Long-running commands declare their writes where they make them.
-READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget", "serve", "worker", "mail"})
+# Backup runs beside the app; restore declares the writes it makes after the database is back.
+READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget", "serve", "worker", "mail",
+                                "backup", "restore"})
 
 
 @click.pass_context
@@ -39,6 +42,9 @@ grants_cli.add_command(token_cli)
 grants_cli.add_command(mail_cli)
 grants_cli.add_command(holidays_cli)
 grants_cli.add_command(allocation_cli)
+grants_cli.add_command(backup_command)
+grants_cli.add_command(restore_command)
+grants_cli.add_command(sepa_sent_cli)
 grants_cli.add_command(db_roles_command)
 grants_cli.add_command(verify_command)
 

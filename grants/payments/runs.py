@@ -37,6 +37,7 @@ from grants.models import (
 )
 from grants.money import cents_to_api
 from grants.payments import sepa
+from grants.payments.export import paid_outside_record, refuse_sent_run
 from grants.payments.payables import (
     Payable,
     candidates,
@@ -95,7 +96,7 @@ def due_payments(ministry: Ministry, due_on: date, actor: User,
         if not due:
             continue
         waiting = waiting_in(application.id)
-        problem = iban_problem(application)
+        problem = paid_outside_record(application.reference) or iban_problem(application)
         if waiting is not None:
             skipped.append(Skipped(application, _(
                 "Staat al in betaalrun %(number)s, die op goedkeuring wacht.",
@@ -227,6 +228,7 @@ def approve_run(run_id: int, actor: User, now: datetime) -> PaymentRun:
         raise Conflict(_("U hebt deze betaalrun voorbereid; een ander met de rol beslisser "
                          "moet haar goedkeuren."))
     require_role(actor, Role.APPROVER)
+    refuse_sent_run(run)
     held = [line for line in run.lines if line.held]
     paid = []
     for application_id in dict.fromkeys(line.application_id for line in held):

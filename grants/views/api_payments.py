@@ -12,6 +12,7 @@ from grants.errors import ValidationFailed
 from grants.extensions import db
 from grants.models import Ministry, PaymentRun, PaymentRunStatus, Role
 from grants.money import cents_to_api
+from grants.payments.export import export_after_approval
 from grants.payments.payables import candidates, payables_of
 from grants.payments.runs import (
     DuePayments,
@@ -152,7 +153,8 @@ def payment_run(run_id: int):
 def approve_payment_run(run_id: int):
     run = approve_run(run_id, g.api_user, now())
     db.session.commit()
-    return jsonify(run_json(run))
+    exported = export_after_approval(run)
+    return jsonify(run_json(run)), 200, {"X-SEPA-Export": "written" if exported else "failed"}
 
 
 @api.post("/payment-runs/<int:run_id>/cancel")

@@ -14,6 +14,7 @@ from grants.errors import GrantsError, NotFound
 from grants.extensions import db
 from grants.forms.payments import ApproveForm, CancelForm, CommitForm, DueForm
 from grants.models import Ministry, PaymentRun, PaymentRunStatus, Role
+from grants.payments.export import export_after_approval
 from grants.payments.runs import (
     approve_run,
     cancel_run,
@@ -132,6 +133,9 @@ def approve(run_id: int):
     db.session.commit()
     flash(_("Betaalrun %(number)s is goedgekeurd: %(count)s betalingen geboekt. Download het "
             "SEPA-bestand voor de bank.", number=run.id, count=run.line_count), "info")
+    if not export_after_approval(run):
+        flash(_("Het SEPA-bestand kon niet in de exportmap worden gezet; meld dit aan de "
+                "beheerder (de volgende back-up probeert het opnieuw)."), "error")
     return redirect(url_for(".show", run_id=run.id))
 
 
