@@ -86,12 +86,24 @@ MODULES: dict[str, list[str]] = {
     "grants/budget/report.py": [
         "tests/test_ledger.py", "tests/test_finance_pages.py", "tests/mutation/test_report.py",
     ],
+    "grants/budget/downloads.py": [
+        "tests/test_finance_pages.py", "tests/reports/test_monitoring.py",
+        "tests/mutation/test_budget_downloads.py",
+    ],
+    "grants/budget/charts.py": [
+        "tests/test_finance_pages.py", "tests/admin/test_finance_dashboard.py",
+        "tests/mutation/test_budget_charts.py",
+    ],
     "grants/allocation/runs.py": [
         "tests/allocation/test_runs.py", "tests/allocation/test_law_of_the_window.py",
         "tests/mutation/test_allocation_runs.py",
     ],
     "grants/allocation/approval.py": [
         "tests/allocation/test_four_eyes.py", "tests/mutation/test_allocation_approval.py",
+    ],
+    "grants/allocation/ranking_line.py": [
+        "tests/assess/test_committee.py", "tests/assess/test_committee_quorum.py",
+        "tests/assess/test_committee_export.py", "tests/mutation/test_ranking_line.py",
     ],
     "grants/payments/schedule.py": [
         "tests/payments/test_schedule.py", "tests/mutation/test_payment_schedule.py",
