@@ -72,6 +72,7 @@ def register_jobs() -> None:
 def register_blueprints(app: Flask) -> None:
     from grants.extensions import csrf
     from grants.views import (
+        actions,
         admin,
         admin_iban_changes,  # noqa: F401  (adds its routes to the admin blueprint)
         admin_organisations,  # noqa: F401  (adds its routes to the admin blueprint)
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
         payments,
         places,
         portal,
+        progress,
         registration,
         reports,
         verification,
@@ -105,8 +107,9 @@ def register_blueprints(app: Flask) -> None:
     # they are imported before that registers.
     for module in (auth, main, applications, places, finance, allocations, admin, workflows,
                    decisions, language, assess, portal, attachments, payments, reports, approvals,
-                   objections, registration, verification):
+                   objections, registration, verification, actions, progress):
         app.register_blueprint(module.bp)
+    app.register_blueprint(actions.public)
     # The API authenticates with bearer tokens, never cookies, so CSRF cannot reach it.
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)

@@ -19,6 +19,7 @@ from grants.models import ApplicationState, CommitteeConflict, Role, Scheme, Use
 # the RIF committee needs (privacy, issue 14).
 _ALL_SCHEMES_ROLES = (Role.ASSESSOR, Role.APPROVER, Role.FINANCE, Role.ADMIN)
 COMMITTEE_SCHEME = "rif"
+_APPLICATION_STAFF_ROLES = (*_ALL_SCHEMES_ROLES, Role.COMMITTEE)
 
 
 def _committee_scope(stmt: Select, model, user: User) -> Select:
@@ -38,6 +39,9 @@ def _committee_scope(stmt: Select, model, user: User) -> Select:
 def scope_to_user(stmt: Select, model, user: User) -> Select:
     """Restrict a select of an organisation-owned model to the rows ``user`` may see."""
     if user.is_staff:
+        if not user.has_role(*_APPLICATION_STAFF_ROLES):
+            # Programme staff keep the action book: no organisation's records are theirs.
+            return stmt.where(sa.false())
         return _committee_scope(stmt, model, user)
     if user.organisation_id is None:
         return stmt.where(sa.false())

@@ -47,6 +47,9 @@ class DefaultConfig:
     # How many days ahead a term counts as "soon" on the work queue and the deadlines page.
     DUE_SOON_DAYS = 7
 
+    # The public progress figures (/voortgang) are recomputed at most this often.
+    PROGRESS_CACHE_SECONDS = 300
+
     # Largest places CSV an applicant may upload.
     PLACES_CSV_MAX_BYTES = 20 * 1024 * 1024
     # Largest PDF attachment (PDF only) an applicant may upload.

@@ -17,6 +17,10 @@ from stdnum import iban
 from grants.budget.manual import book_by_hand
 from grants.extensions import db
 from grants.models import (
+    Action,
+    ActionKind,
+    ActionStatus,
+    ActionTheme,
     Application,
     ApplicationState,
     Budget,
@@ -37,10 +41,11 @@ from grants.models.settings import DEMO_DATABASE
 from grants.money import euros
 from grants.seed import seed_schemes
 from grants.services.accounts import create_user, hash_password
+from grants.services.action_book import add_evidence, add_step, create_action, mark_step_done
 from grants.services.applications import fire_trigger, reference_for
 from grants.services.consents import give_consent, missing_consents
 from grants.services.two_factor import enrol_with_secret
-from grants.timefmt import amsterdam
+from grants.timefmt import AMSTERDAM, amsterdam
 from grants.workflows import workflow_for
 
 K = OrganisationKind
@@ -114,6 +119,7 @@ JOB_TITLES = {
     "beslisser@demo.techniekpact.nl": "directeur Subsidies",
     "commissie@demo.techniekpact.nl": "voorzitter beoordelingscommissie",
     "financien@demo.techniekpact.nl": "controller",
+    "programma@demo.techniekpact.nl": "programmamedewerker Techniekpact",
     "beheer@demo.techniekpact.nl": "functioneel beheerder",
     "beheer2@demo.techniekpact.nl": "functioneel beheerder",
 }
@@ -147,6 +153,9 @@ DEMO_USERS = [
              "commissie2-demo-2014"),
     DemoUser("financien@demo.techniekpact.nl", "Esther Bakker", Role.FINANCE,
              "financien-demo-2014"),
+    # Keeps the action book (actieboek Techniekpact).
+    DemoUser("programma@demo.techniekpact.nl", "Hanneke Willems", Role.PROGRAMME,
+             "programma-demo-2014"),
     DemoUser("beheer@demo.techniekpact.nl", "Farid el Amrani", Role.ADMIN, "beheer-demo-2014"),
     # A second admin: a ceiling one admin prepares, another approves (four eyes).
     DemoUser("beheer2@demo.techniekpact.nl", "Gijs Visser", Role.ADMIN, "beheer2-demo-2014"),
@@ -412,6 +421,65 @@ def _book(finance: User, now: datetime) -> None:
                      now=amsterdam(*day, 9))
 
 
+# Examples for the action book, marked as such (staff enter the programme's real actions):
+# (title, theme, region, parties, status, scheme codes, budget codes,
+#  [(step, due in days from the demo's day, done in days from it or None)], [(evidence, url)]).
+# The steps lie around the demo's day, so one is overdue whenever the demo is loaded.
+EXAMPLE_ACTIONS = [
+    ("Sectorplannen: scholing en instroom in de technische sectoren", ActionTheme.WERKEN, None,
+     ["Ministerie van SZW", "Sociale partners in de technische sectoren"],
+     ActionStatus.ON_SCHEDULE, ["sectorplan"], ["sectorplannen"],
+     [("Eerste tijdvak voor sectorplannen opengesteld", -120, -125),
+      ("Tussenevaluatie van de sectorplannen gepubliceerd", 90, None)],
+     [("Techniekpact (Rijksoverheid)",
+       "https://www.rijksoverheid.nl/onderwerpen/techniek/techniekpact")]),
+    ("Praktijkleren: meer werkleerplaatsen in mbo en hbo", ActionTheme.LEREN, None,
+     ["Ministerie van OCW", "Samenwerkingsorganisatie Beroepsonderwijs Bedrijfsleven"],
+     ActionStatus.DELAYED, ["praktijkleren"], ["praktijkleren"],
+     [("Aanvragen studiejaar 2013/14 afgehandeld", -60, -50),
+      ("Bereik van praktijkleren bij het mkb onderzocht", -14, None)],
+     [("Subsidieregeling praktijkleren", "https://wetten.overheid.nl/")]),
+    ("Meer bèta- en techniekdocenten voor de klas", ActionTheme.LEREN, None,
+     ["Ministerie van OCW", "Scholen voor voortgezet onderwijs"],
+     ActionStatus.NOT_STARTED, [], ["beta-docenten"],
+     [("Werving van de eerste zij-instromers gestart", 45, None)], []),
+    ("Techniek op de basisschool via de pabo", ActionTheme.KIEZEN, None,
+     ["Ministerie van OCW", "Pabo's"], ActionStatus.ON_SCHEDULE, [], ["pabo"],
+     [("Handreiking techniekonderwijs verspreid onder de pabo's", -30, -35),
+      ("Elke pabo biedt een module techniek aan", 200, None)],
+     [("Techniekpact", "https://www.techniekpact.nl/")]),
+    ("Regionaal techniekpact Noord", ActionTheme.REGIONAAL, Region.NOORD,
+     ["Provincies Groningen, Fryslân en Drenthe", "Werkgevers en onderwijs in Noord"],
+     ActionStatus.ON_SCHEDULE, ["rif"], ["rif"],
+     [("Regionaal techniekpact Noord ondertekend", -90, -92),
+      ("Eerste RIF-projecten in Noord gestart", 60, None)],
+     [("Techniekpact in de regio", "https://www.techniekpact.nl/")]),
+]
+
+
+def _example_actions(keeper: User, now: datetime) -> None:
+    today = now.astimezone(AMSTERDAM).date()
+    known = set(db.session.scalars(sa.select(Action.title).where(Action.is_example)))
+    schemes = {s.code: s.id for s in db.session.scalars(sa.select(Scheme))}
+    budgets = {b.code: b.id for b in db.session.scalars(sa.select(Budget))}
+    for (title, theme, region, parties, status, scheme_codes, budget_codes, steps,
+         evidence) in EXAMPLE_ACTIONS:
+        if title in known:
+            continue
+        action = create_action(
+            keeper, now, title=title, theme=theme, region=region, parties=parties,
+            kind=ActionKind.REGIONAL if region else ActionKind.NATIONAL, description="",
+            status=status, schemes=[schemes[code] for code in scheme_codes],
+            budgets=[budgets[code] for code in budget_codes], is_example=True)
+        for step_title, due, done in steps:
+            step = add_step(action, keeper, now, title=step_title,
+                            due_on=today + timedelta(days=due))
+            if done is not None:
+                mark_step_done(step, keeper, now, done_on=today + timedelta(days=done))
+        for evidence_title, url in evidence:
+            add_evidence(action, keeper, now, title=evidence_title, url=url)
+
+
 def _not_before_now(now: datetime) -> None:
     """The demo's organisations and accounts exist from the demo's moment at the latest (the
     database stamps them with the machine's clock, which may be years after the demo's)."""
@@ -536,6 +604,7 @@ def load_demo(now: datetime, force: bool = False) -> list[DemoUser]:
     _play_history(applications, finance, now)
     _book(finance, now)
     seed_schemes(now)
+    _example_actions(_user("programma@demo.techniekpact.nl"), now)
     _not_before_now(now)
     db.session.flush()
     return DEMO_USERS if known_passwords else []

@@ -74,6 +74,7 @@ def connect(roles, role: str) -> psycopg.Connection:
     "DELETE FROM ledger_entries",
     "UPDATE alembic_version SET version_num = 'x'",
     "DELETE FROM verification_runs",
+    "DELETE FROM action_events",
 ])
 def test_the_app_role_cannot_touch_the_guards(roles, statement):
     with connect(roles, roles["app"]) as connection, pytest.raises(

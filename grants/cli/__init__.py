@@ -11,6 +11,7 @@ from grants.cli.backup import backup_command, restore_command, sepa_sent_cli
 from grants.cli.db_roles import db_roles_command
 from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
+from grants.cli.progress import progress_report_command
 from grants.cli.refusals import fail
 from grants.cli.verify import verify_command
 from grants.clock import now
@@ -47,6 +48,7 @@ grants_cli.add_command(restore_command)
 grants_cli.add_command(sepa_sent_cli)
 grants_cli.add_command(db_roles_command)
 grants_cli.add_command(verify_command)
+grants_cli.add_command(progress_report_command)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 

@@ -16,7 +16,7 @@ from grants.extensions import db
 
 # Only ever appended to: the app role gets SELECT and INSERT on these, nothing more.
 APPEND_ONLY_TABLES = ("audit_events", "ledger_entries", "admin_events", "assessments",
-                      "submissions", "verification_runs")
+                      "submissions", "verification_runs", "action_events")
 
 
 def role_statements(database: str, owner: str, app: str) -> list[str]:

@@ -1,5 +1,19 @@
 """All tables, imported here so that metadata (and Alembic) sees every one of them."""
 
+from grants.models.actions import (
+    ACTION_EVENT_LABELS,
+    ACTION_KIND_LABELS,
+    ACTION_STATUS_LABELS,
+    ACTION_THEME_LABELS,
+    Action,
+    ActionEvent,
+    ActionEventKind,
+    ActionEvidence,
+    ActionKind,
+    ActionStatus,
+    ActionStep,
+    ActionTheme,
+)
 from grants.models.admin import ADMIN_ACTION_LABELS, AdminAction, AdminEvent
 from grants.models.allocations import (
     RUN_STATUS_LABELS,
@@ -125,6 +139,18 @@ from grants.models.verification import (
 )
 
 __all__ = [
+    "ACTION_EVENT_LABELS",
+    "ACTION_KIND_LABELS",
+    "ACTION_STATUS_LABELS",
+    "ACTION_THEME_LABELS",
+    "Action",
+    "ActionEvent",
+    "ActionEventKind",
+    "ActionEvidence",
+    "ActionKind",
+    "ActionStatus",
+    "ActionStep",
+    "ActionTheme",
     "ADMIN_ACTION_LABELS",
     "AdminAction",
     "AdminEvent",

@@ -20,6 +20,8 @@ class Role(StrEnum):
     COMMITTEE = "committee"
     FINANCE = "finance"
     ADMIN = "admin"
+    # Keeps the action book (actieboek Techniekpact); sees no applications.
+    PROGRAMME = "programme"
 
 
 ROLE_LABELS = {
@@ -29,6 +31,7 @@ ROLE_LABELS = {
     Role.COMMITTEE: N_("Lid beoordelingscommissie"),
     Role.FINANCE: N_("Financiën"),
     Role.ADMIN: N_("Beheerder"),
+    Role.PROGRAMME: N_("Programmamedewerker"),
 }
 
 # Roles that work for the ministry and so see every organisation's records.

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from grants.access import scope_to_user
 from grants.extensions import db
-from grants.models import Application, ApplicationState, Budget, Role, User
+from grants.models import Action, Application, ApplicationState, Budget, Role, User
 
 S = ApplicationState
 
@@ -97,6 +97,13 @@ def next_steps(user: User) -> list[NextStep]:
             "finance.budgets", _("Naar de budgetten"),
             count=db.session.scalar(sa.select(sa.func.count(Budget.id))),
             count_label=_("budgetten")))
+    if user.has_role(Role.PROGRAMME):
+        steps.append(NextStep(
+            Role.PROGRAMME, _("Actieboek Techniekpact"),
+            _("De acties van het werkprogramma bijhouden: stappen, bewijsstukken, financiering."),
+            "actions.index", _("Naar het actieboek"),
+            count=db.session.scalar(sa.select(sa.func.count(Action.id))),
+            count_label=_("acties")))
     if user.has_role(Role.ADMIN):
         steps.append(NextStep(
             Role.ADMIN, _("Gebruikers en rollen"), _("Wie toegang heeft, met welke rol."),

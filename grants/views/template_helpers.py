@@ -41,6 +41,9 @@ NAVIGATION = [
     NavItem(N_("Betalingen"), "payments.index", frozenset({Role.FINANCE, Role.APPROVER})),
     NavItem(N_("Monitoring"), "reports.monitoring",
             frozenset({Role.FINANCE, Role.ADMIN, Role.ASSESSOR})),
+    NavItem(N_("Actieboek"), "actions.index", frozenset({Role.PROGRAMME, Role.ADMIN})),
+    NavItem(N_("Voortgangsrapportage"), "progress.staff_report",
+            frozenset({Role.PROGRAMME, Role.FINANCE, Role.ADMIN})),
     NavItem(N_("Beheer"), "admin.index", frozenset({Role.ADMIN})),
 ]
 

@@ -23,6 +23,7 @@ DEMO_USERS = [
     ("commissie", "Dirk Mulder", "Lid beoordelingscommissie"),
     ("commissie2", "Greet Hoekstra", "Lid beoordelingscommissie"),
     ("financien", "Esther Bakker", "Financiën"),
+    ("programma", "Hanneke Willems", "Programmamedewerker"),
     ("beheer", "Farid el Amrani", "Beheerder"),
     ("beheer2", "Gijs Visser", "Beheerder"),
 ]

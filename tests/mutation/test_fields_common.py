@@ -22,7 +22,7 @@ Fraction through ``str`` as directly ("2", "1/3"); only a bool ("True") would di
 parameter is a bool:
 
 equivalent: grants.workflows.fields.common.x_parse_document__mutmut_10 — None prefix joins as ""
-equivalent: grants.workflows.fields.common.x_list_of__mutmut_26 — keep_null None is False
+equivalent: grants.workflows.fields.common.x_list_of__mutmut_37 — keep_null None is False
 equivalent: grants.workflows.fields.common.x_format_number__mutmut_12 — locale case-blind
 equivalent: grants.workflows.fields.common.x_format_number__mutmut_13 — locale case-blind
 equivalent: grants.workflows.fields.common.x_format_day__mutmut_10 — locale case-blind
