@@ -327,7 +327,9 @@ def test_no_personal_data_on_any_public_page_or_file(client, demo):
     assert students - {None}, "the demo holds praktijkleren places with students"
 
     figures = progress()
-    pages = ["/voortgang", "/voortgang/projecten", "/voortgang/data",
+    pages = ["/voortgang", "/voortgang/projecten", "/voortgang/data", "/voortgang/acties",
+             "/voortgang/acties/regio", *[f"/voortgang/acties/{action['id']}"
+                                          for action in figures.actions],
              *[f"/voortgang/regio/{slug}" for slug in
                ("noord", "oost-nederland", "zuidoost", "zuidwestvleugel", "noordvleugel")],
              *[f"/voortgang/sector/{re.sub('[^a-z0-9]+', '-', row.key.lower()).strip('-')}"
@@ -345,7 +347,7 @@ def test_no_personal_data_on_any_public_page_or_file(client, demo):
     leaks = [(where, item) for where, text in compact.items() for item in personal
              if item in text or item.replace(" ", "") in text.replace(" ", "")]
     assert leaks == []
-    assert texts["pdf"] and figures.projects, "there is something to leak"
+    assert texts["pdf"] and figures.projects and figures.actions, "there is something to leak"
 
 
 def test_a_report_day_before_today_uses_the_ledger_and_matches_today(demo):
