@@ -46,6 +46,7 @@ from grants.models.budgets import (
     CeilingAmendment,
     EntryKind,
     LedgerEntry,
+    LedgerPeriod,
 )
 from grants.models.committee import CommitteeConflict
 from grants.models.consents import (
@@ -201,6 +202,7 @@ __all__ = [
     "JobKind",
     "JobStatus",
     "LedgerEntry",
+    "LedgerPeriod",
     "LoginFailure",
     "MAIL_KIND_LABELS",
     "MAIL_STATUS_LABELS",

@@ -88,6 +88,22 @@ TRIGGER_LABELS = {
 }
 
 
+# While a decision is awaited its term (Awb 4:13) runs; while incomplete, the repair term.
+AWAITING_DECISION = (ApplicationState.SUBMITTED, ApplicationState.IN_ASSESSMENT,
+                     ApplicationState.ASSESSED, ApplicationState.VALIDATED)
+
+
+def due_on_for(state: ApplicationState, repair_due_on: date | None,
+               decision_due_on: date | None) -> date | None:
+    """The term that matters now: the repair term while incomplete, else the decision term
+    while a decision is awaited; none in any other state."""
+    if state == ApplicationState.INCOMPLETE:
+        return repair_due_on
+    if state in AWAITING_DECISION:
+        return decision_due_on
+    return None
+
+
 class Recommendation(StrEnum):
     POSITIVE = "positive"
     NEGATIVE = "negative"
@@ -104,6 +120,12 @@ class Application(db.Model):
     __table_args__ = (
         sa.CheckConstraint("requested_cents >= 0", name="requested"),
         sa.Index("ix_applications_scheme_window_state", "scheme_id", "window_id", "state"),
+        # The work queue's order within each state: it reads the first page off this index
+        # instead of sorting every application in the queue.
+        sa.Index("ix_applications_state_due_on_reference", "state", "due_on", "reference"),
+        # The lists' order, newest first (read backwards: both databases scan an index either
+        # way, so the index needs no DESC).
+        sa.Index("ix_applications_created_at_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +163,10 @@ class Application(db.Model):
     repair_due_on: Mapped[date | None]
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     objection_due_on: Mapped[date | None]
+    # What the work queue orders by: due_on_for() of the columns above, stored so that the
+    # queue can use an index. Kept by the hook below in every flush that writes the row (the
+    # engine's transitions and effects, edits, imports), so in the same transaction.
+    due_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT")
@@ -160,6 +186,14 @@ class Application(db.Model):
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+
+@sa.event.listens_for(Application, "before_insert")
+@sa.event.listens_for(Application, "before_update")
+def _keep_due_on(_mapper, _connection, application: Application) -> None:
+    # A column attribute set here is part of the very INSERT or UPDATE being flushed.
+    application.due_on = due_on_for(application.state, application.repair_due_on,
+                                    application.decision_due_on)
 
 
 class Assessment(db.Model):

@@ -9,10 +9,12 @@ import sqlalchemy as sa
 from grants.extensions import db
 from grants.models import Application, ApplicationState, Objection
 
+# States in which the decision clock runs (in incomplete it stands still: Awb 4:15): the model
+# keeps each application's due date by the same tuple.
+from grants.models.applications import AWAITING_DECISION
+
 S = ApplicationState
 DUE_SOON_DAYS = 7
-# States in which the decision clock runs (in incomplete it stands still: Awb 4:15).
-AWAITING_DECISION = (S.SUBMITTED, S.IN_ASSESSMENT, S.ASSESSED, S.VALIDATED)
 
 
 class DeadlineKind(StrEnum):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from grants import clock
 from grants.access import scope_to_user
@@ -33,7 +33,7 @@ from grants.models import (
     Window,
 )
 from grants.services.committee import DeclaredConflict, active_members, conflicts_by_application
-from grants.services.deadlines import AWAITING_DECISION, Deadline, DeadlineKind
+from grants.services.deadlines import Deadline, DeadlineKind
 from grants.services.schemes import list_schemes
 from grants.workflows import workflow_for
 from grants.workflows.order import (
@@ -87,12 +87,10 @@ class QueueItem:
                 and self.deadline.days_left <= self.due_soon_days)
 
 
-def _due_on():
-    """The term that matters now: the repair term while incomplete, else the decision term."""
-    return sa.case(
-        (Application.state == S.INCOMPLETE, Application.repair_due_on),
-        (Application.state.in_(AWAITING_DECISION), Application.decision_due_on),
-        else_=sa.null())
+# Soonest due first; applications without a running term last. Application.due_on is the term
+# that matters now (grants.models.applications.due_on_for), stored so that an index serves it.
+def _queue_order(due_on, reference) -> tuple:
+    return (due_on.is_(None), due_on, reference)
 
 
 def _starter_id():
@@ -103,35 +101,86 @@ def _starter_id():
             .correlate(Application).scalar_subquery())
 
 
+def _queue_conditions(user: User, filters: QueueFilters, today: date,
+                      due_soon_days: int) -> list:
+    """The queue's conditions on the applications table alone: no join, so that a count or a
+    slice of one state reads an index of that table only."""
+    conditions = [Application.state.in_(QUEUE_STATES)]
+    if filters.scheme:
+        conditions.append(Application.scheme_id.in_(
+            sa.select(Scheme.id).where(Scheme.code == filters.scheme)))
+    if filters.window_id:
+        conditions.append(Application.window_id == filters.window_id)
+    if filters.state:
+        conditions.append(Application.state == filters.state)
+    if filters.region:
+        conditions.append(Application.region == filters.region)
+    if filters.assigned == Assigned.MINE:
+        conditions.append(_starter_id() == user.id)
+    elif filters.assigned == Assigned.NOBODY:
+        conditions.append(_starter_id().is_(None))
+    if filters.due == Due.OVERDUE:
+        conditions.append(Application.due_on < today)
+    elif filters.due == Due.SOON:
+        conditions.append(Application.due_on.between(
+            today, today + timedelta(days=due_soon_days)))
+    return conditions
+
+
 def work_queue(user: User, filters: QueueFilters, today: date, due_soon_days: int):
     """A select of (Application, due_on, whoever started the assessment), soonest due first;
-    applications without a running term come last."""
-    due_on = _due_on().label("due_on")
-    starter_id = _starter_id()
+    applications without a running term come last. The whole queue in one statement; a page
+    of it is read faster by queue_page()."""
     starter = aliased(User)
-    stmt = (sa.select(Application, due_on, starter)
-            .join(Application.scheme).join(Application.window)
-            .outerjoin(starter, starter.id == starter_id)
-            .where(Application.state.in_(QUEUE_STATES)))
-    if filters.scheme:
-        stmt = stmt.where(Scheme.code == filters.scheme)
-    if filters.window_id:
-        stmt = stmt.where(Window.id == filters.window_id)
-    if filters.state:
-        stmt = stmt.where(Application.state == filters.state)
-    if filters.region:
-        stmt = stmt.where(Application.region == filters.region)
-    if filters.assigned == Assigned.MINE:
-        stmt = stmt.where(starter_id == user.id)
-    elif filters.assigned == Assigned.NOBODY:
-        stmt = stmt.where(starter_id.is_(None))
-    if filters.due == Due.OVERDUE:
-        stmt = stmt.where(_due_on() < today)
-    elif filters.due == Due.SOON:
-        stmt = stmt.where(_due_on() >= today,
-                          _due_on() <= today + timedelta(days=due_soon_days))
+    stmt = (sa.select(Application, Application.due_on, starter)
+            .outerjoin(starter, starter.id == _starter_id())
+            .where(*_queue_conditions(user, filters, today, due_soon_days)))
     stmt = scope_to_user(stmt, Application, user)
-    return stmt.order_by(_due_on().is_(None), _due_on(), Application.reference)
+    return stmt.order_by(*_queue_order(Application.due_on, Application.reference))
+
+
+def queue_count(user: User, filters: QueueFilters, today: date, due_soon_days: int) -> int:
+    # count(*), not count(id): PostgreSQL then counts off the index alone.
+    stmt = sa.select(sa.func.count()).select_from(Application).where(
+        *_queue_conditions(user, filters, today, due_soon_days))
+    return db.session.scalar(scope_to_user(stmt, Application, user))
+
+
+def queue_page(user: User, filters: QueueFilters, today: date, due_soon_days: int, *,
+               offset: int, limit: int) -> list:
+    """Rows ``offset`` to ``offset + limit`` of work_queue(), in its order, without sorting the
+    whole queue: per state, the first ``offset + limit`` with a term (in the order of the index
+    on state, due_on, reference) and those without (by reference), then the page of their
+    union. Who started each assessment is looked up for the page's rows only."""
+    wanted = offset + limit
+    conditions = _queue_conditions(user, filters, today, due_soon_days)
+    slices = []
+    for state in [filters.state] if filters.state else QUEUE_STATES:
+        for dated in (True, False):
+            part = sa.select(Application.id, Application.due_on, Application.reference).where(
+                *conditions, Application.state == state,
+                Application.due_on.is_not(None) if dated else Application.due_on.is_(None))
+            # Ordered by due_on too where it is NULL throughout: so the index on (state,
+            # due_on, reference) serves the order, not the one on reference, which the
+            # planner would otherwise walk whole for a state with no such row.
+            part = scope_to_user(part, Application, user).order_by(
+                Application.due_on, Application.reference).limit(wanted)
+            slices.append(sa.select(part.subquery()))
+    merged = sa.union_all(*slices).subquery()
+    ids = list(db.session.scalars(
+        sa.select(merged.c.id).order_by(*_queue_order(merged.c.due_on, merged.c.reference))
+        .limit(limit).offset(offset)))
+    if not ids:
+        return []
+    starter = aliased(User)
+    rows = db.session.execute(
+        sa.select(Application, Application.due_on, starter)
+        .outerjoin(starter, starter.id == _starter_id())
+        .where(Application.id.in_(ids))
+        .options(joinedload(Application.organisation), joinedload(Application.scheme),
+                 joinedload(Application.window))).all()
+    place = {application_id: number for number, application_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: place[row[0].id])
 
 
 def queue_items(rows, today: date, due_soon_days: int) -> list[QueueItem]:

@@ -1,6 +1,10 @@
 """HTTP API v1 (shared/api.md): bearer tokens only, JSON in and out, errors in one shape."""
 
+import re
+from datetime import UTC, datetime, timedelta
+
 from flask import Blueprint, g, jsonify, request
+from sqlalchemy.orm import selectinload
 
 from grants.access import require_role
 from grants.allocation.runs import run_allocation
@@ -13,11 +17,13 @@ from grants.models import Application, ApplicationState, Region, Role, Scheme, W
 from grants.money import cents_to_api
 from grants.services.applications import (
     allowed_triggers,
+    count_visible,
     create_application,
     fire_trigger,
     get_application,
     history,
     update_application,
+    visible_after,
     visible_applications,
 )
 from grants.services.approvals import is_prepared_trigger, prepare_trigger
@@ -27,6 +33,7 @@ from grants.services.schemes import list_schemes
 from grants.services.tokens import live_token, record_use, use_is_unrecorded
 from grants.timefmt import to_api
 from grants.workflows import workflow_for
+from grants.workflows.common import prefetched
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -88,6 +95,32 @@ def _pagination() -> tuple[int, int]:
     if fields:
         raise ValidationFailed("Ongeldige paginering.", fields)
     return page, per_page
+
+
+# Keyset pagination (?after=): the cursor is the last item's created_at in microseconds since
+# 1970 (UTC) and its id, "1396335600000000-42"; opaque to clients, who pass on next_after.
+_CURSOR = re.compile(r"(-?[0-9]{1,18})-([0-9]{1,10})")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+_MICROSECONDS = range((datetime(1, 1, 2, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1),
+                      (datetime(9999, 12, 31, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1))
+
+
+def _cursor_of(application: Application) -> str:
+    return f"{(application.created_at - _EPOCH) // timedelta(microseconds=1)}-{application.id}"
+
+
+def _cursor(text: str | None, page: int) -> tuple[datetime, int] | None:
+    if text is None:
+        return None
+    found = _CURSOR.fullmatch(text)
+    if not found or int(found[1]) not in _MICROSECONDS or int(found[2]) > _MAX_ID:
+        raise ValidationFailed("Ongeldige paginering.", {"after": [
+            "after is de waarde van next_after uit het vorige antwoord."]})
+    if page != 1:
+        raise ValidationFailed("Ongeldige paginering.", {"page": [
+            "page en after gaan niet samen: after begint waar de vorige pagina eindigde."]})
+    return _EPOCH + timedelta(microseconds=int(found[1])), int(found[2])
 
 
 def window_json(window: Window) -> dict:
@@ -202,10 +235,20 @@ def applications():
         fields["region"] = [f"Onbekend landsdeel: {filters['region']}."]
     if fields:
         raise ValidationFailed("Ongeldig filter.", fields)
-    result = db.paginate(visible_applications(g.api_user, **filters), page=page,
-                         per_page=per_page, error_out=False)
-    return jsonify({"items": [application_json(a) for a in result.items],
-                    "total": result.total})
+    after = _cursor(request.args.get("after"), page)
+    if after is None:
+        stmt = visible_applications(g.api_user, **filters).offset((page - 1) * per_page)
+    else:
+        stmt = visible_after(g.api_user, after, **filters)
+    # One more than the page holds: whether a next page exists, without a second query.
+    found = list(db.session.scalars(stmt.limit(per_page + 1).options(
+        selectinload(Application.organisation), selectinload(Application.window))))
+    items = found[:per_page]
+    with prefetched([a.id for a in items]):
+        listed = [application_json(a) for a in items]
+    return jsonify({"items": listed,
+                    "total": count_visible(g.api_user, **filters),
+                    "next_after": _cursor_of(items[-1]) if len(found) > per_page else None})
 
 
 @bp.get("/applications/<int:application_id>")

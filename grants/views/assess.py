@@ -15,7 +15,6 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-import sqlalchemy as sa
 from babel.numbers import format_decimal
 from flask import (
     Blueprint,
@@ -72,9 +71,10 @@ from grants.services.work_queue import (
     decision_queue,
     in_order_of_completeness,
     pending_objections,
+    queue_count,
     queue_filter_choices,
     queue_items,
-    work_queue,
+    queue_page,
 )
 from grants.timefmt import AMSTERDAM
 from grants.views.objections import step_url as objection_step_url
@@ -245,15 +245,14 @@ def queue():
     choices = queue_filter_choices()
     filters = _queue_filters(choices)
     today, soon = _today(), due_soon_days()
-    stmt = work_queue(_actor(), filters, today, soon)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(
-        stmt.order_by(None).subquery()))
+    total = queue_count(_actor(), filters, today, soon)
     asked = request.args.get("page", "")
     page = QueuePage(1, total)
     page = QueuePage(min(int(asked), page.pages) if asked.isdigit() and int(asked) > 0 else 1,
                      total)
     number = page.number
-    rows = db.session.execute(stmt.limit(PER_PAGE).offset((number - 1) * PER_PAGE)).all()
+    rows = queue_page(_actor(), filters, today, soon, offset=(number - 1) * PER_PAGE,
+                      limit=PER_PAGE)
     shown = {key: value for key, value in {
         "scheme": filters.scheme, "window": filters.window_id, "state": filters.state,
         "region": filters.region, "assigned": filters.assigned, "due": filters.due,

@@ -9,6 +9,12 @@ from grants.services.schemes import list_schemes
 bp = Blueprint("main", __name__)
 
 
+@bp.get("/healthz")
+def healthz():
+    # For load balancers and bench/pages_bench.py's reference: no session, no database.
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 @bp.get("/")
 @login_required
 def home():

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from grants.access import role_required
 from grants.errors import NotFound, ValidationFailed
-from grants.i18n import N_
+from grants.i18n import N_, current_language
 from grants.models import Role
 from grants.services import progress as figures_service
 from grants.services.progress_charts import region_chart, trend_chart
@@ -41,12 +41,21 @@ def _charts(figures) -> dict[str, object]:
             for budget in figures.budgets}
 
 
+def _drawn(figures) -> tuple[dict[str, object], object]:
+    # Drawing the charts is most of the page's work: drawn once per language while the figures
+    # stand, as the files are.
+    return figures_service.cached_extra(
+        f"charts-{current_language()}", None,
+        lambda held: (_charts(held), region_chart(held.regions)))
+
+
 @bp.get("")
 def index():
     figures = _figures()
+    charts, regions_drawn = _drawn(figures)
     return render_template(
-        "progress/index.html", figures=figures, charts=_charts(figures),
-        region_chart=region_chart(figures.regions), slug=slug,
+        "progress/index.html", figures=figures, charts=charts,
+        region_chart=regions_drawn, slug=slug,
         region_link=lambda row: url_for("progress.region", name=slug(row.key)),
         sector_link=lambda row: url_for("progress.sector", name=slug(row.key)))
 

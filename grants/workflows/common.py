@@ -1,5 +1,7 @@
 """Guards and effects the schemes share: windows, completeness, the Awb terms, four eyes."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from grants.models import (
     AuditEvent,
     Bucket,
     EntryKind,
+    GrantReport,
     Objection,
     Recommendation,
     Role,
@@ -153,7 +156,63 @@ def grant_amount(f: Firing) -> None:
     f.audit_data["amount_cents"] = amount
 
 
+# A listing of many applications (the API's list) asks each of them the same questions for its
+# allowed triggers: within prefetched(), they are answered for all of them at once. Read-only:
+# nothing that lodges or decides an objection may run inside.
+_prefetched: ContextVar[dict | None] = ContextVar("grants_prefetched", default=None)
+
+
+@contextmanager
+def prefetched(application_ids: list[int]):
+    ids = list(application_ids)
+    pending: dict[int, Objection] = {}
+    for objection in db.session.scalars(
+            sa.select(Objection).where(Objection.application_id.in_(ids),
+                                       Objection.outcome.is_(None)).order_by(Objection.id)):
+        pending.setdefault(objection.application_id, objection)
+    latest_ids = dict(db.session.execute(
+        sa.select(AuditEvent.application_id, sa.func.max(AuditEvent.id))
+        .where(AuditEvent.application_id.in_(ids), AuditEvent.trigger.in_(DECISIONS))
+        .group_by(AuditEvent.application_id)).all())
+    events = {event.id: event for event in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.id.in_(list(latest_ids.values()))))}
+    objected = set(db.session.scalars(
+        sa.select(Objection.application_id).where(Objection.application_id.in_(ids))))
+    reports: dict[int, set] = {}
+    for application_id, kind, status in db.session.execute(
+            sa.select(GrantReport.application_id, GrantReport.kind, GrantReport.status)
+            .where(GrantReport.application_id.in_(ids))):
+        reports.setdefault(application_id, set()).add((kind, status))
+    token = _prefetched.set({
+        "ids": set(ids), "pending": pending, "objected": objected, "reports": reports,
+        "latest": {application_id: events[event_id]
+                   for application_id, event_id in latest_ids.items()}})
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
+
+
+def _known(application: Application) -> dict | None:
+    known = _prefetched.get()
+    return known if known is not None and application.id in known["ids"] else None
+
+
+def never_objected(application: Application) -> bool:
+    """Known, within prefetched(), to have no objection at all (False: not known)."""
+    known = _known(application)
+    return known is not None and application.id not in known["objected"]
+
+
+def prefetched_reports(application: Application) -> set | None:
+    """(kind, status) of each of its reports, within prefetched(); None: not known."""
+    known = _known(application)
+    return None if known is None else known["reports"].get(application.id, set())
+
+
 def latest_decision(application: Application) -> AuditEvent | None:
+    if (known := _known(application)) is not None:
+        return known["latest"].get(application.id)
     return db.session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.application_id == application.id, AuditEvent.trigger.in_(DECISIONS))
@@ -161,6 +220,8 @@ def latest_decision(application: Application) -> AuditEvent | None:
 
 
 def pending_objection(application: Application) -> Objection | None:
+    if (known := _known(application)) is not None:
+        return known["pending"].get(application.id)
     return db.session.scalars(
         sa.select(Objection).where(Objection.application_id == application.id,
                                    Objection.outcome.is_(None))).first()

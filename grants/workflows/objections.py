@@ -40,6 +40,8 @@ EXTENSION_WEEKS = 6
 
 
 def _decided_objection_against(application: Application, event_id: int) -> Objection | None:
+    if common.never_objected(application):
+        return None
     return db.session.scalars(
         sa.select(Objection).where(Objection.application_id == application.id,
                                    Objection.against_event_id == event_id,

@@ -14,7 +14,7 @@ from grants.errors import ValidationFailed
 from grants.extensions import db
 from grants.models import Application, Attachment, GrantReport, ReportKind, ReportStatus
 from grants.money import format_eur
-from grants.workflows.common import R, S, amount_from, reason_required
+from grants.workflows.common import R, S, amount_from, prefetched_reports, reason_required
 from grants.workflows.engine import Firing, Transition, precondition, transition
 
 REPORT_FILE = "report"
@@ -42,6 +42,9 @@ def schedule_reports(f: Firing) -> None:
 def has_report(application: Application, kind: ReportKind | None,
                statuses: tuple[ReportStatus, ...]) -> bool:
     """Whether the application has a report of ``kind`` (any kind: None) in ``statuses``."""
+    if (known := prefetched_reports(application)) is not None:
+        return any((kind is None or found == kind) and status in statuses
+                   for found, status in known)
     stmt = sa.select(GrantReport.id).where(GrantReport.application_id == application.id,
                                            GrantReport.status.in_(statuses))
     if kind is not None:
