@@ -169,6 +169,24 @@ def test_a_line_balance_changed_behind_the_ledger_is_found(record):
         f"{format_eur(committed + 100)}, maar de boekingen tellen op tot {format_eur(committed)}.")
 
 
+def test_a_chart_total_changed_behind_the_ledger_is_found(record):
+    line = db.session.scalars(sa.select(BudgetLine).where(BudgetLine.code == "T2")).one()
+    committed = line.committed_cents
+    db.session.execute(sa.text(
+        "UPDATE ledger_periods SET committed_change_cents = committed_change_cents + 250 "
+        "WHERE line_id = :id AND starts_at = (SELECT min(starts_at) FROM ledger_periods "
+        "WHERE line_id = :id)"), {"id": line.id})
+
+    report = verify_record()
+    findings = [(f.check, f.record, f.recorded, f.recomputed) for f in report.findings]
+    assert findings == [
+        ("line_chart_committed", "T2 (Tweede aanvraagtijdvak)", committed + 250, committed)]
+    assert describe(report.findings[0].as_json()) == (
+        f"Budgetregel T2 (Tweede aanvraagtijdvak): de dagtotalen voor de grafieken geven "
+        f"verplicht {format_eur(committed + 250)}, maar de boekingen tellen op tot "
+        f"{format_eur(committed)}.")
+
+
 def test_an_application_state_changed_behind_its_trail_is_found(record):
     application, _run = record
     db.session.execute(sa.text("UPDATE applications SET state = 'closed' WHERE id = :id"),

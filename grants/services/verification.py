@@ -38,6 +38,7 @@ from grants.models import (
     Decision,
     EntryKind,
     LedgerEntry,
+    LedgerPeriod,
     PaymentLine,
     PaymentRun,
     PaymentRunStatus,
@@ -63,6 +64,12 @@ MESSAGES = {
                          "boekingen tellen op tot %(recomputed)s."),
     "line_recovered": N_("Budgetregel %(record)s: teruggevorderd staat op %(recorded)s, maar de "
                          "boekingen tellen op tot %(recomputed)s."),
+    "line_chart_reserved": N_("Budgetregel %(record)s: de dagtotalen voor de grafieken geven "
+                              "gereserveerd %(recorded)s, maar de boekingen tellen op tot "
+                              "%(recomputed)s."),
+    "line_chart_committed": N_("Budgetregel %(record)s: de dagtotalen voor de grafieken geven "
+                               "verplicht %(recorded)s, maar de boekingen tellen op tot "
+                               "%(recomputed)s."),
     "application_state": N_("Aanvraag %(record)s: de status is %(recorded)s, maar volgens het "
                             "auditspoor %(recomputed)s."),
     "audit_chain": N_("Aanvraag %(record)s: auditregel %(detail)s begint bij %(recorded)s, maar "
@@ -98,6 +105,8 @@ CHECK_LABELS = {
     "line_committed": N_("Verplicht"),
     "line_disbursed": N_("Uitbetaald"),
     "line_recovered": N_("Teruggevorderd"),
+    "line_chart_reserved": N_("Gereserveerd volgens de dagtotalen"),
+    "line_chart_committed": N_("Verplicht volgens de dagtotalen"),
     "application_state": N_("Status"),
     "audit_chain": N_("Auditspoor"),
     "letter_sha256": N_("SHA-256 van de brief"),
@@ -216,19 +225,29 @@ def _check_lines(report: Report) -> None:
                       _moved(EntryKind.DISBURSE).label("disbursed"),
                       _moved(EntryKind.RECOVER).label("recovered"))
             .group_by(LedgerEntry.line_id).subquery())
+    # The charts' per-day totals, kept by a trigger (grants.models.LedgerPeriod), must add up to
+    # the same reservations and commitments as the entries themselves.
+    P = LedgerPeriod
+    periods = (sa.select(P.line_id.label("line_id"),
+                         sa.func.sum(P.reserved_change_cents).label("reserved"),
+                         sa.func.sum(P.committed_change_cents).label("committed"))
+               .group_by(P.line_id).subquery())
     L = BudgetLine
     rows = db.session.execute(
         sa.select(L.id, L.code, L.name, L.reserved_cents, L.committed_cents, L.disbursed_cents,
                   L.recovered_cents, sums.c.reserved, sums.c.committed, sums.c.disbursed,
-                  sums.c.recovered)
-        .outerjoin(sums, sums.c.line_id == L.id).order_by(L.id)).all()
+                  sums.c.recovered, periods.c.reserved, periods.c.committed)
+        .outerjoin(sums, sums.c.line_id == L.id)
+        .outerjoin(periods, periods.c.line_id == L.id).order_by(L.id)).all()
     report.lines = len(rows)
-    checks = ("line_reserved", "line_committed", "line_disbursed", "line_recovered")
+    checks = ("line_reserved", "line_committed", "line_disbursed", "line_recovered",
+              "line_chart_reserved", "line_chart_committed")
     for row in rows:
-        kept = row[3:7]
         # PostgreSQL sums bigints as numeric (Decimal); a line without entries has none.
         summed = [int(value or 0) for value in row[7:11]]
-        for check, recorded, recomputed in zip(checks, kept, summed, strict=True):
+        kept = (*row[3:7], int(row[11] or 0), int(row[12] or 0))
+        for check, recorded, recomputed in zip(checks, kept, (*summed, *summed[:2]),
+                                               strict=True):
             if recorded != recomputed:
                 report.findings.append(Finding(
                     LINE, row.id, f"{row.code} ({row.name})", check, CENTS, recorded,
