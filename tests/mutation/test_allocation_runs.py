@@ -10,7 +10,17 @@ only for a preview; a run is prepared only after the window closed, one at a tim
 praktijkleren and RIF runs once and only when every application is assessed or decided; the RIF
 total score is the members' average sum, sufficient by the rule book's average per criterion;
 praktijkleren pays at most the rule book's rate per place and a late application is ineligible;
-what RIF period 1 leaves unused moves to period 2, less what objections may still restore (§3).
+what RIF period 1 leaves unused moves to period 2, less what objections may still restore (§3),
+and only once a run on it took effect (a prepared or cancelled run has not divided it).
+
+More rules stated below: the room is per line, so a candidate's reservation on another line is
+not room here; a praktijkleren category's room is its ceiling less committed and reserved; an
+application's places count by the rules frozen when it was submitted, not the scheme's rules of
+now; without a rate cap or a sufficient average in the scheme's rules the rule book's defaults
+(€ 2.700,00 a place, 6) apply; an assessed RIF application without scores totals 0 and has no
+average, so it is insufficient; a draw at the edge follows the run's seed (api.md: the seed
+reproduces a run); a prepared run records that draw, each plan's place in it and the reason of a
+refusal; candidates and open applications are listed in a fixed order (number, reference).
 
 Applications are made with the factories, in the state the run reads, so that each test states
 its figures without walking the workflow.
@@ -32,6 +42,26 @@ equivalent: grants.allocation.runs.x__may_prepare__mutmut_17 — at most one row
 equivalent: grants.allocation.runs.x__may_prepare__mutmut_25 — at most one row: LIMIT 2 alike
 equivalent: grants.allocation.runs.x_roll_over_again__mutmut_16 — first row's truth: no LIMIT alike
 equivalent: grants.allocation.runs.x_roll_over_again__mutmut_24 — first row's truth: LIMIT 2 alike
+
+A prepared run's status and cancel reason are also the columns' defaults (PREPARED, ""); the ORM
+leaves an attribute that is None out of the INSERT when its column has a default, so passing
+None or nothing stores the same row (the tests read both back, on SQLite and PostgreSQL):
+
+equivalent: grants.allocation.runs.x__prepare__mutmut_13 — status None: column default PREPARED
+equivalent: grants.allocation.runs.x__prepare__mutmut_14 — cancel_reason None: column default ""
+equivalent: grants.allocation.runs.x__prepare__mutmut_25 — status left out: column default PREPARED
+equivalent: grants.allocation.runs.x__prepare__mutmut_26 — cancel_reason left out: default ""
+
+Not equivalent, but alive on the bench's SQLite: SQLite has no row locks (SQLAlchemy drops FOR
+UPDATE there) and scans a table in rowid (= id) order. So lock_lines' mutants 2 (no ORDER BY:
+lock order), 3 (WHERE NULL: locks nothing) and 5 (locks the other windows' lines) only show on
+PostgreSQL with two concurrent transactions on committed rows, which these rolled-back tests
+cannot make. _applications 3 (no ORDER BY) is killed on PostgreSQL by
+test_a_run_lists_its_candidates_by_application_number, not on SQLite. Selecting NULL instead of
+the ids still locks the same rows (FOR UPDATE locks the rows of the FROM table; the ids read are
+thrown away):
+
+equivalent: grants.allocation.runs.x_lock_lines__mutmut_4 — SELECT NULL … FOR UPDATE locks alike
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -66,6 +96,8 @@ from grants.models import (
     Scheme,
     Window,
 )
+from grants.workflows import workflow_for
+from grants.workflows.rules import freeze
 from tests.factories import ApplicationFactory, UserFactory
 
 S = ApplicationState
@@ -196,6 +228,74 @@ def test_a_what_if_ceiling_is_an_amount_not_below_what_is_committed(staff, clock
         "score_total": None, "score_average": None}]
 
 
+def test_only_a_plans_reservation_on_the_divided_line_counts_as_room(staff, clock):
+    # A T2 plan holds € 40.000,00 on T2's line and € 10.000,00 on T1's. Only the first turns
+    # into its commitment here: with a what-if ceiling of € 100.000,00 the room is
+    # 100.000 − 40.000 + 40.000 = € 100.000,00; the T1 reservation stays reserved there.
+    finance, assessor = staff
+    t2 = window("sectorplan", "T2")
+    plan = application(t2, complete_at=datetime(2014, 4, 3, 9, tzinfo=UTC))
+    assess(plan, assessor, "positive")
+    book(line_of(t2), EntryKind.RESERVE, 40_000_00, plan, clock)
+    book(line_of(window("sectorplan", "T1")), EntryKind.RESERVE, 10_000_00, plan, clock)
+    assert compute(t2, seed="s", ceiling="100000.00").available == {"T2": 100_000_00}
+
+
+def test_a_run_lists_its_candidates_by_application_number(staff):
+    # Two RIF applications stored with the higher number first: the run lists (and records)
+    # them by number all the same, whatever order the database keeps its rows in.
+    _, assessor = staff
+    rif = window("rif", "2014")
+    base = db.session.scalar(sa.select(sa.func.max(ApplicationFactory._meta.model.id))) or 0
+    later = scored_rif(assessor, rif, id=base + 1002)
+    earlier = scored_rif(assessor, rif, id=base + 1001)
+    assert [c.application_id for c in compute(rif, seed="s").candidates] == [
+        earlier.id, later.id]
+
+
+def test_a_prepared_run_records_the_draw_at_the_edge_and_why_a_plan_is_refused(staff, clock):
+    # All but € 250.000,00 of T2's ceiling is committed. One plan of € 100.000,00 complete on
+    # 3 April comes first (rank 1, no draw); two of € 100.000,00 each complete on 4 April
+    # together ask € 200.000,00 of the € 150.000,00 left, so the seed draws their order: the
+    # one drawn first is granted, the second is refused because the ceiling is reached. The
+    # run records the draw and, per plan, its place in it and the reason for a refusal.
+    finance, assessor = staff
+    t2 = window("sectorplan", "T2")
+    line = line_of(t2)
+    book(line, EntryKind.COMMIT, line.ceiling_cents - 250_000_00, application(t2, S.APPROVED),
+         clock)
+    first = application(t2, complete_at=datetime(2014, 4, 3, 9, tzinfo=UTC))
+    same_day = [application(t2, complete_at=datetime(2014, 4, 4, hour, tzinfo=UTC))
+                for hour in (8, 9)]
+    for plan in (first, *same_day):
+        assess(plan, assessor, "positive")
+    run = run_allocation("sectorplan", "T2", finance, datetime(2014, 6, 2, tzinfo=UTC),
+                         dry_run=False, seed="s").run
+    assert sorted(run.lottery) == sorted(plan.reference for plan in same_day)
+    drawn = {plan.reference: plan.id for plan in same_day}
+    assert [(row.application_id, row.rank, row.outcome, row.amount_cents, row.reason,
+             row.lottery_position) for row in run.results] == [
+        (first.id, 1, "approved", 100_000_00, "", None),
+        (drawn[run.lottery[0]], 2, "approved", 100_000_00, "", 1),
+        (drawn[run.lottery[1]], 3, "rejected", 0, methods.CEILING_REACHED, 2)]
+
+
+def test_a_sector_plan_draw_at_the_edge_follows_the_runs_seed(staff):
+    # Eight plans of € 100.000,00 complete on the same day share a what-if ceiling of
+    # € 750.000,00: the seed orders them (1 in 40.320 orders), seven are granted. The draw is
+    # the one the seed makes, so the run can be recomputed from its inputs and seed.
+    _, assessor = staff
+    t2 = window("sectorplan", "T2")
+    for hour in range(8, 16):
+        plan = application(t2, complete_at=datetime(2014, 4, 4, hour, tzinfo=UTC))
+        assess(plan, assessor, "positive")
+    outcome = compute(t2, seed="zaad", ceiling="750000.00")
+    again = methods.first_come_first_served(outcome.candidates, 750_000_00, "zaad")
+    assert len(outcome.allocation.lottery) == 8
+    assert outcome.allocation.lottery == again.lottery
+    assert [r.outcome for r in outcome.allocation.results] == ["approved"] * 7 + ["rejected"]
+
+
 # --- RIF: scores and the sufficient average ----------------------------------------------------
 
 def test_the_rif_total_is_the_members_average_and_the_rule_book_sets_sufficient(staff, clock):
@@ -216,6 +316,58 @@ def test_the_rif_total_is_the_members_average_and_the_rule_book_sets_sufficient(
     rif.scheme.rules = {**rif.scheme.rules, "sufficient_average": "7.6"}
     db.session.flush()
     assert [r.outcome for r in compute(rif, seed="s").allocation.results] == ["rejected"]
+
+
+def test_an_assessed_rif_application_without_scores_totals_nought_and_is_insufficient(staff):
+    # One assessed application has no score sheet at all, another a sheet without scores: each
+    # has a total of 0 and no average per criterion, so neither is sufficient; both are
+    # refused on their scores and the € 24.000.000,00 stays unspent.
+    _, assessor = staff
+    rif = window("rif", "2014")
+    unsheeted = application(rif, reference="RIF-2014-00001")
+    empty = application(rif, reference="RIF-2014-00002")
+    assess(empty, assessor, "positive")
+    outcome = compute(rif, seed="s")
+    assert outcome.candidates == [
+        methods.Candidate(unsheeted.id, unsheeted.reference, requested=100_000_00,
+                          score_total=Fraction(0), score_average=None),
+        methods.Candidate(empty.id, empty.reference, requested=100_000_00,
+                          score_total=Fraction(0), score_average=None)]
+    assert [(r.application_id, r.outcome, r.amount) for r in outcome.allocation.results] == [
+        (unsheeted.id, "rejected", 0), (empty.id, "rejected", 0)]
+
+
+def test_without_a_sufficient_average_in_the_scheme_the_rule_books_six_applies(staff):
+    # Rules without a sufficient average: the default 6 applies. Averages 6 (all sixes) and
+    # 5,75 (23 ÷ 4 from one member): the first is sufficient and granted, the second refused.
+    _, assessor = staff
+    rif = window("rif", "2014")
+    six = application(rif, reference="RIF-2014-00001")
+    assess(six, assessor, "positive", scores=dict.fromkeys(CRITERIA, 6))
+    short = application(rif, reference="RIF-2014-00002")
+    assess(short, assessor, "positive", scores={**dict.fromkeys(CRITERIA, 6), "fit": 5})
+    rif.scheme.rules = {k: v for k, v in rif.scheme.rules.items() if k != "sufficient_average"}
+    db.session.flush()
+    assert [(r.application_id, r.outcome) for r in compute(rif, seed="s").allocation.results] \
+        == [(six.id, "approved"), (short.id, "rejected")]
+
+
+def test_a_rif_draw_at_the_edge_follows_the_runs_seed(staff, clock):
+    # Eight applications of € 100.000,00 with the same total score share the last € 750.000,00:
+    # the seed orders them (1 in 40.320 orders), seven are granted. The run's draw is the one
+    # its seed makes, so anyone can recompute it from the recorded inputs and seed.
+    _, assessor = staff
+    rif = window("rif", "2014")
+    line = line_of(rif)
+    book(line, EntryKind.COMMIT, line.ceiling_cents - 750_000_00, application(rif, S.APPROVED),
+         clock)
+    for _ in range(8):
+        assess(application(rif), assessor, "positive", scores=dict.fromkeys(CRITERIA, 7))
+    outcome = compute(rif, seed="zaad")
+    again = methods.ranked(outcome.candidates, 750_000_00, Fraction(6), "zaad")
+    assert len(outcome.allocation.lottery) == 8
+    assert outcome.allocation.lottery == again.lottery
+    assert [r.outcome for r in outcome.allocation.results] == ["approved"] * 7 + ["rejected"]
 
 
 # --- Praktijkleren: categories, the rate cap, late applications ---------------------------------
@@ -279,10 +431,53 @@ def test_praktijkleren_what_if_ceilings_per_category_and_the_rate_cap(staff, clo
         (late.id, {"mbo": "1"}, True)]
 
 
+def test_praktijkleren_counts_places_by_the_rules_the_application_was_submitted_under(staff):
+    # Submitted while an mbo place was 20 weeks: its 10 weeks count as 10 ÷ 20 = ½ place,
+    # though the scheme now counts 80 weeks a place (⅛) and the rule book's default is 40 (¼).
+    # It asked € 1.350,00 (½ × the full rate of € 2.700,00), which the run carries along.
+    pl = window("praktijkleren", "2013-2014")
+    app = application(pl, S.VALIDATED, requested=1_350_00, details=places(10))
+    pl.scheme.rules = {**pl.scheme.rules, "weeks_per_place": {"mbo": 20}}
+    freeze(app, workflow_for("praktijkleren").fields.DEFAULT_RULES, pl.opens_at)
+    pl.scheme.rules = {**pl.scheme.rules, "weeks_per_place": {"mbo": 80}}
+    db.session.flush()
+    (candidate,) = compute(pl, seed="s").candidates
+    assert (candidate.fractions, candidate.requested) == ({"mbo": Fraction(1, 2)}, 1_350_00)
+
+
+def test_praktijkleren_room_per_category_is_its_ceiling_less_committed_and_reserved(staff,
+                                                                                   clock):
+    # On hbo € 500,00 is committed and € 200,00 reserved: a what-if hbo ceiling of € 2.000,00
+    # leaves 2.000 − 500 − 200 = € 1.300,00; € 700,00 leaves 0 (allowed), € 699,99 is below it.
+    finance, _ = staff
+    pl = window("praktijkleren", "2013-2014")
+    hbo = line_of(pl, "2013-2014-hbo")
+    book(hbo, EntryKind.COMMIT, 500_00, application(pl, S.SETTLED), clock)
+    book(hbo, EntryKind.RESERVE, 200_00, application(pl, S.SUBMITTED), clock)
+
+    def hbo_room(ceiling):  # a preview with a what-if ceiling for hbo
+        return run_allocation("praktijkleren", "2013-2014", finance, clock(), categories=[
+            {"code": "hbo", "ceiling": ceiling}]).available["hbo"]
+
+    assert (hbo_room("2000.00"), hbo_room("700.00")) == (1_300_00, 0)
+    assert refused(compute, pl, seed="s", categories=[{"code": "hbo", "ceiling": "699.99"}])[
+        0] == "Het plafond is lager dan wat al verplicht is."
+
+
+def test_without_a_rate_cap_in_the_scheme_the_rule_books_default_caps_the_rate(staff):
+    # Rules without a rate cap: the default of € 2.700,00 a place applies. One mbo place of
+    # 40 weeks and a ceiling of millions: the rate is the cap, 270000 cents.
+    pl = window("praktijkleren", "2013-2014")
+    application(pl, S.VALIDATED, details=places(40))
+    pl.scheme.rules = {k: v for k, v in pl.scheme.rules.items() if k != "rate_cap_cents"}
+    db.session.flush()
+    assert compute(pl, seed="s").allocation.rates["mbo"] == 270_000
+
+
 # --- Preparing a run ---------------------------------------------------------------------------
 
-def scored_rif(assessor, rif, requested=200_000_00):
-    app = application(rif, requested=requested)
+def scored_rif(assessor, rif, requested=200_000_00, **kwargs):
+    app = application(rif, requested=requested, **kwargs)
     assess(app, assessor, "positive", scores=dict.fromkeys(CRITERIA, 8))
     assess(app, assessor, "positive", scores=dict.fromkeys(CRITERIA, 6))
     return app
@@ -373,7 +568,7 @@ def test_a_final_run_waits_until_every_application_is_assessed_or_decided(staff)
     # are not open.
     rif = window("rif", "2014")
     states = (S.SUBMITTED, S.INCOMPLETE, S.IN_ASSESSMENT)
-    for n in range(21):
+    for n in reversed(range(21)):  # stored last to first: listed by reference all the same
         application(rif, states[n % 3], reference=f"RIF-2014-{n + 1:05d}")
     for n, state in enumerate((S.ASSESSED, S.REJECTED, S.UNPROCESSED, S.WITHDRAWN)):
         application(rif, state, reference=f"RIF-2014-{n + 50:05d}")
@@ -423,6 +618,9 @@ def test_period_ones_unused_room_moves_less_what_objections_may_restore(staff, c
                           closes_at=second.closes_at))
     now = datetime(2015, 4, 1, 22, 30, tzinfo=UTC)
     a_run(window("rif", "2014"), RunStatus.COMMITTED, finance, now)  # another period's run
+    # A run still waiting for approval, or cancelled, has not divided period 1.
+    a_run(first, RunStatus.PREPARED, finance, now)
+    a_run(first, RunStatus.CANCELLED, finance, now)
     with pytest.raises(ValidationFailed) as nothing:
         roll_over_again("rif", "2015-1", finance, now)  # not divided yet
     assert nothing.value.fields == {"window": [
