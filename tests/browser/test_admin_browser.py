@@ -129,7 +129,9 @@ def test_keyboard_only_account_token_and_deactivation(page: Page, context, scree
         expect(page.get_by_role("checkbox", name=name)).to_be_focused()
     page.keyboard.press("Space")
     expect(page.get_by_role("checkbox", name="Financiën")).to_be_checked()
-    page.keyboard.press("Tab")
+    for name in ("Beheerder", "Programmamedewerker"):
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("checkbox", name=name)).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("KvK-nummer van de organisatie")).to_be_focused()
     page.keyboard.press("Tab")
