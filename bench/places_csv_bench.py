@@ -1,7 +1,8 @@
-"""How fast does praktijkleren intake go? 100,000 places over 20,000 applications, as CSV files.
+"""How fast does praktijkleren intake go? 100,000 places over 20,000 applications, as CSV files,
+each way against sqlite-utils doing the same rows in the same run (issue 16).
 
     python bench/places_csv_bench.py [--database-url URL] [--applications 20000]
-                                     [--places 5] [--single 100000] [--quick]
+                                     [--places 5] [--single 100000] [--repeat 3] [--quick]
 
 A fresh database (a temporary SQLite file by default; given a PostgreSQL URL, a database
 ``<name>_bench_places`` created next to it and dropped at the end) gets the schemes
@@ -10,24 +11,36 @@ spread over employers of 100 applications each, every employer with one applican
 bulk INSERT: the bench is about the import, not about making drafts.
 
 Then one CSV file per application is written (``--places`` places each, lines of the size a
-real export has), and imported through the service (``grants.services.places_csv
-.import_places``), one application after another, each in a transaction of its own that is
-committed, as a request would. SQLite takes its write lock for each (BEGIN IMMEDIATE), as in
-the app. Measured: the wall time of the whole loop, reading the files included.
+real export has, named after the application's reference), and one file of ``--single``
+places. Per round (``--repeat``, the medians are reported):
 
-Last, for the rate of a single large file: ``--single`` places in one file, imported into one
-more application (0 to skip).
+- many files: each employer's files through the bulk path (``grants.jobs.places.import_many``,
+  what ``flask grants places import-many`` runs: batches of 500 files, each file checked on its
+  own), against sqlite-utils inserting the same files' rows into a fresh SQLite file with
+  ``insert_all``, a commit per file;
+- one file: the large file into one draft through ``read_places`` and ``import_places``, one
+  committed transaction, as the page and the API do, against sqlite-utils ``insert_all`` of the
+  same rows into a fresh SQLite file.
 
 The result is checked: every application has its places and the requested amount they bring.
+Last, the large file is imported once more, into a draft without places, with tracemalloc on:
+the peak of Python's allocations above where it started is ``peak_extra_mib``.
 
-``--quick`` (what CI runs) imports 200 files of 5 places and one file of 1,000: every step runs
-in seconds, but at that size the rates say nothing.
+The last line is the JSON of issue 16: ``{"one_file_ratio", "many_files_ratio",
+"peak_extra_mib", …}`` (ratios: our time ÷ sqlite-utils' time).
+
+``--quick`` (what CI runs) imports 200 files of 5 places and one file of 1,000, once: every
+step runs in seconds, but at that size the figures say nothing.
 """
 
 import argparse
+import csv
+import json
+import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,7 +83,7 @@ KINDS = [
 # Each category's full place in weeks (DEFAULT_RULES), for the check at the end.
 FULL_WEEKS = {"vmbo": 40, "mbo": 40, "hbo": 42, "promovendus": 40}
 # --quick: enough for every step to run (CI keeps the bench from rotting), not for the rates.
-QUICK = {"applications": 200, "places": 5, "single": 1_000}
+QUICK = {"applications": 200, "places": 5, "single": 1_000, "repeat": 1}
 
 
 @contextmanager
@@ -158,7 +171,7 @@ def place_line(application: int, number: int) -> str:
 def write_files(folder: Path, count: int, places: int) -> tuple[list[Path], int]:
     paths, size = [], 0
     for application in range(count):
-        path = folder / f"plaatsen-{application:06d}.csv"
+        path = folder / f"PL-{WINDOW}-{application + 1:05d}.csv"
         body = HEADER + "".join(place_line(application, number) for number in range(places))
         path.write_text(body, encoding="utf-8")
         paths.append(path)
@@ -180,38 +193,75 @@ def expected_cents(places: int, application: int) -> int:
 
 # -- measuring ------------------------------------------------------------------------------
 
-def import_all(pairs: list[tuple[int, int]], paths: list[Path]) -> float:
-    from grants.services.places_csv import import_places, read_places
+def import_many_files(pairs: list[tuple[int, int]], paths: list[Path]) -> float:
+    """The bulk path (``flask grants places import-many``): each employer's files in one run,
+    batched; every file still checked on its own."""
+    from grants.jobs.places import import_many
+    from grants.services.places_bulk import PlacesFile
 
-    users: dict[int, User] = {}
+    by_user: dict[int, list[PlacesFile]] = {}
+    for (_application_id, user_id), path in zip(pairs, paths, strict=True):
+        by_user.setdefault(user_id, []).append(
+            PlacesFile(path.name, path.stem, lambda path=path: path.open("rb")))
     started = time.perf_counter()
-    for done, ((application_id, user_id), path) in enumerate(zip(pairs, paths, strict=True),
-                                                             start=1):
-        with writing():
-            actor = users.get(user_id) or users.setdefault(user_id,
-                                                           db.session.get(User, user_id))
-            with path.open("rb") as stream:
-                checked = read_places(application_id, actor, stream)
-            import_places(checked, actor, IN_WINDOW)
-            db.session.commit()
-        if done % 5_000 == 0:
-            print(f"    {done:>7,} applications imported "
-                  f"({time.perf_counter() - started:6.1f} s)", flush=True)
+    for user_id, files in by_user.items():
+        outcomes = import_many(user_id, files)
+        refused = [outcome for outcome in outcomes if outcome.refusal is not None]
+        assert not refused, (refused[0].name, refused[0].refusal.fields)
     return time.perf_counter() - started
 
 
-def import_single(folder: Path, places: int, user_id: int) -> tuple[float, int, int]:
-    """One file of ``places`` places into one more draft: (seconds, bytes, application id)."""
-    from grants.services.places_csv import import_places, read_places
+def baseline_many(folder: Path, paths: list[Path]) -> float:
+    """sqlite-utils, the same files into one table of a fresh SQLite file, a commit per file."""
+    import sqlite_utils
 
-    with writing():
-        application_id = drafts_for_single(user_id)
-        db.session.commit()
+    target = folder / "baseline-many.db"
+    target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    database = sqlite_utils.Database(target)
+    table = database["places"]
+    for path in paths:
+        with path.open(newline="", encoding="utf-8") as handle:
+            table.insert_all(csv.DictReader(handle))  # commits its chunk
+    database.close()
+    return time.perf_counter() - started
+
+
+def baseline_single(folder: Path, path: Path) -> float:
+    """sqlite-utils insert_all of the one large file's rows into a fresh SQLite file, in one
+    transaction."""
+    import sqlite_utils
+
+    target = folder / "baseline-one.db"
+    target.unlink(missing_ok=True)
+    started = time.perf_counter()
+    database = sqlite_utils.Database(target)
+    # One transaction, as the import is: insert_all alone commits every chunk of 100 rows.
+    with database.atomic(), path.open(newline="", encoding="utf-8") as handle:
+        database["places"].insert_all(csv.DictReader(handle))
+    database.close()
+    return time.perf_counter() - started
+
+
+def write_single(folder: Path, places: int) -> Path:
     path = folder / "plaatsen-groot.csv"
     with path.open("w", encoding="utf-8") as handle:
         handle.write(HEADER)
         for number in range(places):
             handle.write(place_line(number, 0).replace("-000,", ","))
+    return path
+
+
+def import_single(path: Path, places: int, user_id: int, application_id: int, *,
+                  trace: bool = False) -> tuple[float, float]:
+    """One file into one draft as the page and the API do it: (seconds, peak extra MiB; 0
+    unless ``trace``, which measures Python's allocations with tracemalloc and is slower)."""
+    from grants.services.places_csv import import_places, read_places
+
+    if trace:
+        tracemalloc.start()
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
     started = time.perf_counter()
     with writing():
         actor = db.session.get(User, user_id)
@@ -220,15 +270,21 @@ def import_single(folder: Path, places: int, user_id: int) -> tuple[float, int, 
         result = import_places(checked, actor, IN_WINDOW)
         assert result.imported == places, result
         db.session.commit()
-    return time.perf_counter() - started, path.stat().st_size, application_id
+    seconds = time.perf_counter() - started
+    extra = 0.0
+    if trace:
+        extra = (tracemalloc.get_traced_memory()[1] - before) / (1024 * 1024)
+        tracemalloc.stop()
+    db.session.remove()
+    return seconds, extra
 
 
-def drafts_for_single(user_id: int) -> int:
+def drafts_for_single(user_id: int, number: int = 99999) -> int:
     window = db.session.scalars(sa.select(Window).join(Scheme).where(
         Scheme.code == "praktijkleren", Window.code == WINDOW)).one()
     user = db.session.get(User, user_id)
     application = Application(
-        reference=f"PL-{WINDOW}-99999", scheme_id=window.scheme_id, window_id=window.id,
+        reference=f"PL-{WINDOW}-{number}", scheme_id=window.scheme_id, window_id=window.id,
         organisation_id=user.organisation_id, region=Region.NOORD,
         title="Praktijkleren, één groot bestand", details={}, created_at=IN_WINDOW,
         created_by_id=user.id)
@@ -257,7 +313,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="applications, one CSV file each")
     parser.add_argument("--places", type=int, default=5, help="places per file")
     parser.add_argument("--single", type=int, default=100_000,
-                        help="places in one more, single file (0: skip)")
+                        help="places in one more, single file")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timings of each import and its baseline (the median is shown)")
     parser.add_argument("--quick", action="store_true",
                         help=f"small sizes ({QUICK['applications']} files of {QUICK['places']} "
                         f"places, one of {QUICK['single']:,}) for CI; the figures mean nothing")
@@ -266,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         # Only the defaults change: sizes given on the command line still win.
         parser.set_defaults(**QUICK)
         args = parser.parse_args(argv)
-    if args.applications < 1 or args.places < 1:
+    if args.applications < 1 or args.places < 1 or args.single < 1 or args.repeat < 1:
         parser.error("at least one application with one place")
 
     with database(args.database_url) as url, \
@@ -292,31 +350,55 @@ def main(argv: list[str] | None = None) -> int:
                     users = applicants(-(-args.applications // PER_EMPLOYER))
                     pairs = drafts(args.applications, users)
                     db.session.commit()
+                    single_id = drafts_for_single(users[0])
+                    # The memory is measured on a draft's first import, as an intermediary's
+                    # would be: no earlier list of places to load and replace.
+                    fresh_id = drafts_for_single(users[0], 99998)
+                    db.session.commit()
                 started = time.perf_counter()
                 paths, size = write_files(Path(files), args.applications, args.places)
-                print(f"  {len(paths):,} CSV files written ({size / 1e6:.1f} MB) in "
+                single = write_single(Path(files), args.single)
+                single_size_mb = single.stat().st_size / 1e6
+                print(f"  {len(paths):,} CSV files written ({size / 1e6:.1f} MB) and one of "
+                      f"{args.single:,} places ({single.stat().st_size / 1e6:.1f} MB) in "
                       f"{time.perf_counter() - started:.1f} s", flush=True)
 
-                print("  importing, one application after another, a commit each:",
-                      flush=True)
-                seconds = import_all(pairs, paths)
-                check(pairs, args.places)
-                print(f"\nImport of {rows:,} places in {args.applications:,} files: "
-                      f"{seconds:.1f} s")
-                print(f"  {rows / seconds:,.0f} rows per second, "
-                      f"{args.applications / seconds:,.0f} applications per second, "
-                      f"{seconds / args.applications * 1000:.2f} ms per application")
-
-                if args.single:
-                    single_seconds, single_size, _ = import_single(
-                        Path(files), args.single, users[0])
-                    print(f"\nOne file of {args.single:,} places ({single_size / 1e6:.1f} MB) "
-                          f"into one application: {single_seconds:.1f} s, "
-                          f"{args.single / single_seconds:,.0f} rows per second")
+                many, many_base, one, one_base = [], [], [], []
+                for round_ in range(1, args.repeat + 1):
+                    many_base.append(baseline_many(Path(files), paths))
+                    many.append(import_many_files(pairs, paths))
+                    check(pairs, args.places)
+                    one_base.append(baseline_single(Path(files), single))
+                    one.append(import_single(single, args.single, users[0], single_id)[0])
+                    print(f"  round {round_}: many files {many[-1]:.2f} s (sqlite-utils, a "
+                          f"commit per file: {many_base[-1]:.2f} s); one file {one[-1]:.2f} s "
+                          f"(sqlite-utils insert_all: {one_base[-1]:.2f} s)", flush=True)
+                _seconds, peak = import_single(single, args.single, users[0], fresh_id,
+                                               trace=True)
         finally:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+    figures = {
+        "files": args.applications, "places_per_file": args.places, "single_rows": args.single,
+        "single_mb": round(single_size_mb, 2), "repeat": args.repeat,
+        "many_files_s": round(statistics.median(many), 3),
+        "many_files_sqlite_utils_s": round(statistics.median(many_base), 3),
+        "many_files_ratio": round(statistics.median(many) / statistics.median(many_base), 2),
+        "one_file_s": round(statistics.median(one), 3),
+        "one_file_sqlite_utils_s": round(statistics.median(one_base), 3),
+        "one_file_ratio": round(statistics.median(one) / statistics.median(one_base), 2),
+        "peak_extra_mib": round(peak, 1),
+        "database": kind,
+    }
+    print(f"\nMany files: {rows:,} places in {args.applications:,} files, "
+          f"{figures['many_files_s']:.2f} s against sqlite-utils' "
+          f"{figures['many_files_sqlite_utils_s']:.2f} s: {figures['many_files_ratio']}×")
+    print(f"One file of {args.single:,} places: {figures['one_file_s']:.2f} s against "
+          f"sqlite-utils' {figures['one_file_sqlite_utils_s']:.2f} s: "
+          f"{figures['one_file_ratio']}×; Python's peak while importing it: "
+          f"+{figures['peak_extra_mib']} MiB")
+    print(json.dumps(figures))
     return 0
 
 

@@ -11,6 +11,7 @@ from grants.cli.backup import backup_command, restore_command, sepa_sent_cli
 from grants.cli.db_roles import db_roles_command
 from grants.cli.holidays import holidays_cli
 from grants.cli.mail import mail_cli
+from grants.cli.places import places_cli
 from grants.cli.progress import progress_report_command
 from grants.cli.refusals import fail
 from grants.cli.verify import verify_command
@@ -25,7 +26,7 @@ from grants.models import ROLE_LABELS, Organisation, Role, User
 # Long-running commands declare their writes where they make them.
 # Backup runs beside the app; restore declares the writes it makes after the database is back.
 READ_ONLY_COMMANDS = frozenset({"export", "deadlines", "budget", "serve", "worker", "mail",
-                                "backup", "restore"})
+                                "backup", "restore", "places"})
 
 
 @click.pass_context
@@ -49,6 +50,7 @@ grants_cli.add_command(sepa_sent_cli)
 grants_cli.add_command(db_roles_command)
 grants_cli.add_command(verify_command)
 grants_cli.add_command(progress_report_command)
+grants_cli.add_command(places_cli)
 
 ROLE_CHOICE = click.Choice([role.value for role in Role])
 

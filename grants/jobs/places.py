@@ -11,6 +11,7 @@ import is then read again from the start by the next worker (``resume_places_imp
 import io
 import logging
 import time
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from flask import Flask, current_app
@@ -21,6 +22,7 @@ from grants.errors import GrantsError
 from grants.extensions import db
 from grants.jobs.queue import job, put_on_queue, setting, worker_name
 from grants.models import PlacesImport, PlacesImportStatus, User
+from grants.services.places_bulk import FileOutcome, PlacesFile, check_files, store_files
 from grants.services.places_csv import import_places, read_places
 from grants.services.places_imports import (
     claim_import,
@@ -35,6 +37,9 @@ log = logging.getLogger(__name__)
 
 IMPORT_PLACES = "grants.import_places"
 DEFAULT_PROGRESS_SECONDS = 1.0
+# Files per batch of the bulk import: a write transaction that short keeps other users of a
+# SQLite database waiting well under a second, and makes 20,000 files 40 commits, not 20,000.
+BULK_BATCH = 500
 
 
 class _LeaseLost(Exception):
@@ -137,3 +142,26 @@ def _refuse(import_id: int, me: str, refused: GrantsError) -> PlacesImportStatus
             raise _LeaseLost
         db.session.commit()
     return PlacesImportStatus.REFUSED
+
+
+def import_many(actor_id: int, files: Sequence[PlacesFile], *, batch: int = BULK_BATCH,
+                done: Callable[[list[FileOutcome]], None] | None = None) -> list[FileOutcome]:
+    """Many applications' places files in one run (``flask grants places import-many``), per
+    batch of ``batch`` files: read and checked holding no lock, then stored in one short write
+    transaction, committed. Each file is imported whole or refused whole, its refusal naming
+    its lines; a refused file leaves the others imported. ``done(outcomes)`` after each batch.
+    An interrupted run leaves the batches before it imported: running it again imports every
+    file again, which replaces the places by the same ones."""
+    outcomes: list[FileOutcome] = []
+    for start in range(0, len(files), batch):
+        chunk = files[start:start + batch]
+        with reading():
+            checked = check_files(db.session.get(User, actor_id), chunk)
+            db.session.commit()
+        with writing():
+            stored = store_files(db.session.get(User, actor_id), checked, now())
+            db.session.commit()
+        outcomes.extend(stored)
+        if done is not None:
+            done(stored)
+    return outcomes

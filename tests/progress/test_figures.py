@@ -17,8 +17,8 @@ from grants.extensions import db
 from grants.models import Application, Organisation, Role, User
 from grants.services.progress import compute_progress, months_before, progress
 from grants.services.tokens import create_token
-from tests.test_finance_pages import PARTLY, row_named
 from tests.factories import UserFactory
+from tests.test_finance_pages import PARTLY, row_named
 from tests.workflows.test_lifecycles import ok
 
 A_COMMITTED = 450_000_00
