@@ -11,12 +11,47 @@ approver role approves: each line still owed exactly as planned is paid through 
 with an audit reason naming the run and what it pays, the others are released with the reason;
 the file asks for the next TARGET2 business day from the approval day. The preparer or an
 approver cancels a prepared run, with a reason. A run is approved or cancelled once; its file
-exists only once approved. Every refusal says why, naming the figure or the field.
+exists only once approved. Every refusal says why, naming the figure or the field. What changed
+while a run waited for a lock is judged under it: an application's IBAN or another run's hold
+(prepare), a run cancelled meanwhile (approve). Each payment is checked against what the engine
+booked for that application (its own disbursements only), its audit row names the run and the
+preparer, and a run whose file the bank already received (a restore forgot it) is refused, as
+is preparing for an application such a file paid (grants/payments/export.py).
 
 The sector plan below: € 450.000,00 granted on 10 April 2014, 1 July 2014 – 31 December 2015,
 three advances of € 120.000,00 due 1 July 2014, 1 January 2015 and 1 July 2015.
 
-Equivalent mutants: none known.
+Mutants that cannot change behaviour (read by bench/mutation.py). _pay takes the ledger's
+highest id before firing, with 0 when the ledger is empty (coalesce); it never is then: every
+payable with a trigger needs committed > paid for its application (due_instalments' room,
+_settlement's unpaid), so its commit entry exists. One firing books its disbursements in
+BudgetLine.id order (Window.lines; pay_balance) into an append-only table, and every way SQLite
+and PostgreSQL can read them back (rowid or primary key, the (application_id, line_id) index, the
+heap in insertion order) gives them in id order, so the first is the same without ORDER BY. The
+check constraint ck_payment_runs_sepa_file ((status = 'approved') = (sepa_xml IS NOT NULL))
+leaves no stored run approved without a file or with a file but not approved, the only runs for
+which sepa_file's `or` and `and` differ. prepare_run gives the new run what its model would
+anyway (status: its column default PREPARED, which SQLAlchemy also applies for None; sepa_xml and
+sepa_sha256: NULL; a line's held: its column default True, likewise), and line_count and
+total_cents are set from the planned lines before anyone reads them (when nothing is planned the
+run is refused and the caller rolls it back). Under an application's lock prepare_run asks
+whether another prepared run holds it; excluding the run itself changes nothing, because it
+plans each application once and only after that question:
+
+equivalent: grants.payments.runs.x__pay__mutmut_7 — coalesce(…, None): the ledger is not empty
+equivalent: grants.payments.runs.x__pay__mutmut_11 — coalesce(…, 1): the ledger is not empty
+equivalent: grants.payments.runs.x__pay__mutmut_42 — one firing's entries come in id order
+equivalent: grants.payments.runs.x_sepa_file__mutmut_1 — status and file agree in every row
+equivalent: grants.payments.runs.x_prepare_run__mutmut_39 — status=None: the default applies
+equivalent: grants.payments.runs.x_prepare_run__mutmut_52 — status left out: the default applies
+equivalent: grants.payments.runs.x_prepare_run__mutmut_61 — sepa_xml left out: NULL all the same
+equivalent: grants.payments.runs.x_prepare_run__mutmut_62 — sepa_sha256 left out: NULL as well
+equivalent: grants.payments.runs.x_prepare_run__mutmut_66 — line_count=1 is overwritten unread
+equivalent: grants.payments.runs.x_prepare_run__mutmut_67 — total_cents=1 is overwritten unread
+equivalent: grants.payments.runs.x_prepare_run__mutmut_85 — except_run=None: it holds nothing yet
+equivalent: grants.payments.runs.x_prepare_run__mutmut_87 — except_run left out: same as None
+equivalent: grants.payments.runs.x_prepare_run__mutmut_108 — held=None: the default True applies
+equivalent: grants.payments.runs.x_prepare_run__mutmut_122 — held left out: the default is True
 """
 
 from datetime import UTC, date, datetime
@@ -24,12 +59,15 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from grants.budget import ledger
 from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationState,
     AuditEvent,
+    Bucket,
+    EntryKind,
     Ministry,
     Organisation,
     PaymentKind,
@@ -38,6 +76,8 @@ from grants.models import (
     PaymentRunStatus,
     Role,
 )
+from grants.payments import runs
+from grants.payments.export import record_sent
 from grants.payments.runs import (
     approve_run,
     cancel_run,
@@ -48,7 +88,7 @@ from grants.payments.runs import (
     sepa_file,
 )
 from tests.factories import UserFactory
-from tests.payments.conftest import EMPLOYERS_IBAN, Grants
+from tests.payments.conftest import EMPLOYERS_IBAN, Grants, objection_with_costs
 
 # 9:00 in Amsterdam on Friday 2 January 2015.
 JANUARY = datetime(2015, 1, 2, 8, tzinfo=UTC)
@@ -276,3 +316,201 @@ def test_runs_are_seen_by_finance_and_approvers_newest_first(plan, world):
         approve_run(missing, world.approver.user, JANUARY)
     with pytest.raises(NotFound):
         cancel_run(missing, world.approver.user, JANUARY, "Bestaat niet.")
+
+
+def test_the_audit_row_of_a_payment_names_the_run_and_whoever_prepared_it(plan, world):
+    # Four eyes on the record: the approver fires pay_advance (its actor), on behalf of the run
+    # finance prepared.
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    approve_run(run.id, world.approver.user, JANUARY)
+    events = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.application_id == plan.id, AuditEvent.trigger == "pay_advance")
+        .order_by(AuditEvent.id)).all()
+    assert [(event.actor_id, event.data["prepared_decision"], event.data["prepared_by"],
+             event.data["amount_cents"]) for event in events] == [
+        (world.approver.user.id, run.id,
+         {"id": world.finance.user.id, "name": world.finance.user.name}, 120_000_00)] * 2
+
+
+def test_a_booking_that_differs_from_its_line_is_refused_naming_the_application(
+        plan, world, monkeypatch):
+    # Planned: instalment 1 of € 120.000,00; booked: € 100.000,00. Nothing is paid then.
+    fire = runs.fire_trigger
+
+    def short(application_id, trigger, actor, data, now, **options):
+        return fire(application_id, trigger, actor, {**data, "amount": "100000.00"}, now,
+                    **options)
+
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    monkeypatch.setattr(runs, "fire_trigger", short)
+    with pytest.raises(Conflict) as differs:
+        approve_run(run.id, world.approver.user, JANUARY)
+    assert differs.value.message == (
+        f"De boeking van {plan.reference} wijkt af van de betaalrun.")
+
+
+def test_a_line_is_checked_against_its_own_applications_disbursements_only(
+        plan, world, clock, monkeypatch):
+    # While instalment 1 (€ 120.000,00) is booked, € 5.000,00 is paid to another grant (another
+    # transaction, committed meanwhile) and € 0,01 of this grant's commitment is released: neither
+    # is what the line paid, so both lines are paid as planned.
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    db.session.commit()
+    other = db.session.get(Application, Grants(world, clock).sector_plan("300000.00"))
+    fire, booked = runs.fire_trigger, []
+
+    def with_other_bookings(application_id, trigger, actor, data, now, **options):
+        application = fire(application_id, trigger, actor, data, now, **options)
+        if not booked:
+            booked.append(ledger.post(other.window.line_for(None), EntryKind.DISBURSE,
+                                      5_000_00, actor=world.finance.user, now=now,
+                                      cause="manual", application=other))
+            booked.append(ledger.post(application.window.line_for(None), EntryKind.RELEASE,
+                                      1, actor=world.finance.user, now=now, cause="manual",
+                                      application=application, bucket=Bucket.COMMITTED))
+        return application
+
+    monkeypatch.setattr(runs, "fire_trigger", with_other_bookings)
+    run = approve_run(run.id, world.approver.user, JANUARY)
+    assert (run.status, run.line_count, run.total_cents) == (
+        PaymentRunStatus.APPROVED, 2, 240_000_00)
+    assert [(line.ledger_entry.kind, line.ledger_entry.application_id,
+             line.ledger_entry.amount_cents) for line in run.lines] == [
+        (EntryKind.DISBURSE, plan.id, 120_000_00)] * 2
+    assert len(booked) == 2
+
+
+def test_a_run_cancelled_while_waiting_for_its_lock_is_not_approved(plan, world):
+    # The session still holds the run as prepared when another transaction cancels it; the
+    # approval judges the run as it is under the lock, not as it was read before.
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    db.session.commit()
+    assert run.status == PaymentRunStatus.PREPARED
+    db.session.execute(sa.update(PaymentRun.__table__).where(PaymentRun.__table__.c.id == run.id)
+                       .values(status=PaymentRunStatus.CANCELLED, cancelled_at=JANUARY,
+                               cancelled_by_id=world.finance.user.id,
+                               cancel_reason="Verkeerde dag."))
+    with pytest.raises(Conflict) as cancelled:
+        approve_run(run.id, world.approver.user, JANUARY)
+    assert cancelled.value.message == f"Betaalrun {run.id} is geannuleerd."
+
+
+def test_the_preparer_is_told_that_someone_else_approves(plan, world):
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    with pytest.raises(Conflict) as own:
+        approve_run(run.id, world.finance.user, JANUARY)
+    assert own.value.message == ("U hebt deze betaalrun voorbereid; een ander met de rol "
+                                 "beslisser moet haar goedkeuren.")
+    assert run.status == PaymentRunStatus.PREPARED
+
+
+def test_a_run_whose_file_already_went_to_the_bank_is_not_approved(plan, world):
+    # A restore forgot the approval, the bank did not: the file under the run's message id is
+    # recorded as sent, so approving the run again would pay twice.
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    record_sent(run.message_id, b"<Document/>", JANUARY, "na terugzetten back-up")
+    with pytest.raises(Conflict) as sent:
+        approve_run(run.id, world.approver.user, JANUARY)
+    assert sent.value.message == (
+        f"SEPA-bestand {run.message_id} ging al naar de bank maar staat na het terugzetten van "
+        "een back-up niet als goedgekeurd in de database. Annuleer deze betaalrun en boek die "
+        "betalingen eerst met de hand.")
+    assert reasons(plan.id, "pay_advance") == []
+
+
+def test_objection_costs_the_run_itself_holds_are_paid_on_approval(plan, world):
+    # An objection lodged on 1 May 2014, upheld on 1 September 2014 with € 1.500,00 costs
+    # (Awb 7:15): the run plans them beside both advances; its own hold does not make them
+    # "held by a run" when it is approved. Paid by the file alone, without a ledger entry.
+    objection = objection_with_costs(plan.id, 1_500_00, datetime(2014, 9, 1, 10, tzinfo=UTC),
+                                     datetime(2014, 5, 1, 10, tzinfo=UTC))
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    run = approve_run(run.id, world.approver.user, JANUARY)
+    assert (run.line_count, run.total_cents) == (3, 241_500_00)
+    costs = [line for line in run.lines if line.kind == PaymentKind.OBJECTION_COSTS]
+    assert [(line.objection_id, line.amount_cents, line.held, line.release_reason,
+             line.ledger_entry_id, line.remittance) for line in costs] == [
+        (objection.id, 1_500_00, True, "", None,
+         f"{plan.reference} proceskosten bezwaar van 01-05-2014")]
+    assert f"<EndToEndId>{plan.reference}-{run.id}-K{objection.id}<".encode() in run.sepa_xml
+
+
+def test_an_application_a_sent_file_paid_is_left_out_naming_the_file(plan, world):
+    # A restore forgot run 7, whose file the bank received with instalment 1 of this grant:
+    # until that payment is booked by hand nothing more is planned for it.
+    transfer = (f"<CdtTrfTxInf><EndToEndId>{plan.reference}-7-V1</EndToEndId>"
+                f"<InstdAmt>120000.00</InstdAmt><IBAN>{EMPLOYERS_IBAN}</IBAN>"
+                f"<Ustrd>{plan.reference} voorschot 1/3</Ustrd></CdtTrfTxInf>")
+    record_sent("TP-SZW-00000007", f"<Document>{transfer}</Document>".encode(), JANUARY,
+                "na terugzetten back-up")
+    preview = due_payments(Ministry.SZW, DAY, world.finance.user)
+    assert preview.lines == []
+    assert [(s.application.id, s.reason) for s in preview.skipped] == [(
+        plan.id, "Betaald in SEPA-bestand TP-SZW-00000007, dat de bank kreeg maar dat na het "
+                 "terugzetten van een back-up niet in de database staat; boek die betaling eerst "
+                 "met de hand.")]
+
+
+def test_what_changed_while_waiting_for_an_applications_lock_is_judged_under_it(
+        plan, world, clock, monkeypatch):
+    # Two grants are due; while the run waits for the first one's lock, its organisation's IBAN
+    # is removed (another transaction). The first is left out, the second still planned: of
+    # € 300.000,00 granted, 80% in three advances is € 80.000,00 for each of its 1 July 2014 and
+    # 1 January 2015 instalments (domain.md §1).
+    second = db.session.get(Application, Grants(world, clock).sector_plan("300000.00"))
+    second.organisation = world.employees
+    world.employees.iban = "NL20INGB0001234567"
+    db.session.commit()
+    lock = runs.locked_application
+
+    def iban_removed_meanwhile(application_id, actor):
+        if application_id == plan.id:
+            world.employers.iban = ""
+        return lock(application_id, actor)
+
+    monkeypatch.setattr(runs, "locked_application", iban_removed_meanwhile)
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    assert [(line.application_id, line.instalment, line.amount_cents, line.creditor_iban)
+            for line in run.lines] == [(second.id, 1, 80_000_00, "NL20INGB0001234567"),
+                                       (second.id, 2, 80_000_00, "NL20INGB0001234567")]
+    assert (run.line_count, run.total_cents) == (2, 160_000_00)
+
+
+def test_a_run_prepared_while_waiting_for_the_lock_keeps_what_it_planned(
+        plan, world, monkeypatch):
+    # While this run waits for the grant's lock, another run plans its two instalments: this
+    # run finds nothing left to plan, and says so naming the day.
+    lock, other = runs.locked_application, []
+
+    def prepared_meanwhile(application_id, actor):
+        if not other:
+            other.append(None)  # the other run's own wait for the lock is uneventful
+            other[0] = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+        return lock(application_id, actor)
+
+    monkeypatch.setattr(runs, "locked_application", prepared_meanwhile)
+    with pytest.raises(Conflict) as nothing:
+        prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    assert nothing.value.message == "Er is op 1 januari 2015 niets (meer) te betalen."
+    assert [(line.instalment, line.held) for line in other[0].lines] == [(1, True), (2, True)]
+
+
+def test_a_grant_owed_nothing_does_not_end_the_preview(plan, world, clock):
+    # The first grant's two instalments due by 1 January 2015 are paid; a second grant of
+    # € 300.000,00, after it by reference, still has its own two (80% in three advances:
+    # € 80.000,00 each).
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    assert approve_run(run.id, world.approver.user, JANUARY).total_cents == 240_000_00
+    second = Grants(world, clock).sector_plan("300000.00")
+    preview = due_payments(Ministry.SZW, DAY, world.finance.user)
+    assert [(line.application.id, line.instalment.number, line.amount_cents)
+            for line in preview.lines] == [(second, 1, 80_000_00), (second, 2, 80_000_00)]
+    assert preview.skipped == []
+
+
+def test_a_run_prepared_late_plans_its_file_for_the_preparing_day(plan, world):
+    # What fell due on 1 July 2014, prepared on Friday 2 January 2015: the bank is asked to pay
+    # on that Friday (a TARGET2 business day), not on the long past due day.
+    run = prepare_run(Ministry.SZW, date(2014, 7, 1), world.finance.user, JANUARY)
+    assert [(line.instalment, line.due_on) for line in run.lines] == [(1, date(2014, 7, 1))]
+    assert (run.due_on, run.execution_on) == (date(2014, 7, 1), date(2015, 1, 2))
