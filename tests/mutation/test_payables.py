@@ -28,6 +28,11 @@ a prepared run selects the same rows:
 equivalent: grants.payments.payables.x_waiting_in__mutmut_6 — a prepared run's lines are held
 equivalent: grants.payments.payables.x_waiting_in__mutmut_19 — .first() of LIMIT NULL, same row
 equivalent: grants.payments.payables.x_waiting_in__mutmut_20 — .first() of LIMIT 2, same row
+equivalent: grants.payments.payables.x__objection_costs__mutmut_18 — `or 0` makes a NULL sum 0 too
+
+Not equivalent, and left counted: ``_objection_costs__mutmut_33`` drops the ORDER BY of the
+objections; both databases return them in id order from a table without updates to their order,
+so no test in one session can tell — SQL does not promise it, so the ORDER BY stays.
 """
 
 from datetime import UTC, date, datetime
@@ -268,3 +273,57 @@ def test_an_application_waits_only_in_the_prepared_run_that_holds_it(grants, wor
     db.session.flush()
     assert waiting_in(plan.id, except_run=run.id) is other
     assert waiting_in(plan.id, except_run=other.id) is run
+
+
+def test_the_running_total_counts_only_this_applications_costs_held_by_a_run(grants, world):
+    plan = db.session.get(Application, grants.sector_plan())
+    other = db.session.get(Application, grants.sector_plan("300000.00"))
+    first = objection_with_costs(plan.id, 1_050_00, decided_at=at(2), lodged_at=at(1))
+    objection_with_costs(other.id, 700_00, decided_at=at(2), lodged_at=at(1))
+    # The run of 1 July holds both plans' first advances and both objections' costs.
+    run = prepare_run(Ministry.SZW, date(2014, 7, 1), world.finance.user, at(1, 12, month=7))
+    held = {(line.application_id, line.kind) for line in run.lines}
+    assert {(plan.id, PaymentKind.ADVANCE), (plan.id, PaymentKind.OBJECTION_COSTS),
+            (other.id, PaymentKind.OBJECTION_COSTS)} <= held
+    # Decided after the run was made: € 0,01 (the least that can be awarded) on 3 July, and
+    # costs for the other plan that are not this plan's to be paid.
+    cent = objection_with_costs(plan.id, 1, decided_at=at(3, month=7), lodged_at=at(1))
+    objection_with_costs(other.id, 400_00, decided_at=at(3, month=7), lodged_at=at(1))
+    # Paid through: the € 1.050,00 the run holds for this plan, plus the cent; neither the
+    # other plan's € 700,00 nor this plan's advance of € 120.000,00 is objection costs paid.
+    assert costs(payables_of(plan, date(2014, 7, 5))) == [
+        (cent.id, 1, 1_050_01, date(2014, 7, 3))]
+    # A run that is not the one holding them changes nothing.
+    assert costs(payables_of(plan, date(2014, 7, 5), except_run=run.id + 1_000)) == [
+        (cent.id, 1, 1_050_01, date(2014, 7, 3))]
+    assert costs(payables_of(plan, date(2014, 7, 5), except_run=run.id)) == [
+        (first.id, 1_050_00, 1_050_00, date(2014, 6, 2)),
+        (cent.id, 1, 1_050_01, date(2014, 7, 3))]
+
+
+def test_costs_decided_later_do_not_stop_those_decided_earlier(grants):
+    plan = db.session.get(Application, grants.sector_plan())
+    objection_with_costs(plan.id, 300_00, decided_at=at(1, month=7), lodged_at=at(1))
+    earlier = objection_with_costs(plan.id, 500_00, decided_at=at(2), lodged_at=at(1))
+    # The first objection (by number) is decided after 30 June; the second is due already.
+    assert costs(payables_of(plan, date(2014, 6, 30))) == [
+        (earlier.id, 500_00, 500_00, date(2014, 6, 2))]
+
+
+def test_a_settled_rest_of_one_cent_is_still_paid(grants):
+    plan = db.session.get(Application, grants.sector_plan("0.01"))
+    plan.state = ApplicationState.SETTLED
+    plan.decided_at = datetime(2014, 11, 20, 10, tzinfo=UTC)
+    db.session.commit()
+    assert [(p.kind, p.amount_cents, p.paid_through_cents)
+            for p in payables_of(plan, date(2014, 12, 1))] == [(PaymentKind.BALANCE, 1, 1)]
+
+
+def test_a_refused_application_is_a_candidate_for_any_costs_but_not_for_none(grants):
+    refused = db.session.get(Application, grants.sector_plan("200000.00"))
+    refused.state = ApplicationState.REJECTED
+    db.session.commit()
+    objection_with_costs(refused.id, 0, decided_at=at(2), lodged_at=at(1))
+    assert refused not in candidates(Ministry.SZW)
+    objection_with_costs(refused.id, 1, decided_at=at(2), lodged_at=at(1))
+    assert refused in candidates(Ministry.SZW)
