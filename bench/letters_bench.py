@@ -1,34 +1,55 @@
-"""Decision letters: the same 500 letters rendered one by one and in batches; letters per second.
+"""Decision letters: the real letter job on 1 and then 2 worker processes; letters per second.
 
-    python bench/letters_bench.py [--letters 500] [--chunk 20] [--quick]
+    python bench/letters_bench.py [--letters 500] [--chunk 20] [--rounds 1] [--database-url URL]
+                                  [--reset] [--quick]
 
-"fresh" is one by one with a new font configuration per letter (what a plain
-``HTML(...).write_pdf()`` does); "one by one" keeps it between letters, as the jobs do.
-Each way runs in a process of its own (so each reports its own peak memory, the maximum
-resident set size). The letters are praktijkleren direct settlements — the kind an allocation
-run makes by the ten thousand — each with its own reference, addressee and amounts, rendered
-from plain values exactly as the jobs do (grants.decisions.render). No database is needed.
+The database is the one ``--database-url`` or GRANTS_DATABASE_URL names (PostgreSQL must be
+empty, or ``--reset``), else a temporary SQLite file; bench/pages_bench.py's loader makes the
+schema, the schemes and one application. Each timed job is ``--letters`` praktijkleren direct
+settlements — the kind an allocation run makes by the ten thousand — each with its own
+reference, addressee and amounts, inserted as one job's decisions in one commit, as a committed
+run leaves them.
 
-``--quick`` (what CI runs) renders 20 letters in batches of 10: every way runs in seconds, but
-at that size the rates and ratios say nothing. A way that fails (its process dies or its check
-does not hold) makes the bench exit non-zero.
+For each number of processes a real worker is started (``flask grants worker --processes P``,
+the embedded SQLite queue in a temporary instance folder), warmed up on a small job of its own
+(fonts, imports: a long-running worker has paid them), and then timed from putting the job on
+the queue until the job is done — leasing, rendering, storing and finishing included. The
+worker is then stopped. ``--rounds`` repeats 1, 2, 1, 2 … and reports medians (the machine is
+shared: both ways see the same noise). The bench checks that every letter was made, each once,
+and exits non-zero otherwise.
+
+The last line is one JSON object: ``letters``, ``letters_per_s_1``, ``letters_per_s_2``,
+``processes_ratio`` (2 over 1), and ``minutes_for_20000`` at the rate of two processes.
+``--quick`` (what CI runs) makes 20 letters in chunks of 5: the same code paths in well under a
+minute, figures too small to mean anything.
 """
 
 import argparse
-import multiprocessing
+import json
 import os
-import queue
-import resource
+import signal
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from grants import create_app  # noqa: E402
+from grants.extensions import db  # noqa: E402
 from grants.money import format_eur  # noqa: E402
 
-# --quick: enough for every way to run (CI keeps the bench from rotting), not for the rates.
-QUICK = {"letters": 20, "chunk": 10}
+QUICK = {"letters": 20, "chunk": 5}
+STARTED = datetime(2014, 11, 20, 9, 0, tzinfo=UTC)
+WORKER_TIMEOUT = 3600
 
 
 def sample_context(number: int) -> dict:
@@ -71,91 +92,157 @@ def sample_context(number: int) -> dict:
     }
 
 
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+def make_job(count: int, label: str) -> int:
+    """A job of ``count`` direct-settlement letters for the loaded application, committed."""
+    from grants.decisions.render import TEMPLATE_VERSION
+    from grants.models import AuditEvent, Decision, DecisionKind, Job, JobKind, JobStatus
+
+    audit_event = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).first()
+    job = Job(kind=JobKind.LETTERS, label=label, status=JobStatus.QUEUED, created_at=STARTED,
+              worker="", runs=0)
+    db.session.add(job)
+    db.session.flush()
+    rows = []
+    for number in range(1, count + 1):
+        context = sample_context(number)
+        context["reference"] = f"PL-BENCH-{job.id}-{number:05d}/1"
+        rows.append({
+            "application_id": audit_event.application_id, "audit_event_id": audit_event.id,
+            "kind": DecisionKind.DIRECT_SETTLEMENT, "reference": context["reference"],
+            "decided_on": date(2014, 11, 20), "amount_cents": 405_000, "context": context,
+            "template_version": TEMPLATE_VERSION, "created_at": STARTED, "job_id": job.id,
+            "attempts": 0, "last_error": "", "leased_by": ""})
+    db.session.execute(sa.insert(Decision), rows)
+    job_id = job.id
+    db.session.commit()
+    return job_id
 
 
-def run(way: str, count: int, chunk: int, results) -> None:
-    from grants.decisions.render import render_batch, render_one
+def job_state(job_id: int) -> tuple[str, int, int]:
+    """(status, letters stored, distinct hashes)."""
+    from grants.models import Decision, Job
 
-    contexts = [sample_context(number) for number in range(1, count + 1)]
-    render_one(sample_context(0))  # warm up: imports, fonts (not timed, as in a worker)
-    started, cpu_started = time.perf_counter(), time.process_time()
-    letters = []
-    if way == "one by one":
-        letters = [render_one(context) for context in contexts]
-    elif way == "fresh":
-        from grants.decisions import render
-
-        for context in contexts:
-            render._local.font_config = None  # what a plain HTML(...).write_pdf() pays
-            letters.append(render_one(context))
-    else:
-        for start in range(0, count, chunk):
-            letters += render_batch(contexts[start:start + chunk])
-    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    assert len(letters) == count and len({letter.sha256 for letter in letters}) == count
-    results.put((way, elapsed, cpu, sum(len(letter.pdf) for letter in letters) / count,
-                 sum(letter.pages for letter in letters) / count, _peak_mib()))
+    status = db.session.scalar(sa.select(Job.status).where(Job.id == job_id))
+    stored, distinct = db.session.execute(
+        sa.select(sa.func.count(Decision.sha256), sa.func.count(sa.distinct(Decision.sha256)))
+        .where(Decision.job_id == job_id)).one()
+    db.session.commit()
+    return status, stored, distinct
 
 
-def collect(process, results):
-    """The way's figures, or None if its process died without them.
+def start_worker(url: str, instance: str, processes: int, chunk: int, log: Path):
+    env = {**os.environ, "GRANTS_DATABASE_URL": url, "GRANTS_INSTANCE_PATH": instance,
+           "GRANTS_JOBS_IMMEDIATE": "false", "GRANTS_LETTERS_CHUNK_SIZE": str(chunk),
+           "GRANTS_LETTERS_PARALLEL": str(max(2, processes))}
+    env.pop("FLASK_APP", None)
+    with log.open("ab") as out:
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "flask", "--app", "wsgi", "grants", "worker",
+             "--processes", str(processes)], cwd=ROOT, env=env, stdout=out,
+            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while "Wachtrij:" not in log.read_text():
+        if worker.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"the worker did not start:\n{log.read_text()}")
+        time.sleep(0.05)
+    return worker
 
-    Waiting on the queue alone would hang for ever when the child fails (an exception, the
-    check on the letters), and CI would wait instead of failing.
-    """
-    while True:
-        try:
-            return results.get(timeout=5)
-        except queue.Empty:
-            if not process.is_alive():
-                break
+
+def stop_worker(worker) -> None:
+    worker.send_signal(signal.SIGINT)  # huey's graceful stop
     try:
-        # It may have put its figures just before exiting.
-        return results.get(timeout=5)
-    except queue.Empty:
-        return None
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
+
+
+def run_job(app, job_id: int, count: int, worker, log: Path) -> float:
+    """Put the job on the queue; seconds until the worker finished it (checked)."""
+    from grants.jobs.letters import enqueue
+
+    started = time.perf_counter()
+    enqueue(app, job_id, count)
+    deadline = time.monotonic() + WORKER_TIMEOUT
+    while True:
+        status, stored, distinct = job_state(job_id)
+        if status in ("done", "failed"):
+            break
+        if worker.poll() is not None or time.monotonic() > deadline:
+            sys.exit(f"job {job_id} not finished ({stored}/{count}):\n{log.read_text()}")
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    if status != "done" or stored != count or distinct != count:
+        sys.exit(f"job {job_id}: {status}, {stored} stored, {distinct} distinct of {count}"
+                 f":\n{log.read_text()}")
+    return elapsed
+
+
+def measure(app, url: str, instance: str, processes: int, count: int, chunk: int,
+            log: Path) -> float:
+    """Letters per second of one worker with ``processes`` processes on a fresh job."""
+    worker = start_worker(url, instance, processes, chunk, log)
+    try:
+        warm_up = 2 * processes * chunk
+        run_job(app, make_job(warm_up, "warm-up"), warm_up, worker, log)
+        job_id = make_job(count, f"{count} letters, {processes} processes")
+        return count / run_job(app, job_id, count, worker, log)
+    finally:
+        stop_worker(worker)
 
 
 def main() -> int:
+    from pages_bench import database, load
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=500)
-    parser.add_argument("--chunk", type=int, default=20, help="letters per batch render")
+    parser.add_argument("--chunk", type=int, default=20, help="letters leased at a time")
+    parser.add_argument("--rounds", type=int, default=1, help="1, 2 … repeated; medians")
+    parser.add_argument("--database-url", default=os.environ.get("GRANTS_DATABASE_URL"),
+                        help="default: GRANTS_DATABASE_URL, else a temporary SQLite file")
+    parser.add_argument("--reset", action="store_true",
+                        help="drop everything in the PostgreSQL database first")
     parser.add_argument("--quick", action="store_true",
-                        help=f"small sizes ({QUICK['letters']} letters, batches of "
-                        f"{QUICK['chunk']}) for CI; the figures mean nothing")
+                        help=f"{QUICK['letters']} letters in chunks of {QUICK['chunk']} (CI); "
+                        "the figures mean nothing")
     args = parser.parse_args()
     if args.quick:
-        # Only the defaults change: sizes given on the command line still win.
-        parser.set_defaults(**QUICK)
+        parser.set_defaults(**QUICK)  # only the defaults: sizes on the command line still win
         args = parser.parse_args()
-    if args.letters < 1 or args.chunk < 1:
-        parser.error("at least one letter, in batches of at least one")
-    context = multiprocessing.get_context("spawn")
-    results = context.Queue()
-    rates = {}
-    print(f"{args.letters} letters (praktijkleren, direct settlement); batches of {args.chunk}")
+    if args.letters < 1 or args.chunk < 1 or args.rounds < 1:
+        parser.error("at least one letter, chunks of at least one, at least one round")
+
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    with database(args.database_url, args.reset) as url, \
+            tempfile.TemporaryDirectory(prefix="letters-bench-") as instance:
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance,
+                          "SECRET_KEY": "letters-bench", "JOBS_IMMEDIATE": False,
+                          "LETTERS_CHUNK_SIZE": args.chunk, "LETTERS_PARALLEL": 2})
+        log = Path(instance) / "worker.log"
+        with app.app_context():
+            load(100)  # the smallest data set the loader makes; the letters need one
+            print(f"{args.letters} letters (praktijkleren, direct settlement), chunks of "
+                  f"{args.chunk}, on {make_url(url).get_backend_name()}", flush=True)
+            for round_number in range(args.rounds):
+                for processes in (1, 2):
+                    rate = measure(app, url, instance, processes, args.letters, args.chunk, log)
+                    rates[processes].append(rate)
+                    print(f"round {round_number + 1}: {processes} process(es) "
+                          f"{rate:6.1f} letters/s ({1000 / rate:5.1f} ms per letter)",
+                          flush=True)
+            db.session.remove()
+            db.engine.dispose()
+    one, two = (statistics.median(rates[p]) for p in (1, 2))
+    figures = {"letters": args.letters, "letters_per_s_1": round(one, 2),
+               "letters_per_s_2": round(two, 2), "processes_ratio": round(two / one, 2),
+               "minutes_for_20000": round(20_000 / two / 60, 1), "chunk": args.chunk,
+               "rounds": args.rounds, "cores": os.cpu_count(),
+               "load_average": round(os.getloadavg()[0], 1),
+               "database": make_url(url).get_backend_name()}
     if args.quick:
         print("quick run: sizes too small for figures to mean anything")
-    for way in ("fresh", "one by one", "batch"):
-        process = context.Process(target=run, args=(way, args.letters, args.chunk, results))
-        process.start()
-        figures = collect(process, results)
-        process.join()
-        if figures is None or process.exitcode != 0:
-            print(f"FAILED: {way} (exit code {process.exitcode})", file=sys.stderr)
-            return 1
-        name, elapsed, cpu, size, pages, peak = figures
-        rates[name] = (args.letters / elapsed, args.letters / cpu)
-        print(f"{name:<11} {rates[name][0]:6.1f} letters/s ({1000 * elapsed / args.letters:5.1f}"
-              f" ms/letter; CPU {rates[name][1]:6.1f} letters/s, "
-              f"{1000 * cpu / args.letters:5.1f} ms/letter)  {size / 1024:5.1f} KiB and "
-              f"{pages:.1f} pages per letter  peak memory {peak:4.0f} MiB")
-    for baseline in ("one by one", "fresh"):
-        print(f"batch/{baseline}: {rates['batch'][0] / rates[baseline][0]:.2f}x in wall time, "
-              f"{rates['batch'][1] / rates[baseline][1]:.2f}x in CPU time (target: 3x)")
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(json.dumps(figures))
     return 0
 
 

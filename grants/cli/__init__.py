@@ -1,5 +1,6 @@
 """The `flask grants …` commands. Each command is a boundary: it commits or rolls back whole."""
 
+import os
 import sys
 
 import click
@@ -393,8 +394,11 @@ def serve_command(host, port):
 
 
 @grants_cli.command("worker")
-@click.option("--workers", default=1, show_default=True, help="Hoeveel taken tegelijk.")
-def worker_command(workers):
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Hoeveel processen taken uitvoeren (brieven: één per processorkern).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Hoeveel taken tegelijk in één proces (threads; zonder --processes).")
+def worker_command(processes, workers):
     """Run background jobs from the queue (SQLite in the instance folder, or GRANTS_REDIS_URL)
     until stopped; unfinished jobs are queued again at the start."""
     import logging
@@ -410,8 +414,18 @@ def worker_command(workers):
         click.secho("JOBS_IMMEDIATE staat aan: taken lopen dan meteen in het proces dat ze "
                     "maakt, en een worker is niet nodig.", fg="red", err=True)
         sys.exit(1)
+    if processes > 1 and workers > 1:
+        raise click.UsageError("Kies --processes of --workers, niet allebei.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ids = resume_unfinished(app)
     click.echo(f"Wachtrij: {queue.where}. {len(ids)} onafgemaakte taken opnieuw in de "
                "wachtrij.", err=True)
-    queue.huey.create_consumer(workers=workers, worker_type="thread").run()
+    if processes > 1:
+        # Rendering a letter is Python work: threads share one core, processes use them all.
+        # huey forks them; a forked child must not use the parent's database connections.
+        engines = list(db.engines.values())
+        os.register_at_fork(after_in_child=lambda: [engine.dispose(close=False)
+                                                    for engine in engines])
+        queue.huey.create_consumer(workers=processes, worker_type="process").run()
+    else:
+        queue.huey.create_consumer(workers=workers, worker_type="thread").run()

@@ -5,7 +5,7 @@ once.
 - ``context``: the plain values of a letter, read while the decision is taken.
 - ``outbox``: the hook the workflow's decision effects call; links the row to its audit event
   and puts the transaction's letter job on the queue after the commit.
-- ``render``: Jinja templates to PDF (one at a time, or many in one pass split with pypdf), with
-  a URL fetcher that serves the template assets and refuses everything else.
+- ``render``: Jinja templates to PDF, one letter at a time, with a URL fetcher that serves the
+  template assets and refuses everything else.
 - ``jobs``: the huey queue (embedded SQLite, or Redis) and the resumable letter job.
 """

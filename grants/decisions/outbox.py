@@ -38,6 +38,7 @@ K = DecisionKind
 PENDING = "grants.decisions.pending"  # decisions waiting for their audit event
 JOB = "grants.decisions.job"  # the letter job of the session's transaction
 LABEL = "grants.decisions.label"
+LETTERS = "grants.decisions.letters"  # how many letters the transaction's job holds
 # Sent after the commit that made a letter job; the job queue (a layer above) listens.
 letters_waiting = Namespace().signal("letters-waiting")
 
@@ -265,6 +266,7 @@ def _link_to_audit_events(session: Session, _context, _instances) -> None:
                         and p.trigger == item.trigger]:
             waiting.decision.audit_event = item
             waiting.decision.job = _job(session, item.at)
+            session.info[LETTERS] = session.info.get(LETTERS, 0) + 1
             session.add(waiting.decision)
             pending.remove(waiting)
 
@@ -280,6 +282,7 @@ def _forget(session: Session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(JOB, None)
         session.info.pop(LABEL, None)
+        session.info.pop(LETTERS, None)
 
 
 @event.listens_for(Session, "after_commit")
@@ -289,10 +292,14 @@ def _enqueue(session: Session) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(LABEL, None)
     job = session.info.pop(JOB, None)
+    # A savepoint rolled back may have taken some of these letters with it: a count too high
+    # only puts a copy too many on the queue, which finds nothing to do.
+    letters = session.info.pop(LETTERS, 0)
     if job is None:
         return
     identity = sa.inspect(job).identity
     if identity is None:
         return
     # After the commit: the job and its rows are there for whoever takes it from the queue.
-    letters_waiting.send(current_app._get_current_object(), job_id=identity[0])
+    letters_waiting.send(current_app._get_current_object(), job_id=identity[0],
+                         letters=letters)

@@ -1,16 +1,16 @@
-"""Decision letters from plain values to PDF: Jinja templates, WeasyPrint, and pypdf to split.
+"""Decision letters from plain values to PDF: Jinja templates and WeasyPrint.
 
 Templates get plain values only (the ``context`` stored on the decision: strings and numbers),
 never ORM objects, and may fetch nothing but the files in their own ``assets`` folder: the URL
 fetcher refuses every other ``file://`` path and every network address.
 
-Many letters are laid out as one HTML document (each letter starts on a new page) and the PDF
-is split per letter with pypdf: WeasyPrint's fixed cost per render is paid once per chunk
-(see shared/architecture.md, "Decision letters fast"). Each part is a complete PDF of its own.
+Each letter is rendered on its own. Laying many out as one document and splitting the PDF per
+letter (shared/architecture.md, "Decision letters fast") measured no faster with WeasyPrint 70
+(0.95× on 100 letters, bench/letters_bench.py, December 2026) and gave bigger files: speed comes
+from worker processes sharing a job's letters (grants.jobs.letters) instead.
 """
 
 import hashlib
-import io
 import logging
 import mimetypes
 import re
@@ -154,14 +154,37 @@ def _font_config():
     return _local.font_config
 
 
-def _document(html: str, version: str, fetcher=None):
+@cache
+def _stylesheets(version: str) -> tuple:
+    """The letters' user-agent and own stylesheets, parsed (and their selectors compiled) once
+    per process instead of once per letter; parsed objects are only read while rendering."""
+    from weasyprint import CSS
+
+    folder = assets_dir(version)
+    return (CSS(filename=str(folder / "user_agent.css"), url_fetcher=url_fetcher(version)),
+            CSS(filename=str(folder / "letter.css"), url_fetcher=url_fetcher(version)))
+
+
+@cache
+def _letter_html(version: str):
+    """WeasyPrint's HTML with the letters' lean user-agent stylesheet (one class per version)."""
     from weasyprint import HTML
 
+    user_agent = _stylesheets(version)[0]
+
+    class LetterHTML(HTML):
+        def _ua_stylesheets(self, forms=False):
+            return [user_agent]
+
+    return LetterHTML
+
+
+def _document(html: str, version: str, fetcher=None):
     _quiet_weasyprint()
     fetcher = fetcher or url_fetcher(version)
     base = assets_dir(version).as_uri() + "/"
-    return HTML(string=html, base_url=base, url_fetcher=fetcher).render(
-        font_config=_font_config())
+    return _letter_html(version)(string=html, base_url=base, url_fetcher=fetcher).render(
+        font_config=_font_config(), stylesheets=[_stylesheets(version)[1]])
 
 
 def _write(document) -> bytes:
@@ -202,66 +225,3 @@ def render_draft(context: dict, version: str = TEMPLATE_VERSION) -> Letter:
         return _letter(_write(document), len(document.pages))
     except Exception as error:
         raise RenderError(f"{type(error).__name__}: {error}") from error
-
-
-def render_batch(contexts: list[dict], version: str = TEMPLATE_VERSION) -> list[Letter]:
-    """Many letters in one WeasyPrint pass, split per letter into complete PDFs.
-
-    Every letter's first page carries the anchor ``letter-<n>``; the pages from there to the
-    next letter's anchor are its pages.
-    """
-    if not contexts:
-        return []
-    if len(contexts) == 1:
-        return [render_one(contexts[0], version)]
-    try:
-        document = _document(letters_html(contexts, version), version)
-        starts = _letter_starts(document, len(contexts))
-        return _split(_write(document), starts, len(document.pages),
-                      [_metadata(context) for context in contexts])
-    except RenderError:
-        raise
-    except Exception as error:
-        raise RenderError(f"{type(error).__name__}: {error}") from error
-
-
-def _letter_starts(document, count: int) -> list[int]:
-    starts = {}
-    for number, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor.startswith("letter-"):
-                starts.setdefault(int(anchor.removeprefix("letter-")), number)
-    if sorted(starts) != list(range(count)):
-        raise RenderError("De brieven konden niet per brief worden gesplitst.")
-    ordered = [starts[index] for index in range(count)]
-    if ordered != sorted(ordered) or len(set(ordered)) != count:
-        raise RenderError("De brieven staan niet elk op eigen pagina's.")
-    return ordered
-
-
-def _metadata(context: dict) -> dict:
-    """The title and author a letter rendered on its own gets from its HTML head."""
-    return {"/Title": f"{context.get('title', '')} {context.get('reference', '')}".strip(),
-            "/Author": str((context.get("ministry") or {}).get("name", ""))}
-
-
-def _split(pdf: bytes, starts: list[int], total_pages: int,
-           metadata: list[dict]) -> list[Letter]:
-    from pypdf import PdfReader, PdfWriter
-
-    reader = PdfReader(io.BytesIO(pdf))
-    if len(reader.pages) != total_pages:
-        raise RenderError("Het aantal pagina's van de PDF klopt niet.")
-    ends = [*starts[1:], total_pages]
-    letters = []
-    for start, end, info in zip(starts, ends, metadata, strict=True):
-        writer = PdfWriter()
-        writer.add_metadata(info)
-        for number in range(start, end):
-            writer.add_page(reader.pages[number])
-        # Only what the letter's own pages use is written: fonts, not the other letters.
-        writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-        out = io.BytesIO()
-        writer.write(out)
-        letters.append(_letter(out.getvalue(), end - start))
-    return letters

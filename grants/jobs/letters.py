@@ -1,14 +1,20 @@
 """The letter job: render and store the letters of a job's decisions, a chunk at a time.
 
-Read the chunk (a short read transaction), render it with no transaction open, then store each
-PDF with ``UPDATE … WHERE pdf IS NULL`` and commit. So a job can be run again at any moment,
-by any worker, after any crash: a stored letter is never rendered or stored twice, and a letter
-not stored yet is rendered by the next run. Progress is counted from the rows themselves.
+A job's letters are shared by every worker that takes the job up, on one machine or several:
+each worker leases a chunk of letters (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite writes
+one at a time anyway), renders it with no transaction open, then stores each PDF with
+``UPDATE … WHERE pdf IS NULL`` and commits. So a job can be run again at any moment, by any
+number of workers, after any crash: a stored letter is never rendered or stored twice, a letter
+whose worker died is free again when its lease runs out (at once for a dead process on the same
+machine), and progress is counted from the rows themselves. The worker that finds nothing left
+to lease and nobody else still rendering finishes the job.
 """
 
+import logging
+import math
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -16,21 +22,44 @@ from flask import Flask, current_app
 from grants.clock import now
 from grants.database import writing
 from grants.decisions.outbox import letters_waiting
-from grants.decisions.render import Letter, RenderError, render_batch, render_one
+from grants.decisions.render import Letter, RenderError, render_one
 from grants.extensions import db
-from grants.jobs.queue import claim, job, put_on_queue, setting, unfinished_jobs, worker_name
+from grants.jobs.queue import (
+    dead,
+    job,
+    put_on_queue,
+    queue_for,
+    setting,
+    unfinished_jobs,
+    worker_name,
+)
 from grants.models import Application, Decision, Job, JobKind, JobStatus
 
+log = logging.getLogger(__name__)
+
 RENDER_LETTERS = "grants.render_letters"
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
-def enqueue(app: Flask, job_id: int) -> None:
-    put_on_queue(app, RENDER_LETTERS, job_id)
+def enqueue(app: Flask, job_id: int, letters: int | None = None) -> None:
+    """Put the job on the queue once for each worker that may share it (``LETTERS_PARALLEL``,
+    no more than it has chunks of ``letters`` waiting, counted when not given); a copy that
+    finds nothing left to do ends at once."""
+    copies = 1
+    if not queue_for(app).huey.immediate:
+        if letters is None:
+            letters = db.session.scalar(sa.select(sa.func.count(Decision.id)).where(
+                Decision.job_id == job_id, Decision.rendered_at.is_(None))) or 0
+            db.session.commit()  # end the read transaction
+        chunks = math.ceil(letters / int(setting(app, "LETTERS_CHUNK_SIZE")))
+        copies = max(1, min(int(setting(app, "LETTERS_PARALLEL")), chunks))
+    for _ in range(copies):
+        put_on_queue(app, RENDER_LETTERS, job_id)
 
 
 @letters_waiting.connect
-def _letters_committed(app: Flask, job_id: int) -> None:
-    enqueue(app, job_id)
+def _letters_committed(app: Flask, job_id: int, letters: int) -> None:
+    enqueue(app, job_id, letters)
 
 
 @job(RENDER_LETTERS)
@@ -51,43 +80,72 @@ def resume_letters(app: Flask) -> list[int]:
 
 @dataclass
 class Outcome:
+    rendered: int = 0
     stored: int = 0
     failed: dict[int, str] = field(default_factory=dict)
     chunks: int = 0
 
 
-def _pending_chunk(job_id: int, size: int, skip: set[int]) -> list[tuple[int, dict, str]]:
-    stmt = (sa.select(Decision.id, Decision.context, Decision.template_version)
-            .where(Decision.job_id == job_id, Decision.rendered_at.is_(None))
-            .order_by(Decision.id).limit(size + len(skip)))
-    rows = [row for row in db.session.execute(stmt).all() if row[0] not in skip][:size]
-    db.session.commit()  # end the read transaction before rendering
+Chunk = list[tuple[int, dict, str]]
+
+
+def _dead_holders(job_id: int, me: str, moment: datetime) -> list[str]:
+    """Workers holding live leases on the job's letters whose process is gone (this machine)."""
+    holders = db.session.scalars(sa.select(Decision.leased_by).distinct().where(
+        Decision.job_id == job_id, Decision.rendered_at.is_(None),
+        Decision.leased_until > moment, Decision.leased_by != me))
+    return [holder for holder in holders if dead(holder)]
+
+
+def _lease_chunk(job_id: int, me: str, size: int, lease: timedelta, first: bool) -> Chunk:
+    """Lease the next letters nobody renders (one commit); none when the job is not active.
+
+    A letter that failed waits for a retry (``last_error``), so that no worker tries it again
+    and again within one run.
+    """
+    with writing():
+        moment = now()
+        status = db.session.scalar(sa.select(Job.status).where(Job.id == job_id))
+        if status not in ACTIVE:
+            db.session.commit()
+            return []
+        free = sa.or_(Decision.leased_until.is_(None), Decision.leased_until <= moment,
+                      Decision.leased_by.in_([me, *_dead_holders(job_id, me, moment)]))
+        rows = db.session.execute(
+            sa.select(Decision.id, Decision.context, Decision.template_version)
+            .where(Decision.job_id == job_id, Decision.rendered_at.is_(None),
+                   Decision.last_error == "", free)
+            .order_by(Decision.id).limit(size)
+            .with_for_update(skip_locked=True)).all()
+        if rows:
+            db.session.execute(
+                sa.update(Decision).where(Decision.id.in_([row[0] for row in rows]))
+                .values(leased_by=me, leased_until=moment + lease)
+                .execution_options(synchronize_session=False))
+            if first:  # this worker joins the job: counted once per worker run
+                db.session.execute(
+                    sa.update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
+                    .values(status=JobStatus.RUNNING, worker=me, lease_until=moment + lease,
+                            started_at=sa.func.coalesce(Job.started_at, moment),
+                            runs=Job.runs + 1)
+                    .execution_options(synchronize_session=False))
+        db.session.commit()
     return [(row[0], row[1], row[2]) for row in rows]
 
 
-def _render(chunk: list[tuple[int, dict, str]]) -> tuple[dict[int, Letter], dict[int, str]]:
-    """Render a chunk in one pass per template version; letter by letter if that fails."""
+def _render(chunk: Chunk) -> tuple[dict[int, Letter], dict[int, str]]:
+    """Each letter on its own: one that cannot be made does not hold up the others."""
     letters, errors = {}, {}
-    versions: dict[str, list[tuple[int, dict]]] = {}
     for decision_id, context, version in chunk:
-        versions.setdefault(version, []).append((decision_id, context))
-    for version, items in versions.items():
         try:
-            rendered = render_batch([context for _, context in items], version)
-            letters.update({decision_id: letter for (decision_id, _), letter
-                            in zip(items, rendered, strict=True)})
-        except RenderError:
-            for decision_id, context in items:  # find the letter that breaks the batch
-                try:
-                    letters[decision_id] = render_one(context, version)
-                except RenderError as error:
-                    errors[decision_id] = str(error)[:2000]
+            letters[decision_id] = render_one(context, version)
+        except RenderError as error:
+            errors[decision_id] = str(error)[:2000]
     return letters, errors
 
 
-def _store(job_id: int, me: str, letters: dict[int, Letter], errors: dict[int, str],
-           lease: timedelta) -> tuple[int, bool]:
-    """Store the chunk's letters (each only if it has none yet); renew the lease. One commit."""
+def _store(job_id: int, letters: dict[int, Letter], errors: dict[int, str]) -> int:
+    """Store the chunk's letters (each only if it has none yet) and give up its lease."""
     stored = 0
     with writing():
         moment = now()
@@ -97,29 +155,35 @@ def _store(job_id: int, me: str, letters: dict[int, Letter], errors: dict[int, s
                 .where(Decision.id == decision_id, Decision.job_id == job_id,
                        Decision.pdf.is_(None))
                 .values(pdf=letter.pdf, sha256=letter.sha256, rendered_at=moment,
-                        pages=letter.pages)
+                        pages=letter.pages, leased_by="", leased_until=None)
                 .execution_options(synchronize_session=False))
             stored += result.rowcount
         for decision_id, message in errors.items():
             db.session.execute(
                 sa.update(Decision)
                 .where(Decision.id == decision_id, Decision.pdf.is_(None))
-                .values(attempts=Decision.attempts + 1, last_error=message)
+                .values(attempts=Decision.attempts + 1, last_error=message, leased_by="",
+                        leased_until=None)
                 .execution_options(synchronize_session=False))
-        renewed = db.session.execute(
-            sa.update(Job).where(Job.id == job_id, Job.worker == me)
-            .values(lease_until=moment + lease)
-            .execution_options(synchronize_session=False)).rowcount == 1
         db.session.commit()
-    return stored, renewed
+    return stored
 
 
-def _finish(job_id: int, me: str) -> None:
+def _busy_until(job_id: int) -> datetime | None:
+    """When the last lease another worker holds on the job's waiting letters runs out."""
+    until = db.session.scalar(sa.select(sa.func.max(Decision.leased_until)).where(
+        Decision.job_id == job_id, Decision.rendered_at.is_(None), Decision.last_error == "",
+        Decision.leased_until > now()))
+    db.session.commit()
+    return until
+
+
+def _finish(job_id: int) -> None:
     with writing():
         left = db.session.scalar(sa.select(sa.func.count(Decision.id)).where(
             Decision.job_id == job_id, Decision.rendered_at.is_(None))) or 0
         db.session.execute(
-            sa.update(Job).where(Job.id == job_id, Job.worker == me)
+            sa.update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE))
             .values(status=JobStatus.FAILED if left else JobStatus.DONE, finished_at=now(),
                     lease_until=None)
             .execution_options(synchronize_session=False))
@@ -127,7 +191,8 @@ def _finish(job_id: int, me: str) -> None:
 
 
 def run_letters_job(job_id: int, *, reschedule=None, chunk_size: int | None = None) -> Outcome:
-    """Render and store the letters of a job that are still missing. Safe to run any time."""
+    """Render and store letters of the job that nobody else is rendering, until none are left.
+    Safe to run any time, in any number of workers at once."""
     app = current_app._get_current_object()
     lease = timedelta(seconds=setting(app, "JOBS_LEASE_SECONDS"))
     size = chunk_size or int(setting(app, "LETTERS_CHUNK_SIZE"))
@@ -135,25 +200,25 @@ def run_letters_job(job_id: int, *, reschedule=None, chunk_size: int | None = No
     me = worker_name()
     outcome = Outcome()
     try:
-        taken, busy_until = claim(job_id, me, lease)
-        if not taken:
-            if busy_until is not None and reschedule is not None:
-                reschedule(job_id, busy_until + timedelta(seconds=1))
-            return outcome
-        while True:
-            chunk = _pending_chunk(job_id, size, set(outcome.failed))
-            if not chunk:
-                break
+        while chunk := _lease_chunk(job_id, me, size, lease, first=not outcome.chunks):
             letters, errors = _render(chunk)
-            stored, renewed = _store(job_id, me, letters, errors, lease)
-            outcome.stored += stored
+            outcome.rendered += len(letters)
+            outcome.stored += _store(job_id, letters, errors)
             outcome.failed.update(errors)
             outcome.chunks += 1
-            if not renewed:
-                return outcome  # another worker took the job over; it finishes it
             if pause:
                 time.sleep(pause)
-        _finish(job_id, me)
+        if outcome.chunks:
+            log.info("letter job %s: %s rendered, %s stored, %s failed, %s chunks, by %s",
+                     job_id, outcome.rendered, outcome.stored, len(outcome.failed),
+                     outcome.chunks, me)
+        busy_until = _busy_until(job_id)
+        if busy_until is None:
+            _finish(job_id)  # nothing waits that anybody renders: done, or failed letters
+        elif reschedule is not None:
+            # Another worker renders the last letters and will finish the job; should it die,
+            # this copy comes back when its lease has run out and takes them over.
+            reschedule(job_id, busy_until + timedelta(seconds=1))
         return outcome
     finally:
         db.session.remove()
@@ -221,6 +286,11 @@ def retry_job(app: Flask, job_id: int) -> bool:
             sa.update(Job).where(Job.id == job_id)
             .values(status=JobStatus.QUEUED, finished_at=None, lease_until=None)
             .execution_options(synchronize_session=False)).rowcount
+        # The failed letters may be leased again; their attempts stay counted.
+        db.session.execute(
+            sa.update(Decision).where(Decision.job_id == job_id, Decision.pdf.is_(None))
+            .values(last_error="")
+            .execution_options(synchronize_session=False))
         db.session.commit()
     if updated:
         enqueue(app, job_id)

@@ -26,7 +26,7 @@ from flask import Flask, current_app
 from grants.clock import now
 from grants.database import writing
 from grants.extensions import db
-from grants.jobs.queue import _dead, job, put_on_queue, setting, worker_name
+from grants.jobs.queue import dead, job, put_on_queue, setting, worker_name
 from grants.mail.outbox import mail_waiting
 from grants.mail.transport import MailNotSent, TransportDown, build_message, transport_for
 from grants.models import MailStatus, OutgoingMail
@@ -73,7 +73,7 @@ def _free(me: str, moment: datetime):
     """Unsent mails nobody holds: no lease, a lease run out, ours, or a dead worker's."""
     holders = db.session.scalars(sa.select(OutgoingMail.sending_by).distinct().where(
         OutgoingMail.sent_at.is_(None), OutgoingMail.sending_until > moment))
-    gone = [holder for holder in holders if holder == me or _dead(holder)]
+    gone = [holder for holder in holders if holder == me or dead(holder)]
     return sa.and_(OutgoingMail.sent_at.is_(None), sa.or_(
         OutgoingMail.sending_until.is_(None), OutgoingMail.sending_until <= moment,
         OutgoingMail.sending_by.in_(gone)))

@@ -33,6 +33,9 @@ DEFAULTS = {
     "JOBS_IMMEDIATE": None,  # None: immediate when testing
     "JOBS_LEASE_SECONDS": 120,
     "LETTERS_CHUNK_SIZE": 20,
+    # How many workers may share one letter job: it is put on the queue this many times (at most
+    # once per chunk). More than the worker processes of all machines together gains nothing.
+    "LETTERS_PARALLEL": 8,
     # Seconds to wait after each committed chunk: only for tests that stop a worker mid-batch.
     "LETTERS_PAUSE_AFTER_CHUNK": 0,
     "REDIS_URL": None,
@@ -137,7 +140,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
-def _dead(worker: str) -> bool:
+def dead(worker: str) -> bool:
     """The lease holder ran on this machine in a process that is gone."""
     host, _, rest = worker.partition(":")
     pid = rest.partition(":")[0]
@@ -164,7 +167,7 @@ def claim(job_id: int, me: str, lease: timedelta) -> tuple[bool, datetime | None
         moment = now()
         holder = job.worker
         free = (job.lease_until is None or job.lease_until <= moment or holder == me
-                or _dead(holder))
+                or dead(holder))
         if not free:
             until = job.lease_until
             db.session.commit()

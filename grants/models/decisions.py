@@ -132,6 +132,10 @@ class Decision(db.Model):
     # Failed attempts to render it, and why the last one failed.
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    # The worker rendering the letter now, until when (grants.jobs.letters): the workers of one
+    # job share its letters a chunk at a time; a lease that ran out is free again.
+    leased_by: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application: Mapped[Application] = relationship()
     audit_event: Mapped[AuditEvent] = relationship()

@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import time
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -51,8 +52,6 @@ def test_a_letter_that_fails_is_reported_with_its_reason_and_can_be_retried(
             raise RenderError("ValueError: het sjabloon mist een waarde")
         return real(context, version)
 
-    monkeypatch.setattr(jobs_module, "render_batch", lambda contexts, version: (_ for _ in ())
-                        .throw(RenderError("batch")))
     monkeypatch.setattr(jobs_module, "render_one", fail_one)
     for job_id in ids:
         run_letters_job(job_id)
@@ -161,3 +160,76 @@ def test_with_a_redis_url_the_jobs_travel_through_redis(world, steps, app, redis
     assert db.session.scalar(sa.select(Job.status).where(Job.id == task.args[0])) == \
         JobStatus.DONE
     queue.huey.flush()
+
+
+# -- workers sharing a job: leases per letter ----------------------------------------------------
+
+def _settled_job(steps) -> tuple[int, list[int]]:
+    """A settlement's job of two letters, not rendered yet (the queue is not immediate)."""
+    letters = decisions_of(steps.settled("360000.00", "300000.00"))[1:]
+    assert len(letters) == 2 and letters[0].job_id == letters[1].job_id
+    assert all(letter.rendered_at is None for letter in letters)
+    return letters[0].job_id, [letter.id for letter in letters]
+
+
+def _lease(decision_id: int, holder: str, until) -> None:
+    db.session.execute(sa.update(Decision).where(Decision.id == decision_id)
+                       .values(leased_by=holder, leased_until=until))
+    db.session.commit()
+
+
+def _rendered(ids: list[int]) -> list[bool]:
+    return [db.session.scalar(sa.select(Decision.rendered_at).where(Decision.id == decision_id))
+            is not None for decision_id in ids]
+
+
+def test_a_letter_another_worker_renders_is_left_to_it_until_its_lease_runs_out(
+        world, steps, queued, clock):
+    job_id, (first, second) = _settled_job(steps)
+    lease_until = clock() + timedelta(seconds=60)
+    _lease(first, "andere-machine:4242:1", lease_until)
+    later = []
+
+    outcome = run_letters_job(job_id, reschedule=lambda job, eta: later.append((job, eta)),
+                              chunk_size=1)
+
+    assert (outcome.rendered, outcome.stored) == (1, 1) and _rendered([first, second]) == [
+        False, True]
+    # Not finished while the other worker renders; back when its lease has run out.
+    assert db.session.scalar(sa.select(Job.status).where(Job.id == job_id)) == JobStatus.RUNNING
+    assert later == [(job_id, lease_until + timedelta(seconds=1))]
+
+    clock.advance(seconds=61)  # the other worker died on its machine: the lease runs out
+    outcome = run_letters_job(job_id, chunk_size=1)
+    assert outcome.stored == 1 and _rendered([first, second]) == [True, True]
+    (progress,) = job_progress(job_id=job_id)
+    assert (progress.job.status, progress.done, progress.job.runs) == (JobStatus.DONE, 2, 2)
+    assert db.session.scalar(sa.select(sa.func.count(Decision.id)).where(
+        Decision.job_id == job_id, Decision.leased_by != "")) == 0
+
+
+def test_a_lease_of_a_process_gone_from_this_machine_is_taken_over_at_once(
+        world, steps, queued, clock):
+    job_id, ids = _settled_job(steps)
+    gone = subprocess.Popen(["true"])  # noqa: S607  (a pid that surely has ended)
+    gone.wait()
+    _lease(ids[0], f"{socket.gethostname()}:{gone.pid}:1", clock() + timedelta(hours=1))
+
+    outcome = run_letters_job(job_id)
+    assert outcome.stored == 2 and _rendered(ids) == [True, True]
+    assert db.session.scalar(sa.select(Job.status).where(Job.id == job_id)) == JobStatus.DONE
+
+
+def test_a_job_goes_on_the_queue_once_for_each_worker_that_can_share_it(app, queued,
+                                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "LETTERS_CHUNK_SIZE", 20)
+    monkeypatch.setitem(app.config, "LETTERS_PARALLEL", 4)
+
+    def copies(letters: int) -> int:
+        queued.flush()
+        jobs_module.enqueue(app, 1, letters)
+        return sum(task.name == jobs_module.RENDER_LETTERS for task in queued.pending())
+
+    # One copy per chunk of 20 letters, at most LETTERS_PARALLEL; always one.
+    assert [copies(n) for n in (0, 1, 20, 21, 60, 61, 10_000)] == [1, 1, 1, 2, 3, 4, 4]
+    queued.flush()

@@ -6,10 +6,14 @@ in its own instance folder. Twelve decisions are taken in one transaction (one l
 worker renders them four at a time and, for this test only, pauses after each committed chunk,
 so the test can SIGKILL it with exactly one chunk stored. A new worker then takes the job over
 (the old lease belongs to a process that no longer exists) and makes the other eight.
+
+Then two worker commands, one forking two processes (``--processes 2``), share one job as
+workers on several machines sharing the database would: each letter is made exactly once.
 """
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,8 +92,8 @@ def committed(tmp_path):
             _recreate(configured, name, create=False)
 
 
-def _take_decisions(app) -> int:
-    """Twelve sector plans granted in one transaction (one letter job); its id."""
+def _take_decisions(app, letters: int = LETTERS) -> int:
+    """Sector plans (twelve) granted in one transaction (one letter job); its id."""
     with app.app_context():
         prepare_database()
         seed_schemes(NOW)
@@ -104,7 +108,7 @@ def _take_decisions(app) -> int:
                                     organisation=employers if role is Role.APPLICANT else None)
                   for role in (Role.APPLICANT, Role.ASSESSOR, Role.APPROVER)}
         db.session.commit()
-        for number in range(LETTERS):
+        for number in range(letters):
             application = create_application(people[Role.APPLICANT], {
                 "scheme": "sectorplan", "window": "T2", "title": f"Sectorplan {number + 1}",
                 **sectorplan_payload(employers.id, employees.id)}, NOW)
@@ -123,15 +127,16 @@ def _take_decisions(app) -> int:
     return job_id
 
 
-def _worker(config: dict, log: Path, pause: float) -> subprocess.Popen:
+def _worker(config: dict, log: Path, pause: float, *options: str,
+            chunk: int = CHUNK) -> subprocess.Popen:
     env = {**os.environ, "GRANTS_DATABASE_URL": config["DATABASE_URL"],
            "GRANTS_INSTANCE_PATH": config["INSTANCE_PATH"], "GRANTS_JOBS_IMMEDIATE": "false",
-           "GRANTS_LETTERS_CHUNK_SIZE": str(CHUNK),
+           "GRANTS_LETTERS_CHUNK_SIZE": str(chunk),
            "GRANTS_LETTERS_PAUSE_AFTER_CHUNK": str(pause)}
     env.pop("FLASK_APP", None)
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "grants",
-                                 "worker"], cwd=ROOT, env=env, stdout=out,
+        command = [sys.executable, "-m", "flask", "--app", "wsgi", "grants", "worker", *options]
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,  # noqa: S603
                                 stderr=subprocess.STDOUT)
 
 
@@ -211,3 +216,47 @@ def test_a_worker_killed_mid_batch_and_restarted_makes_each_letter_once(committe
         assert done[decision_id][:2] == (sha, at)
     log_text = log.read_text()
     assert "onafgemaakte taken opnieuw in de wachtrij" in log_text
+
+
+STORED = re.compile(r"letter job (\d+): (\d+) rendered, (\d+) stored, (\d+) failed, "
+                    r"\d+ chunks, by ([^:\s]+):(\d+):")
+
+
+def _runs_in(log: Path) -> list[tuple[int, int, int, str]]:
+    """(job, rendered, stored, process) for each worker run the log reports."""
+    return [(int(job), int(rendered), int(stored), pid)
+            for job, rendered, stored, failed, _host, pid in STORED.findall(log.read_text())]
+
+
+def test_two_worker_processes_share_one_job_and_make_each_letter_once(committed, tmp_path):
+    """Two worker commands started side by side (one of them forking two processes), as on two
+    machines sharing the database: each takes chunks of the same job, no letter is rendered or
+    stored twice, and the job ends done once."""
+    app, config = committed
+    job_id = _take_decisions(app)
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    # A short pause after each chunk keeps the first worker from taking every chunk before the
+    # second has started: the test is about sharing, not about a race to the start.
+    workers = [_worker(config, logs[0], 0.5, "--processes", "2", chunk=2),
+               _worker(config, logs[1], 0.5, chunk=2)]
+    try:
+        rows, job = _wait(app, lambda rows, job: job.status not in (
+            JobStatus.RUNNING, JobStatus.QUEUED), "finished job", logs[0], workers[0])
+    finally:
+        for process in workers:
+            _stop(process, signal.SIGINT)  # huey's graceful stop: a run in flight ends first
+
+    assert job.id == job_id and job.status == JobStatus.DONE and job.lease_until is None
+    done = rendered(rows)
+    assert len(done) == LETTERS and len({sha for sha, _, _ in done.values()}) == LETTERS
+    runs = [run for log in logs for run in _runs_in(log)]
+    assert {run[0] for run in runs} == {job_id}
+    # Every letter rendered once and stored once, all told; each command took its part.
+    assert sum(run[1] for run in runs) == sum(run[2] for run in runs) == LETTERS, runs
+    assert all(_runs_in(log) for log in logs), [log.read_text() for log in logs]
+    assert len({run[3] for run in runs}) >= 2  # in more than one process
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Decision.id)).where(
+            Decision.leased_by != "")) == 0
+        db.session.remove()
+        db.engine.dispose()
