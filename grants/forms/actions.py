@@ -3,6 +3,7 @@ grants.services.action_book judges the values, so the rules live in one place.""
 
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -81,6 +82,14 @@ class EvidenceForm(_ServiceErrors, FlaskForm):
         render_kw={"maxlength": 200, "autocomplete": "off"})
     url = StringField(lazy_gettext("Webadres"), description=lazy_gettext(
         "Waar het document of de pagina openbaar staat, bijvoorbeeld "
-        "https://www.techniekpact.nl/."),
+        "https://www.techniekpact.nl/. Laat leeg als u een PDF-bestand toevoegt."),
         render_kw={"type": "url", "maxlength": 2000, "autocomplete": "off",
                    "spellcheck": "false"})
+    # Optional here: the service refuses neither-nor and both, naming the field.
+    file = FileField(lazy_gettext("Of: een PDF-bestand"),
+                     render_kw={"accept": ".pdf,application/pdf"})
+
+    def chosen_file(self):
+        """The uploaded file, or None when none was chosen (a browser sends an empty part)."""
+        upload = self.file.data
+        return upload if upload and getattr(upload, "filename", "") else None

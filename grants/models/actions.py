@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from grants.database import UTCDateTime
 from grants.extensions import db
@@ -161,19 +161,37 @@ class ActionStep(db.Model):
 
 
 class ActionEvidence(db.Model):
-    """A link to what shows an action's progress (a report, an agreement, a web page).
-    Documents are published somewhere and linked: the public pages only ever link."""
+    """What shows an action's progress (a report, an agreement, a web page): either a link to
+    where it is published, or a PDF kept here and served to everyone on the public pages."""
 
     __tablename__ = "action_evidence"
+    __table_args__ = (
+        # A link or a document, never both and never neither; a document has all its facts.
+        sa.CheckConstraint(
+            "(url IS NOT NULL AND content IS NULL AND filename IS NULL AND content_type IS NULL"
+            " AND size_bytes IS NULL AND sha256 IS NULL) OR (url IS NULL AND content IS NOT NULL"
+            " AND filename IS NOT NULL AND content_type IS NOT NULL AND size_bytes > 0"
+            " AND sha256 IS NOT NULL)", name="link_or_document"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(
         sa.ForeignKey("actions.id", ondelete="RESTRICT"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    url: Mapped[str] = mapped_column(sa.String(2000))
+    url: Mapped[str | None] = mapped_column(sa.String(2000))
+    # The uploader's file name, reduced to safe characters (it is part of the public URL).
+    filename: Mapped[str | None] = mapped_column(sa.String(160))
+    content_type: Mapped[str | None] = mapped_column(sa.String(100))
+    size_bytes: Mapped[int | None]
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    content: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     action: Mapped[Action] = relationship(back_populates="evidence")
+
+    @property
+    def is_document(self) -> bool:
+        return self.sha256 is not None
 
 
 class ActionEvent(db.Model):

@@ -9,15 +9,17 @@ The public side gets plain values (ActionSummary), never the history: who edited
 staff's business, what was done is everyone's.
 """
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import urlsplit
+from typing import BinaryIO
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from grants.access import require_role
 from grants.errors import NotFound, ValidationFailed
@@ -40,6 +42,8 @@ from grants.models import (
     Scheme,
     User,
 )
+from grants.services import attachments as attachment_checks
+from grants.services.attachments import safe_filename
 from grants.timefmt import AMSTERDAM
 
 Errors = dict[str, list[str]]
@@ -54,6 +58,9 @@ MAX_PARTY = 200
 MAX_PARTIES = 30
 MAX_DESCRIPTION = 10_000
 MAX_URL = 2000
+# What a URL's path segment keeps unquoted, as werkzeug's url_for writes it (a document's file
+# name has no "/"): the open data's address is the one the public page links.
+SEGMENT_SAFE = "!$&'()*+,:;=@"
 ACTION_FIELDS = ("title", "theme", "kind", "region", "parties", "description", "status",
                  "schemes", "budgets", "is_example")
 
@@ -254,16 +261,50 @@ def mark_step_done(step: ActionStep, actor: User, now: datetime, *, done_on) -> 
     db.session.flush()
 
 
-def add_evidence(action: Action, actor: User, now: datetime, *, title, url) -> ActionEvidence:
+def add_evidence(action: Action, actor: User, now: datetime, *, title, url=None,
+                 filename: str | None = None, stream: BinaryIO | None = None) -> ActionEvidence:
+    """Add a link (``url``) or an uploaded PDF (``stream``, named ``filename``), exactly one.
+    The PDF is checked as an applicant's attachment is; it becomes public on /voortgang."""
     require_role(actor, *KEEPERS)
     errors: Errors = {}
     title = _text(title, "title", _("de titel van het bewijsstuk"), MAX_TITLE, errors,
                   required=True)
     url = str(url or "").strip()
+    if url and stream is not None:
+        errors.setdefault("file", []).append(
+            _("Geef een webadres óf een PDF-bestand, niet allebei: maak één van beide leeg."))
+    elif stream is not None:
+        data = _document(stream, errors)
+    elif not url:
+        errors.setdefault("url", []).append(
+            _("Vul het webadres van het bewijsstuk in, of kies een PDF-bestand."))
+    else:
+        _check_url(url, errors)
+    if errors:
+        raise ValidationFailed(_("Het bewijsstuk is niet toegevoegd: controleer de velden."),
+                               errors)
+    if stream is None:
+        evidence = ActionEvidence(action=action, title=title, url=url, added_at=now)
+        changes = {"title": [None, title], "url": [None, url]}
+    else:
+        evidence = ActionEvidence(
+            action=action, title=title, filename=safe_filename(filename),
+            content_type="application/pdf", size_bytes=len(data),
+            sha256=hashlib.sha256(data).hexdigest(), content=data, added_at=now)
+        # The history names the file and its fingerprint; the bytes stay in the one row.
+        changes = {"title": [None, title], "filename": [None, evidence.filename],
+                   "sha256": [None, evidence.sha256]}
+    db.session.add(evidence)
+    action.updated_at = now
+    db.session.flush()
+    _event(action, actor, now, ActionEventKind.EVIDENCE_ADDED, changes, evidence=evidence)
+    db.session.flush()
+    return evidence
+
+
+def _check_url(url: str, errors: Errors) -> None:
     parts = urlsplit(url)
-    if not url:
-        errors.setdefault("url", []).append(_("Vul het webadres van het bewijsstuk in."))
-    elif len(url) > MAX_URL:
+    if len(url) > MAX_URL:
         errors.setdefault("url", []).append(
             _("Het webadres is te lang: ten hoogste %(limit)s tekens.", limit=MAX_URL))
     elif parts.scheme not in ("http", "https") or not parts.hostname or any(
@@ -271,17 +312,21 @@ def add_evidence(action: Action, actor: User, now: datetime, *, title, url) -> A
         errors.setdefault("url", []).append(
             _("Het webadres klopt niet: het begint met https:// of http://, bijvoorbeeld "
               "https://www.techniekpact.nl/."))
-    if errors:
-        raise ValidationFailed(_("Het bewijsstuk is niet toegevoegd: controleer de velden."),
-                               errors)
-    evidence = ActionEvidence(action=action, title=title, url=url, added_at=now)
-    db.session.add(evidence)
-    action.updated_at = now
-    db.session.flush()
-    _event(action, actor, now, ActionEventKind.EVIDENCE_ADDED,
-           {"title": [None, title], "url": [None, url]}, evidence=evidence)
-    db.session.flush()
-    return evidence
+
+
+def _document(stream: BinaryIO, errors: Errors) -> bytes:
+    """The upload's bytes when they are a PDF as applicants' attachments must be (the same
+    checks); otherwise its refusal is added to ``errors`` under ``file``."""
+    limit = attachment_checks.max_bytes()
+    data = stream.read(limit + 1)
+    try:
+        if len(data) > limit:
+            raise attachment_checks.too_large(limit)
+        attachment_checks.check_pdf(data)
+    except ValidationFailed as refused:
+        for name, messages in refused.fields.items():
+            errors.setdefault(name, []).extend(messages)
+    return data
 
 
 # -- reading the book -------------------------------------------------------------------------
@@ -302,6 +347,29 @@ def get_step(action: Action, step_id: int) -> ActionStep:
     if step is None or step.action_id != action.id:
         raise NotFound()
     return step
+
+
+def public_document(action_id: int, evidence_id: int) -> ActionEvidence:
+    """An uploaded document of the action with its bytes, for everyone; 404 for a link, or
+    for evidence of another action."""
+    evidence = db.session.scalars(
+        sa.select(ActionEvidence)
+        .where(ActionEvidence.id == evidence_id, ActionEvidence.action_id == action_id,
+               ActionEvidence.sha256.is_not(None))
+        .options(undefer(ActionEvidence.content))).one_or_none()
+    if evidence is None:
+        raise NotFound()
+    return evidence
+
+
+def evidence_url(evidence: ActionEvidence) -> str:
+    """Where everyone reads the evidence: its link, or the download of its document on the
+    public pages (grants.views.actions routes it), as an absolute URL like public_url."""
+    if not evidence.is_document:
+        return evidence.url
+    name = quote(evidence.filename, safe=SEGMENT_SAFE)
+    return (f"{str(current_app.config['BASE_URL']).rstrip('/')}{PUBLIC_PATH}/"
+            f"{evidence.action_id}/bewijs/{evidence.id}/{name}")
 
 
 def history(action: Action) -> list[ActionEvent]:
@@ -403,5 +471,15 @@ def action_book_rows(today: date) -> list[dict]:
                          + [budget.name for budget in action.budgets],
             "is_example": action.is_example,
             "url": public_url(action),
+            "evidence": [_evidence_row(item) for item in action.evidence
+                         if _today(item.added_at) <= today],
         })
     return rows
+
+
+def _evidence_row(evidence: ActionEvidence) -> dict:
+    return {"title": evidence.title,
+            "kind": "document" if evidence.is_document else "link",
+            "url": evidence_url(evidence),
+            "added_on": _today(evidence.added_at).isoformat(),
+            "size_bytes": evidence.size_bytes, "sha256": evidence.sha256}

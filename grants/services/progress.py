@@ -674,6 +674,9 @@ def csv_rows(figures: Progress) -> Iterable[list]:
                   steps_total=action["steps_total"], steps_done=action["steps_done"],
                   steps_overdue=action["steps_overdue"], next_due_on=action["next_due_on"],
                   is_example="true" if action["is_example"] else "false", url=action["url"])
+        for evidence in action["evidence"]:
+            yield row(record_type="action_evidence", until=until, action_id=action["id"],
+                      name=evidence["title"], url=evidence["url"])
 
 
 def as_csv(figures: Progress) -> str:

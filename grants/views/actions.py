@@ -4,13 +4,17 @@ action's history; and ``action_book`` (/voortgang/acties), the public pages with
 show the actions per theme and per landsdeel with their progress — never who edited them. The
 rules live in grants.services.action_book."""
 
+import io
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from grants.access import role_required
 from grants.clock import now
+from grants.errors import NotFound
 from grants.extensions import db
 from grants.forms.actions import ActionForm, EvidenceForm, StepDoneForm, StepForm
 from grants.i18n import N_, page_day, translated
@@ -28,8 +32,10 @@ from grants.models import (
     Scheme,
 )
 from grants.services import action_book as service
+from grants.services.attachments import max_bytes, size_text
 from grants.timefmt import AMSTERDAM
 from grants.views.admin import _actor, _attempt
+from grants.views.errors import MESSAGES, error_response
 
 bp = Blueprint("actions", __name__, url_prefix="/actieboek")
 public = Blueprint("action_book", __name__, url_prefix=service.PUBLIC_PATH)
@@ -44,8 +50,13 @@ FIELD_LABELS = {
     "parties": N_("Verantwoordelijke partijen"), "description": N_("Beschrijving"),
     "status": N_("Status"), "schemes": N_("Regelingen"), "budgets": N_("Budgetten"),
     "is_example": N_("Voorbeeld"), "due_on": N_("Uiterste datum"),
-    "done_on": N_("Afgerond op"), "url": N_("Webadres"),
+    "done_on": N_("Afgerond op"), "url": N_("Webadres"), "filename": N_("Bestand"),
+    "sha256": N_("Controlegetal (SHA-256)"),
 }
+# The form's other fields and the multipart boundaries around the uploaded document.
+MULTIPART_SLACK = 256 * 1024
+# A public document is the same bytes for as long as it exists (its ETag is their SHA-256).
+DOCUMENT_MAX_AGE = 24 * 3600
 
 
 def _today():
@@ -176,6 +187,7 @@ def _show_page(action: Action, *, step_form: StepForm | None = None,
         today=today, history=history_rows(action), error=error, failed=failed,
         step_form=step_form or StepForm(formdata=None, prefix=STEP),
         evidence_form=evidence_form or EvidenceForm(formdata=None, prefix=EVIDENCE),
+        max_size=size_text(max_bytes()),
         done_forms={step.id: done_forms.get(step.id) or StepDoneForm(
             formdata=None, prefix=f"{DONE}-{step.id}", data={"done_on": today.isoformat()})
             for step in action.steps if step.done_on is None},
@@ -224,14 +236,40 @@ def step_done(action_id: int, step_id: int):
 def add_evidence(action_id: int):
     action = service.get_action(action_id)
     form = EvidenceForm(prefix=EVIDENCE)
+    upload = form.chosen_file()
     evidence, error = _attempt(form, lambda: service.add_evidence(
-        action, _actor(), now(), title=form.title.data, url=form.url.data))
+        action, _actor(), now(), title=form.title.data, url=form.url.data,
+        filename=upload.filename if upload else None, stream=upload.stream if upload else None))
     if evidence is None:
         return _show_page(service.get_action(action_id), evidence_form=form, failed=form,
                           error=error), 422
     db.session.commit()
     flash(_("Het bewijsstuk „%(title)s” is toegevoegd.", title=evidence.title), "success")
     return redirect(url_for("actions.show", action_id=action.id, _anchor="bewijs"), 303)
+
+
+@bp.url_value_preprocessor
+def cap_uploads(endpoint, _values):
+    # Runs before the CSRF check reads the multipart body: a body over the limit is refused
+    # unread.
+    if request.method == "POST" and endpoint == "actions.add_evidence":
+        request.max_content_length = max_bytes() + MULTIPART_SLACK
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error):
+    # The role check of the view has not run yet: only keepers see the action's page.
+    if not service.may_keep(current_user) or request.endpoint != "actions.add_evidence":
+        return error_response(413, "payload_too_large", MESSAGES[413])
+    form = EvidenceForm(formdata=None, prefix=EVIDENCE)
+    form.file.errors = [_("Een PDF-bestand is hoogstens %(limit)s.", limit=size_text(
+        max_bytes()))]
+    try:
+        action = service.get_action(request.view_args["action_id"])
+    except NotFound:
+        return error_response(404, "not_found", MESSAGES[404])
+    return _show_page(action, evidence_form=form, failed=form,
+                      error=_("Het bewijsstuk is niet toegevoegd: controleer de velden.")), 413
 
 
 # -- everyone: the public pages ---------------------------------------------------------------
@@ -261,3 +299,18 @@ def action(action_id: int):
     return render_template("actions/public_action.html", action=found,
                            summary=service.summarise(found, _today()), today=_today(),
                            national=found.kind == ActionKind.NATIONAL, **LABELS)
+
+
+@public.get("/<int:action_id>/bewijs/<int:evidence_id>/<filename>")
+def evidence_document(action_id: int, evidence_id: int, filename: str):
+    """An uploaded document, for everyone; always a download, never shown inside this site."""
+    document = service.public_document(action_id, evidence_id)
+    if filename != document.filename:
+        raise NotFound()
+    response = send_file(io.BytesIO(document.content), mimetype=document.content_type,
+                         as_attachment=True, download_name=document.filename,
+                         etag=document.sha256, max_age=DOCUMENT_MAX_AGE,
+                         last_modified=document.added_at, conditional=True)
+    response.cache_control.public = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

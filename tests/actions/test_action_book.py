@@ -289,7 +289,13 @@ def test_action_book_rows_are_the_open_data(keeper, clock, app):
                       "Praktijkleren, studiejaren 2013/14 en 2014/15"],
         "is_example": True,
         "url": f"{app.config['BASE_URL'].rstrip('/')}/voortgang/acties/{action.id}",
+        "evidence": [{"title": "Pacttekst", "kind": "link",
+                      "url": "https://www.techniekpact.nl/noord", "added_on": "2014-04-01",
+                      "size_bytes": None, "sha256": None}],
     }
+    # Evidence added after the day of the figures was not there yet.
+    (before,) = service.action_book_rows(date(2014, 3, 31))
+    assert before["evidence"] == []
 
 
 def test_the_public_pages_show_progress_and_flag_overdue_steps_without_login(

@@ -1,13 +1,16 @@
-"""The action book in a real browser: programme staff create an action and give it a step; an
-anonymous visitor reads the public pages (per theme, per landsdeel, one action) with the demo's
-overdue step flagged in words; axe-core finds no violation on any of these pages."""
+"""The action book in a real browser: programme staff create an action and give it a step, and
+add a PDF as evidence, listed and downloadable on the public page; an anonymous visitor reads the
+public pages (per theme, per landsdeel, one action) with the demo's overdue step flagged in
+words; axe-core finds no violation on any of these pages."""
 
 import re
+from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_pages import log_in, main_text
+from tests.portal.conftest import pdf_bytes
 
 
 def assert_no_violations(page: Page, where: str) -> None:
@@ -94,4 +97,35 @@ def test_an_anonymous_visitor_reads_the_public_action_book(page: Page, screensho
     assert "Budget: Praktijkleren" in text
     assert "Hanneke Willems" not in text and "programma@" not in text
     assert_no_violations(page, "/voortgang/acties/N")
+    assert page.errors == []
+
+
+def test_programme_staff_add_a_pdf_listed_on_the_public_page(page: Page, screenshot):
+    log_in(page, "programma")
+    page.goto("/actieboek")
+    page.get_by_role("link", name="Regionaal techniekpact Noord").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Regionaal techniekpact Noord")
+    upload = page.get_by_label("Of: een PDF-bestand")
+    # The hint beside the upload says the document becomes public.
+    expect(upload).to_have_accessible_description(re.compile("wordt openbaar"))
+    data = pdf_bytes(1)
+    page.get_by_label("Titel van het bewijsstuk").fill("Convenant Noord")
+    upload.set_input_files({"name": "convenant noord.pdf", "mimeType": "application/pdf",
+                            "buffer": data})
+    page.get_by_role("button", name="Bewijsstuk toevoegen").click()
+    expect(page.get_by_role("status")).to_contain_text("Convenant Noord")
+    link = page.get_by_role("link", name="Convenant Noord")
+    expect(link).to_be_visible()
+    expect(page.get_by_role("region", name="Geschiedenis")).to_contain_text(
+        "convenant noord.pdf")
+    assert_no_violations(page, "/actieboek/N with a document")
+
+    page.get_by_role("link", name="Openbare pagina van deze actie").click()
+    public_link = page.get_by_role("link", name="Convenant Noord")
+    expect(page.get_by_role("main")).to_contain_text("PDF, 1 kB")
+    assert_no_violations(page, "/voortgang/acties/N with a document")
+    with page.expect_download() as download:
+        public_link.click()
+    assert download.value.suggested_filename == "convenant noord.pdf"
+    assert Path(download.value.path()).read_bytes() == data
     assert page.errors == []
