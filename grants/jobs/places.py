@@ -124,6 +124,8 @@ def _run(import_id: int, me: str, lease: timedelta, progress_seconds: float
         except GrantsError as refused:
             return _refuse(import_id, me, refused)
         db.session.commit()
+    # The file (up to 20 MB) is not needed once read: not held beside the places' JSON.
+    content = None
     with writing():
         try:
             result = import_places(checked, actor, now())

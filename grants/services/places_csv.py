@@ -1,10 +1,11 @@
 """Praktijkleren places from a CSV file: every line checked, all or nothing (shared/api.md).
 
 An employer or a payroll firm files its places as a spreadsheet export. The file is read as a
-stream, line by line: only the parsed places are kept, as they are to be stored. Each line is
-read with the praktijkleren field rules (grants.workflows.fields.praktijkleren), and the whole
-list then gets the completeness check the application itself gets, under the application's own
-rules (frozen once submitted, else the scheme's current ones). One wrong line and nothing is
+stream, line by line: only the parsed places are kept, compactly (``_Places``: what is a
+place's own, and its repeating cells once per combination). Each line is read with the
+praktijkleren field rules (grants.workflows.fields.praktijkleren), and the whole list then
+gets the completeness check the application itself gets, under the application's own rules
+(frozen once submitted, else the scheme's current ones). One wrong line and nothing is
 imported: the refusal names every wrong line (the header is line 1) and, per line, the column
 and the reason.
 
@@ -20,25 +21,31 @@ organisation, without reading the places a second time. Nothing is committed her
 
 A file of 100,000 places runs the field rules no more often than it must: a line's repeating
 cells are parsed once per distinct combination, each distinct place checked once on its own,
-the rules over students only when two places can be one student's. Many applications' files at
-once: grants.services.places_bulk.
+the rules over students only over the places that can be one student's. Its memory stays
+near the size of the JSON the places are stored as (some 17 MB for 100,000): that text is
+written from the compact places into the application's row, never as a dict per place
+(``_write_details``). Many applications' files at once: grants.services.places_bulk.
 """
 
 import codecs
 import csv
 import io
+import json
 import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from functools import cache
 from itertools import chain
+from json.encoder import encode_basestring_ascii
 from typing import BinaryIO
 
+import sqlalchemy as sa
 from flask import current_app
 
 from grants.access import require_role
@@ -274,15 +281,83 @@ def _columns(header: list[str]) -> tuple[dict[str, int], dict[str, str]]:
     return positions, labels
 
 
+_PERSONAL_KEYS = tuple(_PERSONAL_FIELDS)
+
+
+class _Places(Sequence):
+    """A file's places as the field rules read them, held compactly: a dict per place took some
+    26 MiB for 100,000, more than the JSON they are stored as. Per place only what is
+    its own (the student's name, or name, birth date and number) and the index of its
+    repeating cells, each distinct combination held once. ``places[i]`` is the place as a
+    dict, made when asked for (the keys in the order ``parse_document`` gives them)."""
+
+    def __init__(self) -> None:
+        self.personal: list = []  # the name alone, or a tuple in _PERSONAL_KEYS order
+        self.kinds = array("i")  # index into ``commons``
+        self.commons: list[dict] = []  # the repeating cells' values, each combination once
+
+    def append(self, personal: tuple, kind: int) -> None:
+        name, *rest = personal
+        self.personal.append(personal if any(value is not None for value in rest) else name)
+        self.kinds.append(kind)
+
+    def personal_of(self, index: int) -> tuple:
+        own = self.personal[index]
+        return own if isinstance(own, tuple) else (own,) + (None,) * (len(_PERSONAL_KEYS) - 1)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[at] for at in range(*index.indices(len(self)))]
+        place = {column: value for column, value
+                 in zip(_PERSONAL_KEYS, self.personal_of(index), strict=True)
+                 if value is not None}
+        place.update(self.commons[self.kinds[index]])
+        return place
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return NotImplemented if not isinstance(other, Sequence) else False
+        return all(mine == theirs for mine, theirs in zip(self, other, strict=True))
+
+    __hash__ = None
+
+    def json_chunks(self, size: int = 1000) -> Iterator[str]:
+        """The places as ``json.dumps`` writes them in a list (without its brackets), in
+        pieces of ``size`` places: each combination of repeating cells encoded once."""
+        inner: dict[int, str] = {}  # kind → its cells as json.dumps writes them, no braces
+        keys = [encode_basestring_ascii(column) + ": " for column in _PERSONAL_KEYS]
+        for start in range(0, len(self), size):
+            pieces = []
+            for index in range(start, min(start + size, len(self))):
+                kind = self.kinds[index]
+                common = inner.get(kind)
+                if common is None:
+                    common = inner[kind] = json.dumps(self.commons[kind])[1:-1]
+                own = [key + _json_value(value) for key, value
+                       in zip(keys, self.personal_of(index), strict=True) if value is not None]
+                if common:
+                    own.append(common)
+                pieces.append("{" + ", ".join(own) + "}")
+            yield (", " if start else "") + ", ".join(pieces)
+
+
+def _json_value(value) -> str:
+    # What json.dumps (ensure_ascii, as SQLAlchemy's JSON type calls it) makes of a value.
+    return encode_basestring_ascii(value) if type(value) is str else json.dumps(value)
+
+
 @dataclass
 class _Parsed:
-    places: list[dict]
+    places: _Places
     lines: array  # the file's line number of each place (8 bytes each, not 36)
     errors: dict[int, list[tuple[str | None, str]]]  # line → (column or None, message)
     positions: dict[str, int]  # column → its position in the file
     labels: dict[str, str]  # column → its name in the file's header
     records: int = 0  # data lines read
-    may_share: bool | None = None  # may two places be one student's (``_may_share_students``)
+    sharing: list[int] | None = None  # places that may share a student (``_sharing``)
 
     def add(self, line: int, column: str | None, message: str) -> None:
         items = self.errors.setdefault(line, [])
@@ -304,10 +379,11 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
     reader = csv.reader(chain([header_line], lines), delimiter=_delimiter(header_line))
     header = next(reader)
     positions, labels = _columns(header)
-    parsed = _Parsed(places=[], lines=array("q"), errors={}, positions=positions, labels=labels)
+    parsed = _Parsed(places=_Places(), lines=array("q"), errors={}, positions=positions,
+                     labels=labels)
     column_at = {position: column for column, position in positions.items()}
     most = max_places()
-    shared: dict[tuple, tuple[dict, dict]] = {}
+    shared: dict[tuple, tuple[int, dict]] = {}
     line = reader.line_num + 1  # where the next record starts
     while True:
         try:
@@ -339,11 +415,11 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
                        f"aanhalingstekens eromheen?")
         row = {column: cells[position] if position < len(cells) else ""
                for column, position in positions.items()}
-        place, errors = _parse_row(row, shared)
+        personal, kind, errors = _parse_row(row, shared, parsed.places.commons)
         for column, messages in errors.items():
             for message in messages:
                 parsed.add(record_line, column, message)
-        parsed.places.append(place)
+        parsed.places.append(personal, kind)
         parsed.lines.append(record_line)
         if progress is not None and parsed.records % PROGRESS_EVERY == 0:
             progress(parsed.records, source.bytes_read)
@@ -352,11 +428,13 @@ def _read(stream: BinaryIO, limit: int, progress: Progress | None) -> _Parsed:
     return parsed
 
 
-def _parse_row(row: dict[str, str], shared: dict) -> tuple[dict, dict[str, list[str]]]:
+def _parse_row(row: dict[str, str], shared: dict, commons: list[dict]
+               ) -> tuple[tuple, int, dict[str, list[str]]]:
     """A line read by the place fields, as ``parse_document(row, PLACE_FIELDS)`` reads it (a
     Dutch day first made ISO): each field reads its own cell alone, so the columns that repeat
-    are read once per distinct combination (and their values, shared between places, are held
-    once in memory)."""
+    are read once per distinct combination, their values put in ``commons`` once. Returns the
+    personal values (in _PERSONAL_KEYS order, None where empty), the index in ``commons`` and
+    the errors."""
     key = tuple((column, value) for column, value in row.items()
                 if column not in _PERSONAL_FIELDS)
     found = shared.get(key)
@@ -365,24 +443,24 @@ def _parse_row(row: dict[str, str], shared: dict) -> tuple[dict, dict[str, list[
             shared.clear()
         cells = {column: _iso_day(value) if column in DATE_COLUMNS else value
                  for column, value in key}
-        found = shared[key] = parse_document(cells, _SHARED_FIELDS)
-    common, common_errors = found
+        common, common_errors = parse_document(cells, _SHARED_FIELDS)
+        commons.append(common)
+        found = shared[key] = (len(commons) - 1, common_errors)
+    kind, common_errors = found
     # parse_document's loop over the few personal cells, without its cost per line.
     errors = Errors()
-    place = {}
+    personal = []
     for column, field in _PERSONAL_FIELDS.items():
         value = row.get(column)
-        if value is None:
-            continue
-        if column in DATE_COLUMNS:
-            value = _iso_day(value)
-        result = field.parse(value, column, errors)
-        if result is not INVALID and result is not None:
-            place[column] = result
-    place.update(common)  # the columns in the order of the fields, as parse_document has them
+        result = None
+        if value is not None:
+            if column in DATE_COLUMNS:
+                value = _iso_day(value)
+            result = field.parse(value, column, errors)
+        personal.append(None if result is INVALID else result)
     if errors:
-        return place, {**errors.as_dict(), **common_errors}
-    return place, common_errors
+        return tuple(personal), kind, {**errors.as_dict(), **common_errors}
+    return tuple(personal), kind, common_errors
 
 
 # -- checking the places together -----------------------------------------------------------
@@ -416,24 +494,28 @@ def _check(parsed: _Parsed, rules: dict, window_code: str) -> None:
     ``check_complete`` over the whole list says the same as over each place alone plus, for
     the students the field module finds over one place (``places_over_one``), over those
     students' places together. A place's own messages depend on its cells, the name and number
-    only through being filled in, so places alike in the rest are checked once.
+    only through being filled in, so places alike in the rest are checked once. Only places
+    that may share a student with another (``_sharing``) can be over one place together: the
+    rules over students see those alone, in their order.
     """
     places = parsed.places
     found = _own_errors(places, rules, window_code)
-    company: dict[int, dict[str, list[str]]] = {}
+    company: dict[int, tuple[int, dict[str, list[str]]]] = {}  # index → (in ``sharing``, …)
     students = None
-    if parsed.may_share is None:
-        parsed.may_share = _may_share_students(places)
-    over_one = fields.places_over_one(places, rules) if parsed.may_share else {}
+    if parsed.sharing is None:
+        parsed.sharing = _sharing(places)
+    sharing = [places[index] for index in parsed.sharing]
+    over_one = fields.places_over_one(sharing, rules) if sharing else {}
     if over_one:
         # Only those students' places (all of them: "the same student" may link through a
         # third place) are checked together; their messages are those of the whole list.
-        students = _students(places)
+        students = _students(sharing)
         over = {students[0][index] for index in over_one}
         together = [index for index, student in enumerate(students[0]) if student in over]
-        company = {together[at]: messages for at, messages in _place_errors(
-            fields.check_complete({"places": [places[index] for index in together]}, rules,
-                                  window_code=window_code)).items()}
+        company = {parsed.sharing[together[at]]: (together[at], messages)
+                   for at, messages in _place_errors(fields.check_complete(
+                       {"places": [sharing[index] for index in together]}, rules,
+                       window_code=window_code)).items()}
     units = fields.Units.of(rules)
     partners_of: dict[int, set[int]] = {}  # an earlier place → the lines it pushed over one
     for index in sorted(set(found) | set(company)):
@@ -445,11 +527,13 @@ def _check(parsed: _Parsed, rules: dict, window_code: str) -> None:
             if column not in unreadable:
                 for message in messages:
                     parsed.add(line, column, message)
-        for column, messages in company.get(index, {}).items():
+        at, together_messages = company.get(index, (None, {}))
+        for column, messages in together_messages.items():
             for message in messages:
                 if message in alone.get(column, ()):
                     continue
-                earlier = _earlier_places(places, students, index, units)
+                earlier = [parsed.sharing[other]
+                           for other in _earlier_places(sharing, students, at, units)]
                 for partner in earlier:
                     partners_of.setdefault(partner, set()).add(line)
                 suffix = (f" Zie {_line_list(parsed.lines[other] for other in earlier)}."
@@ -461,63 +545,75 @@ def _check(parsed: _Parsed, rules: dict, window_code: str) -> None:
                    f"volledige plaats in het studiejaar.")
 
 
-def _own_errors(places: list[dict], rules: dict, window_code: str
+def _own_errors(places: _Places, rules: dict, window_code: str
                 ) -> dict[int, dict[str, list[str]]]:
     """check_complete's messages on each place alone, per place index and column."""
     by_shape: dict[tuple, dict[str, list[str]]] = {}
     found: dict[int, dict[str, list[str]]] = {}
-    for index, place in enumerate(places):
-        shape = tuple((column, _filled(value) if column in _IDENTITIES else value)
-                      for column, value in place.items())
+    identity = [column in _IDENTITIES for column in _PERSONAL_KEYS]
+    for index, kind in enumerate(places.kinds):
+        # The place's cells as the rules see them: its repeating ones by their index.
+        shape = (kind, *(value if value is None or not asks else (_filled(value),)
+                         for value, asks in zip(places.personal_of(index), identity,
+                                                strict=True)))
         errors = by_shape.get(shape)
         if errors is None:
             if len(by_shape) >= SHARED_CACHE_SIZE:
                 by_shape.clear()
             errors = by_shape[shape] = _place_errors(fields.check_complete(
-                {"places": [place]}, rules, window_code=window_code)).get(0, {})
+                {"places": [places[index]]}, rules, window_code=window_code)).get(0, {})
         if errors:
             found[index] = errors
     return found
 
 
-def _may_share_students(places: list[dict]) -> bool:
-    """Whether two places may be of one student, by the field module's own ``identities``.
+def _sharing(places: _Places) -> list[int]:
+    """The places that may be of one student with another, by the field module's own
+    ``identities``: those with an identity another place has too.
 
     Most files name each student once; then no student can count for more than one place
     and the costly rules over students (``places_over_one``, the caps in ``place_fractions``)
-    have nothing to find. Only hashes are kept, so a large file costs little memory: equal
-    identities have equal hashes, and any repeated hash sends the file the full way.
+    have nothing to find. A place whose identities no other place has is a student of its
+    own: it counts for its own fraction (at most one full place) and is never over one. Only
+    hashes are kept, so a large file costs little memory: equal identities have equal hashes,
+    and a repeated hash at worst sends a place the full way needlessly.
     """
     seen: set[int] = set()
+    repeated: set[int] = set()
     for place in places:
         for identity in fields.identities(place):
             key = hash(identity)
             if key in seen:
-                return True
+                repeated.add(key)
             seen.add(key)
-    return False
+    del seen
+    if not repeated:
+        return []
+    return [index for index, place in enumerate(places)
+            if any(hash(identity) in repeated for identity in fields.identities(place))]
 
 
-# What ``place_fraction`` reads of a place.
-_SIZE_COLUMNS = ("category", "weeks", "months", "hours_per_week")
-
-
-def _shares(places: list[dict], rules: dict, may_share: bool | None
-            ) -> list[Fraction | None]:
-    """``fields.place_fractions``: each place's share, a student's places together capped at
-    one full place. Where no two places can be one student's, a share is the place's own
-    fraction, which depends only on its size columns: computed once per distinct size."""
-    if may_share is not False:
-        return fields.place_fractions(places, rules)
+def _shares(places: _Places, rules: dict, sharing: list[int]
+            ) -> Counter[tuple[str, Fraction]]:
+    """``fields.place_fractions`` counted per category and share: each place's share, a
+    student's places together capped at one full place. A place that shares no student
+    (``_sharing``) counts for its own fraction, which depends only on its repeating cells:
+    computed once per combination of them."""
     units = fields.Units.of(rules)
-    by_size: dict[tuple, Fraction | None] = {}
-    shares = []
-    for place in places:
-        size = tuple(place.get(column) for column in _SIZE_COLUMNS)
-        if size not in by_size:
-            by_size[size] = fields.place_fraction(place, units)
-        shares.append(by_size[size])
-    return shares
+    per_kind = Counter(places.kinds)
+    shared = [places[index] for index in sharing]
+    for index in sharing:
+        per_kind[places.kinds[index]] -= 1
+    counted: Counter[tuple[str, Fraction]] = Counter()
+    for kind, count in per_kind.items():
+        common = places.commons[kind]
+        share = fields.place_fraction(common, units)
+        if count and share is not None:
+            counted[common["category"], share] += count
+    for place, share in zip(shared, fields.place_fractions(shared, rules), strict=True):
+        if share is not None:
+            counted[place["category"], share] += 1
+    return counted
 
 
 # The completeness rules ask of these only whether they are filled in.
@@ -649,11 +745,11 @@ def store_checked(application: Application, checked: CheckedFile, actor: User,
         if parsed.errors:
             raise _refusal(parsed)
     places = parsed.places
+    if parsed.sharing is None:
+        parsed.sharing = _sharing(places)
     rate = with_defaults(rules, fields.DEFAULT_RULES)["rate_cap_cents"]
     # Summed per distinct share: exactly the sum over the places, without a Fraction per place.
-    counted = Counter((place["category"], share) for place, share
-                      in zip(places, _shares(places, rules, parsed.may_share), strict=True)
-                      if share is not None)
+    counted = _shares(places, rules, parsed.sharing)
     totals = {category: Fraction(0) for category in fields.CATEGORIES}
     requested = 0
     for (category, share), count in counted.items():
@@ -663,10 +759,81 @@ def store_checked(application: Application, checked: CheckedFile, actor: User,
     if refused:
         raise ValidationFailed("De aanvraag is niet gewijzigd.", refused)
     application.version += 1
-    application.details = {**{key: value for key, value in (application.details or {}).items()
-                              if value is not None}, "places": places}
+    _write_details(application, places)
     application.requested_cents = requested
     ensure_filer_named(application, "De aanvraag is niet gewijzigd.")
     withdraw_stale(application, actor, now)
     return ImportResult(application=application, lines=parsed.records, imported=len(places),
                         fractions=totals, at=now)
+
+
+def _write_details(application: Application, places: _Places) -> None:
+    """``application.details = {**its other details, "places": places}``, written to its row
+    at once, the JSON made from the compact places: handed to the ORM, 100,000 places became a
+    dict each and ``json.dumps`` held its text twice while joining it (together three times
+    the text). The text is what ``json.dumps`` would store, byte for byte; the attribute is
+    expired, so that whoever reads it next reads it from the row."""
+    details = {key: None if key == "places" else value
+               for key, value in (application.details or {}).items() if value is not None}
+    details.setdefault("places", None)
+    db.session.expire(application, ["details"])  # the earlier places: not kept meanwhile
+    table = Application.__table__
+    connection = db.session.connection()
+    dialect = connection.dialect
+    value, text = sa.bindparam("details_json", type_=sa.Text()), ""
+    if dialect.name != "sqlite":
+        value = sa.cast(value, table.c.details.type)  # text to PostgreSQL's json
+    if dialect.driver == "psycopg":
+        # psycopg would encode a str into bytes, a second copy of the text: these bytes go to
+        # the server as they are.
+        connection.connection.driver_connection.adapters.register_dumper(
+            _JsonBytes, _psycopg_text_dumper())
+        text = _JsonBytes()
+    connection.execute(sa.update(table).where(table.c.id == application.id)
+                       .values({table.c.details: value}),
+                       {"details_json": _details_json(details, places, text)})
+
+
+class _JsonBytes(bytearray):
+    """JSON text as ASCII bytes, for a driver that sends them without a copy."""
+
+
+@cache
+def _psycopg_text_dumper() -> type:
+    # Imported here: a SQLite installation never loads the PostgreSQL driver.
+    from psycopg.adapt import Dumper
+    from psycopg.postgres import types
+
+    class TextDumper(Dumper):
+        oid = types["text"].oid
+
+        def dump(self, obj):
+            return obj
+
+    return TextDumper
+
+
+def _details_json(details: dict, places: _Places, text: str | _JsonBytes = ""
+                  ) -> str | _JsonBytes:
+    """``json.dumps(details)`` with ``places`` as the value under "places", added to ``text``
+    (empty; a str, or ``_JsonBytes`` for the same text in ASCII). It grows in place (``+=``
+    on the only reference resizes it), so it is never held twice."""
+    as_bytes = isinstance(text, _JsonBytes)
+    for piece in _details_pieces(details, places):
+        text += piece.encode("ascii") if as_bytes else piece
+    return text
+
+
+def _details_pieces(details: dict, places: _Places) -> Iterator[str]:
+    # json.dumps escapes every character beyond ASCII (ensure_ascii): so do these pieces.
+    yield "{"
+    for number, (key, value) in enumerate(details.items()):
+        if number:
+            yield ", "
+        if key == "places":
+            yield json.dumps({key: []})[1:-2]
+            yield from places.json_chunks()
+            yield "]"
+        else:
+            yield json.dumps({key: value})[1:-1]
+    yield "}"
