@@ -312,6 +312,35 @@ def test_the_table_beside_the_chart_equals_the_points(app, booked):
     assert chart.title == "Verplicht en gereserveerd op Grafiekbudget, tegen het plafond"
 
 
+def test_a_chart_drawn_again_shows_what_changed_since(app, booked, books):
+    """A chart is drawn once per series, day, language and budget (kept per process): drawn
+    again, it follows a new booking, a later day, the other language, a new ceiling or name, and
+    the page's own ids — never an earlier drawing."""
+    first = chart_of(app, booked, date(2014, 4, 1))
+    assert chart_of(app, booked, date(2014, 4, 1)) == first  # unchanged: the same chart
+    # A later day draws the steps on to it.
+    later = chart_of(app, booked, date(2014, 7, 1))
+    assert later.svg != first.svg and later.rows == first.rows
+    # A booking adds its day to the table.
+    post(books.second, K.COMMIT, 50_00, datetime(2014, 4, 2, 8, tzinfo=UTC))
+    booked_again = chart_of(app, booked, date(2014, 4, 3))
+    assert [row.committed for row in booked_again.rows] == [600_00, 600_00, 650_00]
+    # The other language: its title and amounts.
+    with app.test_request_context(), force_locale("en"):
+        english = budget_chart(booked, date(2014, 4, 3))
+    assert english.title == "Committed and reserved on Grafiekbudget, against the ceiling"
+    assert "€1,000" in grid_labels(parse(english.svg))
+    assert chart_of(app, booked, date(2014, 4, 3)).title == (
+        "Verplicht en gereserveerd op Grafiekbudget, tegen het plafond")
+    # A new ceiling and name.
+    booked.ceiling_cents, booked.name = 2000_00, "Groter budget"
+    grown = chart_of(app, booked, date(2014, 4, 3))
+    assert grown.ceiling == 2000_00 and grown.rows[-1].remaining == 2000_00 - 950_00
+    assert grown.title == "Verplicht en gereserveerd op Groter budget, tegen het plafond"
+    # Its own ids on each page that shows it.
+    assert 'id="elders-title"' in chart_of(app, booked, date(2014, 4, 3), id_prefix="elders").svg
+
+
 def test_the_share_used_is_rounded_down_as_the_budget_report_rounds(app, books):
     post(books.first, K.COMMIT, 600_00, datetime(2014, 1, 11, 8, tzinfo=UTC))
     post(books.second, K.COMMIT, 399_99, datetime(2014, 1, 12, 8, tzinfo=UTC))
