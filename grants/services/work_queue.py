@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, defer, joinedload, selectinload
 
 from grants import clock
 from grants.access import scope_to_user
@@ -177,8 +177,10 @@ def queue_page(user: User, filters: QueueFilters, today: date, due_soon_days: in
         sa.select(Application, Application.due_on, starter)
         .outerjoin(starter, starter.id == _starter_id())
         .where(Application.id.in_(ids))
-        .options(joinedload(Application.organisation), joinedload(Application.scheme),
-                 joinedload(Application.window))).all()
+        # The page shows none of the details (a praktijkleren application's hold its places)
+        # and three schemes with their rule books: each loaded once, not once a row.
+        .options(defer(Application.details), joinedload(Application.organisation),
+                 selectinload(Application.scheme), selectinload(Application.window))).all()
     place = {application_id: number for number, application_id in enumerate(ids)}
     return sorted(rows, key=lambda row: place[row[0].id])
 
