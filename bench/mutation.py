@@ -122,6 +122,9 @@ MODULES: dict[str, list[str]] = {
     "grants/payments/sepa.py": [
         "tests/payments/test_runs.py", "tests/mutation/test_sepa.py",
     ],
+    "grants/payments/export.py": [
+        "tests/payments/test_sepa_export.py", "tests/mutation/test_payments_export.py",
+    ],
 }
 # What --quick runs when no --module is given, each against its own mutation test file only
 # (the stats run over all covering tests of the ledger alone takes minutes), so that CI's run
