@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from grants import MIGRATIONS, create_app
+from grants.budget import charts
 from grants.extensions import db
 from grants.schema import prepare_database
 from tests import factories
@@ -122,6 +123,14 @@ def app(tmp_path_factory, app_clock):
     yield app
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def fresh_charts():
+    """Each test draws its charts anew: a chart drawn once per process (grants.budget.charts)
+    would otherwise come from an earlier test, or, under bench/mutation.py, from the unmutated
+    code of the process the mutant's run was forked from."""
+    charts._drawn.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -124,13 +124,8 @@ def budget_chart(budget: Budget, today: date, *, id_prefix: str = "grafiek") -> 
                   budget.ends_on, today, id_prefix, current_language())
 
 
-# Drawing a chart of some hundreds of days and its table costs far more than reading the series
-# (a dashboard of five budgets: 30 of its 43 ms). The chart is a function of what is passed here
-# alone, so the same series on the same day in the same language is drawn once per process;
-# a booking changes the series and with it the key. Charts are only read, never changed.
-@lru_cache(maxsize=64)
-def _drawn(points: tuple[Point, ...], ceiling: int, name: str, starts_on: date, ends_on: date,
-           today: date, id_prefix: str, language: str) -> Chart:
+def _draw(points: tuple[Point, ...], ceiling: int, name: str, starts_on: date, ends_on: date,
+          today: date, id_prefix: str, language: str) -> Chart:
     title = _("Verplicht en gereserveerd op %(budget)s, tegen het plafond", budget=name)
     start = min(starts_on, points[0].day)
     end = max(ends_on, points[-1].day + timedelta(days=1))
@@ -151,6 +146,14 @@ def _drawn(points: tuple[Point, ...], ceiling: int, name: str, starts_on: date, 
             for p in points]
     # Generated here from numbers and escaped texts only: safe to embed.
     return Chart(svg=Markup(svg), rows=rows, ceiling=ceiling, title=title)  # noqa: S704
+
+
+# Drawing a chart of some hundreds of days and its table costs far more than reading the series
+# (a dashboard of five budgets: 30 of its 43 ms). The chart is a function of what _draw is given
+# alone (``language`` is the page's, which its texts follow), so the same series on the same day
+# in the same language is drawn once per process; a booking changes the series and with it the
+# key. Charts are only read, never changed.
+_drawn = lru_cache(maxsize=64)(_draw)
 
 
 # -- drawing ----------------------------------------------------------------------------------
