@@ -3,6 +3,7 @@ regions: totals per scheme and region, counts, a past day, the cache, the files 
 conditional answers, the same totals as finance and the API, and nothing personal anywhere."""
 
 import csv
+import gzip
 import io
 import json
 import re
@@ -182,6 +183,22 @@ def test_files_answer_304_when_unchanged(client, clock, plans, path):
     clock.advance(minutes=10)
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize("path", ["/voortgang/data.csv", "/voortgang/data.json"])
+def test_files_go_compressed_to_readers_that_accept_gzip(client, plans, path):
+    plain = client.get(path)
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get(path, headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) < len(plain.get_data())
+    # Two forms of one file: caches keep them apart, and each has its own tag.
+    assert "Accept-Encoding" in plain.headers["Vary"] and "Accept-Encoding" in packed.headers[
+        "Vary"]
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    assert client.get(path, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers[
+        "ETag"]}).status_code == 304
 
 
 def test_files_change_when_the_figures_do(client, clock, world, plans):
