@@ -1,37 +1,57 @@
-"""How long does the praktijkleren allocation take? 20,000 validated applications, 100,000 places.
+"""How long does a committed praktijkleren allocation run take, per application?
 
-    python bench/allocation_bench.py [--applications 20000] [--commit 2000] [--quick]
+    python bench/allocation_bench.py [--sizes 2000 20000] [--baseline 2000] [--repeat 1]
+                                     [--database-url postgresql://…] [--quick]
 
-A fresh SQLite database in a temporary folder gets the schemes and ``--applications`` validated
-praktijkleren applications of five places each in window 2013-2014, written by bulk INSERT
-(the intake is measured by bench/places_csv_bench.py). Then, on the same data:
+For each size a fresh database (a temporary SQLite file, or ``<name>_bench_allocation`` created
+next to the PostgreSQL database ``--database-url`` names, dropped at the end) gets the schemes
+and that many validated praktijkleren applications of five places each in window 2013-2014,
+written by bulk INSERT (the intake is measured by bench/places_csv_bench.py). Then, on the same
+data, each in a transaction of its own that is rolled back:
 
 - the preview (dry run): gathering the candidates, the exact rate per category, every amount;
-- a committed run over the first ``--commit`` applications (a second window's worth of data is
-  not needed: the committed run fires one ``settle`` per application through the engine and the
-  ledger, so its cost per application is what matters), rolled back afterwards.
+- the committed run: finance prepares it (``run_allocation(dry_run=False)``) and an approver
+  approves it (``approve_run``), which settles every application — the states, the ledger's
+  commitments, the audit rows and the decisions of the letters — up to the final flush. The
+  figure per application is the approval's; the preparation is printed beside it.
 
-Prints wall times and rates (applications and places per second). Run it on a quiet machine or
-compare runs in one go; this machine is shared. ``--quick`` (what CI runs) takes 200 applications
-and commits 50: the same code paths in seconds, figures too small to mean anything. It exits
-non-zero when the preview or the committed run does not cover every application it should.
+``--baseline N``: on the database of size N the same run is approved a second time (rolled back
+in between) with every decision fired one by one through the engine and the ledger, the general
+path the bulk booking replaces for ``settle``: the before-figure, measured in the same run.
+
+Checked after every committed run (exit status 1 otherwise): every application settled, one
+audit row and one decision each, the line's committed balance equal to its entries and to what
+the run gave. ``--quick`` (what CI runs) takes 50 and 200 applications: the same code paths in
+seconds, figures too small to mean anything.
+
+The last line printed is one JSON object: ``{"ms_per_app_2000": …, "ms_per_app_20000": …,
+"baseline_ms_per_app_2000": …, …}`` (the keys named after the sizes measured; medians of
+``--repeat`` runs).
 """
 
 import argparse
+import contextlib
+import json
+import statistics
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from grants import create_app
+from grants.allocation import approval
 from grants.allocation.runs import compute, run_allocation
 from grants.extensions import db
 from grants.models import (
     Application,
     ApplicationState,
+    AuditEvent,
+    BudgetLine,
+    Decision,
+    LedgerEntry,
     Organisation,
     OrganisationKind,
     Region,
@@ -41,14 +61,19 @@ from grants.models import (
 )
 from grants.schema import prepare_database
 from grants.seed import seed_schemes
+from grants.services.applications import fire_trigger
 from grants.services.schemes import get_window
 
 SUBMITTED = datetime(2014, 6, 10, 8, tzinfo=UTC)
-# --quick: enough for every step to run (CI keeps the bench from rotting), not for the figures.
-QUICK = {"applications": 200, "commit": 50}
 AFTER_WINDOW = datetime(2014, 9, 20, 8, tzinfo=UTC)
+# --quick: enough for every step to run (CI keeps the bench from rotting), not for the figures.
+QUICK = {"sizes": [50, 200], "baseline": 50}
 KINDS = [("mbo", "25180", 40), ("mbo", "25181", 30), ("hbo", "34820", 42), ("vmbo", None, 20),
          ("promovendus", "12345", 40)]
+
+
+class Failed(Exception):
+    """A run that did not do what it should: a broken run, not a slow figure."""
 
 
 def details(number: int) -> dict:
@@ -57,6 +82,13 @@ def details(number: int) -> dict:
                "ends_on": "2014-06-30", "weeks": weeks}
               for n, (category, code, weeks) in enumerate(KINDS)]
     return {"employer_id": f"{number:08d}", "iban": "NL91ABNA0417164300", "places": places}
+
+
+def person(email: str, role: Role) -> User:
+    user = User(email=email, name=email.split("@")[0], password_hash="!", active=True)  # noqa: S106
+    user.role_rows = [UserRole(role=role)]
+    db.session.add(user)
+    return user
 
 
 def fill(count: int) -> None:
@@ -74,76 +106,168 @@ def fill(count: int) -> None:
             for n in range(count)]
     for start in range(0, count, 5000):
         db.session.execute(sa.insert(Application), rows[start:start + 5000])
-    finance = User(email="bench@example.nl", name="Bench", password_hash="!", active=True)  # noqa: S106
-    finance.role_rows = [UserRole(role=Role.FINANCE)]
-    db.session.add(finance)
+    person("bench@example.nl", Role.FINANCE)
+    person("approver@example.nl", Role.APPROVER)
     db.session.commit()
 
 
-def main() -> int:
+def user(email: str) -> User:
+    return db.session.scalars(sa.select(User).where(User.email == email)).one()
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def check(size: int, outcome) -> None:
+    settled = [r for r in outcome.allocation.results if r.outcome == "settled"]
+    if len(settled) != size:
+        raise Failed(f"the run settled {len(settled):,} of {size:,} applications")
+    states = count(Application, Application.state == ApplicationState.SETTLED)
+    audits = count(AuditEvent, AuditEvent.trigger == "settle")
+    decisions = count(Decision)
+    if not states == audits == decisions == size:
+        raise Failed(f"{states:,} settled, {audits:,} audit rows, {decisions:,} decisions "
+                     f"for {size:,} applications")
+    given = sum(r.amount for r in settled)
+    booked = db.session.scalar(sa.select(sa.func.sum(LedgerEntry.amount_cents)))
+    committed = db.session.scalar(sa.select(sa.func.sum(BudgetLine.committed_cents)))
+    if not int(booked) == int(committed) == given:
+        raise Failed(f"the run gave {given} cents, the entries hold {booked}, the lines "
+                     f"{committed}")
+
+
+def one_by_one(firings, actor, now, allocation=None):
+    """The run's decisions fired each on its own through the engine (fire_trigger): how every
+    run was booked before the engine fired many together. The before-figure."""
+    return [fire_trigger(application_id, trigger, actor, data, now, allocation=allocation)
+            for application_id, trigger, data in firings]
+
+
+def committed_run(size: int, bulk: bool) -> tuple[float, float]:
+    """Seconds to prepare and to approve the run (rolled back afterwards)."""
+    finance, approver = user("bench@example.nl"), user("approver@example.nl")
+    try:
+        started = time.perf_counter()
+        prepared = run_allocation("praktijkleren", "2013-2014", finance, AFTER_WINDOW,
+                                  dry_run=False, seed="bench")
+        db.session.flush()
+        preparing = time.perf_counter() - started
+        saved = approval.fire_triggers
+        if not bulk:
+            approval.fire_triggers = one_by_one
+        try:
+            started = time.perf_counter()
+            outcome = approval.approve_run(prepared.run.id, approver, AFTER_WINDOW)
+            db.session.flush()
+            approving = time.perf_counter() - started
+        finally:
+            approval.fire_triggers = saved
+        check(size, outcome)
+        return preparing, approving
+    finally:
+        db.session.rollback()
+
+
+@contextlib.contextmanager
+def database(url: str | None):
+    if not url or make_url(url).get_backend_name() == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="allocation-bench-") as folder:
+            yield f"sqlite:///{folder}/bench.db"
+        return
+    base = make_url(url).set(drivername="postgresql+psycopg")
+    name = f"{base.database}_bench_allocation"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+
+    def drop():
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    try:
+        drop()  # left over from an interrupted run
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        drop()
+        admin.dispose()
+
+
+def measure(url: str, size: int, repeat: int, baseline: bool) -> dict:
+    with tempfile.TemporaryDirectory(prefix="allocation-bench-instance-") as instance:
+        app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance,
+                          "SECRET_KEY": "allocation-bench", "CLOCK": lambda: AFTER_WINDOW})
+        with app.app_context():
+            try:
+                prepare_database()
+                started = time.perf_counter()
+                fill(size)
+                print(f"{size:,} validated applications ({5 * size:,} places) filled in "
+                      f"{time.perf_counter() - started:.1f} s (bulk insert, not measured)",
+                      flush=True)
+                started = time.perf_counter()
+                preview = compute(get_window("praktijkleren", "2013-2014"), seed="bench")
+                print(f"  preview: {time.perf_counter() - started:.2f} s", flush=True)
+                if len(preview.candidates) != size:
+                    raise Failed(f"the preview gathered {len(preview.candidates):,} of "
+                                 f"{size:,} applications")
+                db.session.rollback()
+                figures = {}
+                for bulk in ([False] if baseline else []) + [True]:
+                    runs = [committed_run(size, bulk) for _ in range(repeat)]
+                    preparing = statistics.median(p for p, _ in runs)
+                    approving = statistics.median(a for _, a in runs)
+                    key = "" if bulk else "baseline_"
+                    figures[f"{key}ms_per_app_{size}"] = round(approving / size * 1000, 2)
+                    figures[f"{key}prepare_ms_per_app_{size}"] = round(
+                        preparing / size * 1000, 2)
+                    print(f"  committed run, {'bulk' if bulk else 'one by one (baseline)'}: "
+                          f"prepared in {preparing:.2f} s, approved (every application "
+                          f"settled) in {approving:.2f} s = "
+                          f"{figures[f'{key}ms_per_app_{size}']} ms per application",
+                          flush=True)
+                return figures
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--applications", type=int, default=20_000)
-    parser.add_argument("--commit", type=int, default=2_000)
+    parser.add_argument("--database-url", help="a PostgreSQL URL; the bench creates and drops "
+                        "<name>_bench_allocation next to its database (default: a temporary "
+                        "SQLite file per size)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000],
+                        help="applications in the committed run, one database each")
+    parser.add_argument("--baseline", type=int, default=2_000,
+                        help="the size also approved one by one through the engine (0: none)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per figure (median)")
     parser.add_argument("--quick", action="store_true",
-                        help=f"small sizes ({QUICK['applications']} applications, "
-                        f"{QUICK['commit']} committed) for CI; the figures mean nothing")
-    args = parser.parse_args()
+                        help=f"small sizes ({' and '.join(map(str, QUICK['sizes']))}) for CI; "
+                        "the figures mean nothing")
+    args = parser.parse_args(argv)
     if args.quick:
         # Only the defaults change: sizes given on the command line still win.
         parser.set_defaults(**QUICK)
-        args = parser.parse_args()
-    if not 1 <= args.commit <= args.applications:
-        parser.error("--commit must be between 1 and --applications")
-    folder = Path(tempfile.mkdtemp(prefix="grants-allocation-bench-"))
-    clock = {"now": AFTER_WINDOW}
-    app = create_app({"INSTANCE_PATH": str(folder), "CLOCK": lambda: clock["now"]})
-    with app.app_context():
-        if args.quick:
-            print("quick run: sizes too small for figures to mean anything")
-        prepare_database()
-        started = time.perf_counter()
-        fill(args.applications)
-        print(f"Filled {args.applications:,} validated applications "
-              f"({5 * args.applications:,} places) in {time.perf_counter() - started:.1f} s "
-              "(bulk insert, not measured below)")
-        window = get_window("praktijkleren", "2013-2014")
-
-        started = time.perf_counter()
-        outcome = compute(window, seed="bench")
-        preview = time.perf_counter() - started
-        if len(outcome.candidates) != args.applications:
-            print(f"FAILED: the preview gathered {len(outcome.candidates):,} of "
-                  f"{args.applications:,} validated applications", file=sys.stderr)
-            return 1
-        places = 5 * len(outcome.candidates)
-        print(f"Preview (dry run) of {len(outcome.candidates):,} applications: {preview:.2f} s, "
-              f"{len(outcome.candidates) / preview:,.0f} applications/s, "
-              f"{places / preview:,.0f} places/s")
-        print("  rate per category (cents, rounded down): " + ", ".join(
-            f"{c} {int(r):,}" for c, r in outcome.allocation.rates.items()))
-
-        # The committed run, on a window holding only the first --commit applications: the
-        # others are withdrawn (the final run waits for every application to be decided).
-        db.session.execute(sa.update(Application).where(
-            Application.reference >= f"PL-BENCH-{args.commit:06d}").values(state="withdrawn"))
-        finance = db.session.scalars(sa.select(User).where(User.email == "bench@example.nl")).one()
-        started = time.perf_counter()
-        committed = run_allocation("praktijkleren", "2013-2014", finance, AFTER_WINDOW,
-                                   dry_run=False, seed="bench")
-        db.session.flush()
-        elapsed = time.perf_counter() - started
-        settled = sum(1 for r in committed.allocation.results if r.outcome == "settled")
-        if settled != args.commit:
-            # Pro rata settles every candidate; fewer means the run broke, not a slow figure.
-            print(f"FAILED: the committed run settled {settled:,} of {args.commit:,} "
-                  "applications", file=sys.stderr)
-            return 1
-        print(f"Committed run settling {settled:,} applications through the engine and the "
-              f"ledger: {elapsed:.1f} s, {settled / elapsed:,.0f} applications/s, "
-              f"{elapsed / settled * 1000:.1f} ms per application")
-        print(f"  extrapolated to {args.applications:,}: "
-              f"{elapsed / settled * args.applications:,.0f} s")
-        db.session.rollback()
+        args = parser.parse_args(argv)
+    if min(args.sizes) < 1 or args.repeat < 1:
+        parser.error("at least one application and one run")
+    if args.quick:
+        print("quick run: sizes too small for figures to mean anything", flush=True)
+    figures = {"database": make_url(args.database_url or "sqlite://").get_backend_name(),
+               "repeat": args.repeat}
+    try:
+        for size in args.sizes:
+            with database(args.database_url) as url:
+                figures.update(measure(url, size, args.repeat, size == args.baseline))
+    except Failed as failure:
+        print(f"FAILED: {failure}", file=sys.stderr)
+        return 1
+    if f"baseline_ms_per_app_{args.baseline}" in figures:
+        figures[f"speedup_{args.baseline}"] = round(
+            figures[f"baseline_ms_per_app_{args.baseline}"]
+            / figures[f"ms_per_app_{args.baseline}"], 1)
+    print(json.dumps(figures))
     return 0
 
 

@@ -16,7 +16,7 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
-from grants import MIGRATIONS, create_app
+from grants import MIGRATIONS, create_app, money
 from grants.budget import charts
 from grants.extensions import db
 from grants.schema import prepare_database
@@ -127,10 +127,12 @@ def app(tmp_path_factory, app_clock):
 
 @pytest.fixture(autouse=True)
 def fresh_charts():
-    """Each test draws its charts anew: a chart drawn once per process (grants.budget.charts)
-    would otherwise come from an earlier test, or, under bench/mutation.py, from the unmutated
-    code of the process the mutant's run was forked from."""
+    """Each test draws its charts and formats its amounts anew: a chart drawn once per process
+    (grants.budget.charts) or an amount formatted once (grants.money) would otherwise come from
+    an earlier test, or, under bench/mutation.py, from the unmutated code of the process the
+    mutant's run was forked from."""
     charts._drawn.cache_clear()
+    money._formatted.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from grants.errors import Conflict, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import AllocationRun, Role, RunStatus, User
 from grants.money import cents_to_api
-from grants.services.applications import fire_trigger
+from grants.services.applications import fire_triggers
 
 
 def _locked_run(run_id: int) -> AllocationRun:
@@ -106,23 +106,24 @@ def _take_effect(run: AllocationRun, outcome: RunOutcome, approver: User,
     allocation, window = outcome.allocation, run.window
     note = (f"Besloten met de verdeling van {window.name}, "
             f"{METHOD_NAMES[run.method]} (verdeling {run.id})")
+    decisions = []
     for result in allocation.results:
         if result.outcome == methods.APPROVED:
             data = {"amount": cents_to_api(result.amount), "reason": note}
-            fire_trigger(result.application_id, "approve", approver, data, now,
-                         allocation=run.id)
+            decisions.append((result.application_id, "approve", data))
         elif result.outcome == methods.REJECTED:
             data = {"reason": f"{result.reason} {note}."}
-            fire_trigger(result.application_id, "reject", approver, data, now,
-                         allocation=run.id)
+            decisions.append((result.application_id, "reject", data))
         elif result.outcome == methods.SETTLED:
             # The letter prints the run's rate, as the run shows it (whole cents, down).
             data = {"amounts": {k: cents_to_api(v) for k, v in result.amounts.items()},
                     "rates": {k: cents_to_api(floor(rate))
                               for k, rate in allocation.rates.items() if k in result.amounts},
                     "reason": note}
-            fire_trigger(result.application_id, "settle", approver, data, now,
-                         allocation=run.id)
+            decisions.append((result.application_id, "settle", data))
+    # Every decision of the run through the engine, written together: tens of thousands of
+    # settlements in one transaction.
+    fire_triggers(decisions, approver, now, allocation=run.id)
     db.session.flush()
     if run.method == "ranked":
         roll_over(window, approver, now)

@@ -5,12 +5,21 @@ the database evaluates the condition under the row's write lock, so two approval
 the last euros of a line cannot both pass, on PostgreSQL (the second re-checks after the first
 commits) or on SQLite (writers are serialised). The CHECK constraints on ``budget_lines`` are the
 last line of defence behind it.
+
+Many reservations and commitments taken together (an allocation run's) may be booked together:
+within ``deferred()`` they are gathered and booked per line by their total, under the same
+condition, before anything can read the ledger.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from grants.errors import ValidationFailed
 from grants.extensions import db
@@ -48,6 +57,7 @@ class Balance:
 
 
 def application_balance(application_id: int, line_id: int | None = None) -> Balance:
+    book_deferred()  # what was gathered counts
     signed = sa.case(
         (LedgerEntry.kind == K.RELEASE, -LedgerEntry.amount_cents),
         else_=LedgerEntry.amount_cents)
@@ -104,13 +114,23 @@ def _balance_update(kind: EntryKind, bucket: Bucket | None, amount: int):
 
 def post(line: BudgetLine, kind: EntryKind, amount_cents: int, *, actor: User | None,
          now: datetime, cause: str, application: Application | None = None,
-         bucket: Bucket | None = None, reason: str = "") -> LedgerEntry:
-    """Book one entry; refuses (422, nothing changed) what would break a ceiling or a balance."""
+         bucket: Bucket | None = None, reason: str = "") -> LedgerEntry | None:
+    """Book one entry; refuses (422, nothing changed) what would break a ceiling or a balance.
+
+    Within ``deferred()`` a reservation or commitment is gathered instead (and None returned).
+    """
     if amount_cents <= 0:
         _refuse("Een boeking is een positief bedrag.")
     if (kind == K.RELEASE) != (bucket is not None):
         raise ValueError("a release says what it releases; nothing else does")
-    if application is not None:
+    gathered = db.session.info.get(DEFERRED)
+    if gathered is not None and kind in (K.RESERVE, K.COMMIT):
+        gathered.append(_Gathered(line, kind, amount_cents, actor.id if actor else None, now,
+                                  cause, application.id if application else None, reason))
+        return None
+    book_deferred()  # this booking comes after what was gathered before it
+    # What an application already holds limits neither a reservation nor a commitment.
+    if application is not None and kind not in (K.RESERVE, K.COMMIT):
         _check_application(kind, bucket, amount_cents,
                            application_balance(application.id, line.id))
 
@@ -131,3 +151,110 @@ def post(line: BudgetLine, kind: EntryKind, amount_cents: int, *, actor: User | 
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+# -- booking together -------------------------------------------------------------------------
+
+DEFERRED = "grants.budget.deferred"  # the reservations and commitments gathered, in order
+
+
+@dataclass(frozen=True)
+class _Gathered:
+    line: BudgetLine
+    kind: EntryKind
+    amount_cents: int
+    actor_id: int | None
+    at: datetime
+    cause: str
+    application_id: int | None
+    reason: str
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Gather the reservations and commitments ``post`` is asked for, and book them together
+    when the block ends: per line and kind ONE conditional UPDATE by their total, under the
+    condition ``post`` puts to each (the amounts are positive, so if the total fits, each in
+    turn fits), then the entries, in the order asked, in one INSERT. What an application holds
+    limits neither kind, so no balance is read per booking.
+
+    Nothing reads the ledger in between: what is gathered is booked first whenever the session
+    queries or flushes, and before another kind of entry is posted. In the caller's
+    transaction: when the block fails, what it gathered is dropped, and the caller rolls back
+    the rest."""
+    session = db.session
+    if DEFERRED in session.info:
+        yield  # already gathering: the outer block books
+        return
+    session.info[DEFERRED] = []
+    try:
+        yield
+        book_deferred()
+    finally:
+        session.info.pop(DEFERRED, None)
+
+
+def book_deferred(session: Session | None = None) -> None:
+    """Book what ``deferred()`` gathered since it last booked; a line that cannot take its
+    total refuses (422, CeilingReached) and none of it is booked, on any line (what was booked
+    before stays, as a refused ``post`` leaves the bookings before it: the caller rolls back)."""
+    session = session or db.session()
+    gathered = session.info.get(DEFERRED)
+    if not gathered:
+        return
+    entries = list(gathered)
+    gathered.clear()
+    # A statement of its own on the session's connection: this may run inside a flush.
+    connection = session.connection()
+    totals: dict[tuple[int, EntryKind], int] = {}
+    lines: dict[int, BudgetLine] = {}
+    for entry in entries:
+        lines[entry.line.id] = entry.line
+        key = (entry.line.id, entry.kind)
+        totals[key] = totals.get(key, 0) + entry.amount_cents
+    balances = (L.reserved_cents, L.committed_cents, L.disbursed_cents, L.recovered_cents)
+    booked = []
+    # In the order of the lines' ids, as lock_lines takes them: two bookings never wait on
+    # each other.
+    for (line_id, kind), total in sorted(totals.items()):
+        values, room = _balance_update(kind, None, total)
+        row = connection.execute(
+            sa.update(BudgetLine).where(BudgetLine.id == line_id, room).values(values)
+            .returning(*balances)).one_or_none()
+        if row is None:
+            for done_id, done_kind, done_total in reversed(booked):
+                column = L.reserved_cents if done_kind == K.RESERVE else L.committed_cents
+                _set_balances(lines[done_id], connection.execute(
+                    sa.update(BudgetLine).where(BudgetLine.id == done_id)
+                    .values({column: column - done_total}).returning(*balances)).one())
+            _set_balances(lines[line_id], connection.execute(
+                sa.select(*balances).where(BudgetLine.id == line_id)).one())
+            raise CeilingReached(lines[line_id], total)
+        booked.append((line_id, kind, total))
+        _set_balances(lines[line_id], row)
+    connection.execute(sa.insert(LedgerEntry.__table__), [
+        # No bucket: neither kind is a release.
+        {"line_id": entry.line.id, "application_id": entry.application_id, "kind": entry.kind,
+         "bucket": None, "amount_cents": entry.amount_cents, "actor_id": entry.actor_id,
+         "at": entry.at, "cause": entry.cause, "reason": entry.reason}
+        for entry in entries])
+
+
+def _set_balances(line: BudgetLine, row) -> None:
+    # As the row now stands, without a read of its own (and without marking the line changed).
+    for name, value in zip(("reserved_cents", "committed_cents", "disbursed_cents",
+                            "recovered_cents"), row, strict=True):
+        set_committed_value(line, name, value)
+
+
+@event.listens_for(Session, "before_flush")
+def _book_before_flushing(session: Session, _context, _instances) -> None:
+    if session.info.get(DEFERRED):
+        book_deferred(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _book_before_reading(execution) -> None:
+    # Any query of the session, a lazy load included, sees what was gathered as booked.
+    if execution.session.info.get(DEFERRED):
+        book_deferred(execution.session)

@@ -8,7 +8,7 @@ Nothing is rendered here: after the commit ``letters_waiting`` tells the job que
 so the write lock is never held while a PDF is made.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -35,7 +35,13 @@ from grants.models import (
 from grants.money import InvalidAmount, euros
 
 K = DecisionKind
-PENDING = "grants.decisions.pending"  # decisions waiting for their audit event
+# Decisions waiting for their audit event, by application id and trigger.
+PENDING = "grants.decisions.pending"
+# The number of decisions each application has in this transaction, once counted: its next
+# letter's reference follows it.
+SEQUENCES = "grants.decisions.sequences"
+# Applications counted per query (SQLite allows 32,766 parameters a statement).
+CHUNK = 500
 JOB = "grants.decisions.job"  # the letter job of the session's transaction
 LABEL = "grants.decisions.label"
 LETTERS = "grants.decisions.letters"  # how many letters the transaction's job holds
@@ -52,13 +58,6 @@ KIND_OF_TRIGGER = {
 }
 
 
-@dataclass
-class _Pending:
-    application_id: int
-    trigger: str
-    decision: Decision
-
-
 def label_letters(label: str) -> None:
     """Name the letter job of the current transaction (e.g. "Toekenningsronde T2")."""
     db.session.info[LABEL] = label
@@ -68,11 +67,33 @@ def label_letters(label: str) -> None:
 
 
 def _next_sequence(application: Application, session: Session) -> int:
+    known = session.info.get(SEQUENCES, {})
+    if application.id in known:
+        return known[application.id] + 1
     stored = session.scalar(sa.select(sa.func.count(Decision.id))
                             .where(Decision.application_id == application.id)) or 0
-    waiting = sum(1 for p in session.info.get(PENDING, [])
-                  if p.application_id == application.id)
+    waiting = sum(len(items) for (application_id, _trigger), items
+                  in session.info.get(PENDING, {}).items() if application_id == application.id)
     return stored + waiting + 1
+
+
+def know_sequences(application_ids: Iterable[int]) -> None:
+    """Count the decisions of many applications at once, for the letters' references of the
+    decisions about to be taken on them together (an allocation run's): one query, not one per
+    decision."""
+    session = db.session()
+    known = session.info.setdefault(SEQUENCES, {})
+    wanted = [i for i in dict.fromkeys(application_ids) if i not in known]
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start:start + CHUNK]
+        counted = dict(session.execute(
+            sa.select(Decision.application_id, sa.func.count(Decision.id))
+            .where(Decision.application_id.in_(chunk)).group_by(Decision.application_id)).all())
+        # Decisions recorded in this transaction and not yet written count too.
+        for application_id in chunk:
+            known[application_id] = counted.get(application_id, 0) + sum(
+                len(items) for (waiting_id, _trigger), items
+                in session.info.get(PENDING, {}).items() if waiting_id == application_id)
 
 
 def _rates(given) -> dict[str, int] | None:
@@ -235,14 +256,17 @@ def record_decision(f, objection: Objection | None = None) -> None:
     # Reading what the letter says must not flush the firing half-way (the version column).
     with db.session.no_autoflush:
         drafts = drafts_for(f, objection)
-    pending = db.session.info.setdefault(PENDING, [])
+    waiting = db.session.info.setdefault(PENDING, {}).setdefault(
+        (f.application.id, f.trigger_name), [])
     for draft in drafts:
-        decision = Decision(
+        waiting.append(Decision(
             application_id=f.application.id, kind=draft.kind,
             reference=draft.context["reference"], decided_on=f.today,
             amount_cents=draft.amount_cents, context=draft.context,
-            template_version=TEMPLATE_VERSION, created_at=f.now)
-        pending.append(_Pending(f.application.id, f.trigger_name, decision))
+            template_version=TEMPLATE_VERSION, created_at=f.now))
+    known = db.session.info.get(SEQUENCES)
+    if known is not None and f.application.id in known:
+        known[f.application.id] += len(drafts)
 
 
 def _job(session: Session, now) -> Job:
@@ -262,13 +286,11 @@ def _link_to_audit_events(session: Session, _context, _instances) -> None:
     for item in list(session.new):
         if not isinstance(item, AuditEvent):
             continue
-        for waiting in [p for p in pending if p.application_id == item.application_id
-                        and p.trigger == item.trigger]:
-            waiting.decision.audit_event = item
-            waiting.decision.job = _job(session, item.at)
+        for decision in pending.pop((item.application_id, item.trigger), ()):
+            decision.audit_event = item
+            decision.job = _job(session, item.at)
             session.info[LETTERS] = session.info.get(LETTERS, 0) + 1
-            session.add(waiting.decision)
-            pending.remove(waiting)
+            session.add(decision)
 
 
 @event.listens_for(Session, "after_soft_rollback")
@@ -276,6 +298,8 @@ def _forget(session: Session, previous_transaction) -> None:
     # Decisions still waiting belonged to a firing that failed; a job whose rows were rolled
     # back is gone with them (a later decision in the transaction starts a new one).
     session.info.pop(PENDING, None)
+    # Counted again when next needed: decisions rolled back with a savepoint count no more.
+    session.info.pop(SEQUENCES, None)
     job = session.info.get(JOB)
     if job is not None and sa.inspect(job).transient:
         session.info.pop(JOB, None)
@@ -290,6 +314,7 @@ def _enqueue(session: Session) -> None:
     if session.in_nested_transaction():
         return  # only a savepoint was released: the decisions are not committed yet
     session.info.pop(PENDING, None)
+    session.info.pop(SEQUENCES, None)
     session.info.pop(LABEL, None)
     job = session.info.pop(JOB, None)
     # A savepoint rolled back may have taken some of these letters with it: a count too high

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from grants.mail.compose import (
     WRITTEN,
-    applicants_of,
+    applicants_of_each,
     application_facts,
     format_receipt_moment,
     write,
 )
-from grants.models import Application, AuditEvent, Decision, MailKind
+from grants.models import Application, AuditEvent, Decision, MailKind, User
 from grants.money import format_eur
 from grants.timefmt import format_day
 
@@ -31,30 +31,31 @@ from grants.timefmt import format_day
 mail_waiting = Namespace().signal("mail-waiting")
 
 
-def receipt(session: Session, audit: AuditEvent, application: Application) -> None:
-    write(session, MailKind.RECEIPT, f"receipt:event-{audit.id}",
-          applicants_of(session, application.organisation_id), application, "receipt",
-          audit.at, **application_facts(application),
+def receipt(session: Session, audit: AuditEvent, application: Application,
+            recipients: list[User]) -> None:
+    write(session, MailKind.RECEIPT, f"receipt:event-{audit.id}", recipients, application,
+          "receipt", audit.at, **application_facts(application),
           received_at=format_receipt_moment(audit.at),
           requested=format_eur(application.requested_cents),
           window=application.window.name,
           decision_due=format_day(application.decision_due_on))
 
 
-def information_requested(session: Session, audit: AuditEvent,
-                          application: Application) -> None:
+def information_requested(session: Session, audit: AuditEvent, application: Application,
+                          recipients: list[User]) -> None:
     due = audit.data.get("repair_due_on")
     write(session, MailKind.INFORMATION_REQUESTED, f"information_requested:event-{audit.id}",
-          applicants_of(session, application.organisation_id), application,
-          "information_requested", audit.at, **application_facts(application),
+          recipients, application, "information_requested", audit.at,
+          **application_facts(application),
           asked=audit.reason, repair_due=format_day(date.fromisoformat(due)) if due else "",
           requested_on=format_day(audit.at))
 
 
-def decision_taken(session: Session, decision: Decision, application: Application) -> None:
+def decision_taken(session: Session, decision: Decision, application: Application,
+                   recipients: list[User]) -> None:
     context = decision.context
-    write(session, MailKind.DECISION, f"decision:decision-{decision.id}",
-          applicants_of(session, application.organisation_id), application, "decision",
+    write(session, MailKind.DECISION, f"decision:decision-{decision.id}", recipients,
+          application, "decision",
           decision.created_at, **application_facts(application),
           decision_kind=decision.kind_label, headline=context.get("title", decision.kind_label),
           decision_reference=decision.reference, decided_on=format_day(decision.decided_on),
@@ -80,10 +81,17 @@ def _write_notifications(session: Session, _flush_context) -> None:
                        key=lambda item: item.id)
     if not audits and not decisions:
         return
+    applications = {item.application_id: session.get(Application, item.application_id)
+                    for item in (*audits, *decisions)}
+    recipients = applicants_of_each(
+        session, (application.organisation_id for application in applications.values()))
     for audit in audits:
-        NOTICES[audit.trigger](session, audit, session.get(Application, audit.application_id))
+        application = applications[audit.application_id]
+        NOTICES[audit.trigger](session, audit, application,
+                               recipients[application.organisation_id])
     for decision in decisions:
-        decision_taken(session, decision, session.get(Application, decision.application_id))
+        application = applications[decision.application_id]
+        decision_taken(session, decision, application, recipients[application.organisation_id])
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from grants import clock
 from grants.access import get_visible, require_role, scope_to_user
@@ -283,6 +284,53 @@ def fire_trigger(application_id: int, trigger: str, actor: User, data: dict, now
                   approval=approval)
     db.session.flush()
     return application
+
+
+# Applications locked per SELECT … FOR UPDATE (SQLite allows 32,766 parameters a statement).
+LOCK_CHUNK = 500
+
+
+def fire_triggers(firings: list[tuple[int, str, dict]], actor: User, now: datetime,
+                  allocation: int | None = None) -> list[Application]:
+    """Fire a trigger on each of many applications of one scheme (``(application id, trigger,
+    data)``), as ``fire_trigger`` on each in turn would, written together (the engine's
+    ``fire_many``): an allocation run's decisions. The applications are locked first, a chunk
+    per statement in the order of their ids, so two such batches never wait on each other.
+
+    For staff's decisions only: what an applicant sends is checked for consents and accounts
+    first, one by one (``fire_trigger``)."""
+    if any(trigger in {sending for sending, _state in SENDING}
+           for _id, trigger, _data in firings):
+        raise ValueError("an applicant's sending is fired one by one (fire_trigger)")
+    if not firings:
+        return []
+    applications = _locked_applications([application_id for application_id, _t, _d in firings],
+                                        actor)
+    if len({application.scheme_id for application in applications.values()}) > 1:
+        raise ValueError("one scheme's applications at a time: one workflow fires them")
+    workflow = workflow_for(next(iter(applications.values())).scheme.code)
+    workflow.fire_many([(applications[application_id], trigger, data)
+                        for application_id, trigger, data in firings], actor, now,
+                       allocation=allocation)
+    return [applications[application_id] for application_id, _t, _d in firings]
+
+
+def _locked_applications(ids: list[int], actor: User) -> dict[int, Application]:
+    """The applications, visible to ``actor``, locked as ``locked_application`` locks one; with
+    their organisation and rules loaded, which their decisions' letters read."""
+    found: dict[int, Application] = {}
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), LOCK_CHUNK):
+        stmt = scope_to_user(sa.select(Application).where(
+            Application.id.in_(ordered[start:start + LOCK_CHUNK])), Application, actor)
+        found.update((application.id, application) for application in db.session.scalars(
+            stmt.order_by(Application.id).with_for_update()
+            .options(selectinload(Application.organisation),
+                     selectinload(Application.rules_version))
+            .execution_options(populate_existing=True)))
+    if len(found) != len(ordered):
+        raise NotFound()
+    return found
 
 
 def allowed_triggers(application: Application, user: User,

@@ -13,7 +13,8 @@ Everything here is a pure function of dates, except ``days_off``, which reads th
 days from the database.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, timedelta
 from functools import cache
 from types import MappingProxyType
@@ -122,4 +123,27 @@ def objection_in_time(received_on: date, term_ends_on: date, postmarked_on: date
 
 def days_off() -> frozenset[date]:
     """The days a royal decree made equal to a recognised holiday (admin-kept data)."""
+    read = db.session.info.get(DAYS_OFF_READ)
+    if read is not None:
+        return read
     return frozenset(db.session.scalars(sa.select(StatutoryDayOff.day)))
+
+
+# The days off as read once for many firings together, while they last.
+DAYS_OFF_READ = "grants.workflows.days_off"
+
+
+@contextmanager
+def days_off_read_once() -> Iterator[None]:
+    """Within: ``days_off`` reads the table once, not once per term counted. For many firings
+    together (grants.workflows.engine.fire_many), none of which changes the days off: a query
+    per firing would also write out the batch's pending changes each time."""
+    session = db.session()
+    if DAYS_OFF_READ in session.info:
+        yield
+        return
+    session.info[DAYS_OFF_READ] = days_off()
+    try:
+        yield
+    finally:
+        session.info.pop(DAYS_OFF_READ, None)

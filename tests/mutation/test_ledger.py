@@ -330,3 +330,131 @@ def test_an_applications_balance_nets_its_releases(lines, applications, book):
                            recovered=30_00)
     assert held.paid == 170_00
     assert application_balance(other.id) == Balance(committed=70_00)
+
+
+# -- booking together (an allocation run's commitments) -----------------------------------------
+
+def line_row(line) -> tuple[int, int]:
+    """The line as stored, read past the session."""
+    return tuple(db.session.connection().execute(sa.select(
+        BudgetLine.reserved_cents, BudgetLine.committed_cents).where(
+        BudgetLine.id == line.id)).one())
+
+
+def loaded(*records) -> None:
+    """Load what a commit expired, before a block: a load is a query, which books what the
+    block gathered so far (correct, but not what these tests look at)."""
+    for record in records:
+        db.session.refresh(record)
+
+
+def stored_entries() -> list[tuple]:
+    return [tuple(row) for row in db.session.connection().execute(sa.select(
+        LedgerEntry.line_id, LedgerEntry.application_id, LedgerEntry.kind, LedgerEntry.bucket,
+        LedgerEntry.amount_cents, LedgerEntry.actor_id, LedgerEntry.at, LedgerEntry.cause,
+        LedgerEntry.reason).order_by(LedgerEntry.id))]
+
+
+def test_booked_together_per_line_when_the_block_ends(lines, applications, book, clock):
+    a, b = lines
+    first, second = applications
+    finance = UserFactory(role=Role.FINANCE)
+    loaded(first, second, finance, a, b)
+    with ledger.deferred():
+        assert book(a, K.COMMIT, 300_00, first, actor=finance, cause="settle",
+                    reason="Verdeling 7") is None
+        book(b, K.RESERVE, 200_00, second, cause="approve")
+        book(a, K.COMMIT, 450_00, second, actor=finance, cause="settle")
+        # Gathered, not yet booked: neither line nor ledger has changed.
+        assert (line_row(a), line_row(b), stored_entries()) == ((0, 0), (0, 0), [])
+    # Regel A: 300,00 + 450,00 = 750,00 committed; Regel B: 200,00 reserved. The entries as
+    # asked, in that order, with who, when and why.
+    assert (line_row(a), line_row(b)) == ((0, 750_00), (200_00, 0))
+    assert stored_entries() == [
+        (a.id, first.id, K.COMMIT, None, 300_00, finance.id, clock(), "settle", "Verdeling 7"),
+        (b.id, second.id, K.RESERVE, None, 200_00, None, clock(), "approve", ""),
+        (a.id, second.id, K.COMMIT, None, 450_00, finance.id, clock(), "settle", ""),
+    ]
+    # The line objects the caller holds show the new balances without a read of their own.
+    assert (a.committed_cents, a.remaining_cents, b.reserved_cents) == (750_00, 250_00, 200_00)
+
+
+def test_what_is_gathered_counts_for_every_read_in_the_block(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    with ledger.deferred():
+        book(a, K.COMMIT, 300_00, application)
+        # A balance read books first: the application holds what was gathered.
+        assert application_balance(application.id, a.id) == Balance(committed=300_00)
+        book(a, K.COMMIT, 100_00, application)
+        # So does any query of the session.
+        assert db.session.scalar(sa.select(sa.func.sum(LedgerEntry.amount_cents))) == 400_00
+        book(a, K.COMMIT, 50_00, application)
+        # A release is checked against what the application holds: all 450,00 gathered so far.
+        book(a, K.RELEASE, 450_00, application, bucket=COMMITTED)
+    assert line_row(a) == (0, 0)
+    assert [row[4] for row in stored_entries()] == [300_00, 100_00, 50_00, 450_00]
+
+
+def test_a_flush_in_the_block_books_what_was_gathered(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    with ledger.deferred():
+        book(a, K.COMMIT, 120_00, application)
+        application.title = "Gewijzigd"
+        db.session.flush()
+        assert line_row(a) == (0, 120_00)
+    assert len(stored_entries()) == 1
+
+
+def test_a_line_that_cannot_take_the_total_refuses_it_all(lines, applications, book):
+    a, b = lines
+    first, second = applications
+    loaded(first, second, a, b)
+    # A: 1.000,00 ceiling, 600,00 + 400,00 = 1.000,00 fits to the cent and is booked first (the
+    # lower id); B: 500,00 ceiling, 300,00 + 200,01 = 500,01 does not.
+    with pytest.raises(CeilingReached) as caught, ledger.deferred():
+        book(a, K.COMMIT, 600_00, first)
+        book(b, K.COMMIT, 300_00, first)
+        book(a, K.COMMIT, 400_00, second)
+        book(b, K.COMMIT, 200_01, second)
+    assert caught.value.fields == {
+        "amount": ["Er is €\xa0500,00 over op Regel B; gevraagd is €\xa0500,01."]}
+    assert caught.value.remaining_cents == 500_00
+    # Nothing booked, on either line: A's total was taken back.
+    assert (line_row(a), line_row(b), stored_entries()) == ((0, 0), (0, 0), [])
+    assert (a.committed_cents, b.committed_cents) == (0, 0)
+
+
+def test_reservations_and_commitments_share_the_ceiling_when_booked_together(lines, book):
+    a, _ = lines
+    book(a, K.RESERVE, 100_00)
+    # 100,00 reserved + 500,00 reserved + 400,00 committed = 1.000,00: to the cent.
+    with ledger.deferred():
+        book(a, K.RESERVE, 500_00)
+        book(a, K.COMMIT, 400_00)
+    assert line_row(a) == (600_00, 400_00)
+    with pytest.raises(CeilingReached), ledger.deferred():
+        book(a, K.COMMIT, 1)
+    assert line_row(a) == (600_00, 400_00)
+
+
+def test_a_block_within_a_block_books_with_the_outer_one(lines, book):
+    a, _ = lines
+    with ledger.deferred():
+        with ledger.deferred():
+            book(a, K.COMMIT, 10_00)
+        assert line_row(a) == (0, 0)
+    assert line_row(a) == (0, 10_00)
+    # Outside any block a booking is made at once, as ever.
+    book(a, K.COMMIT, 5_00)
+    assert line_row(a) == (0, 15_00)
+
+
+def test_a_failed_block_books_nothing_it_gathered(lines, book):
+    a, _ = lines
+    with pytest.raises(RuntimeError), ledger.deferred():
+        book(a, K.COMMIT, 10_00)
+        raise RuntimeError("a firing failed")
+    assert ledger.DEFERRED not in db.session.info
+    assert (line_row(a), stored_entries()) == ((0, 0), [])
