@@ -16,8 +16,9 @@ data, each in a transaction of its own that is rolled back:
   figure per application is the approval's; the preparation is printed beside it.
 
 ``--baseline N``: on the database of size N the same run is approved a second time (rolled back
-in between) with every decision fired one by one through the engine and the ledger, the general
-path the bulk booking replaces for ``settle``: the before-figure, measured in the same run.
+in between) with every decision fired one by one (``fire_trigger``: a lock, flushes and a ledger
+UPDATE each), as every run was booked before the engine fired a run's decisions together
+(``Workflow.fire_many``): the before-figure, measured in the same run.
 
 Checked after every committed run (exit status 1 otherwise): every application settled, one
 audit row and one decision each, the line's committed balance equal to its entries and to what
@@ -144,7 +145,7 @@ def one_by_one(firings, actor, now, allocation=None):
             for application_id, trigger, data in firings]
 
 
-def committed_run(size: int, bulk: bool) -> tuple[float, float]:
+def committed_run(size: int, together: bool) -> tuple[float, float]:
     """Seconds to prepare and to approve the run (rolled back afterwards)."""
     finance, approver = user("bench@example.nl"), user("approver@example.nl")
     try:
@@ -154,7 +155,7 @@ def committed_run(size: int, bulk: bool) -> tuple[float, float]:
         db.session.flush()
         preparing = time.perf_counter() - started
         saved = approval.fire_triggers
-        if not bulk:
+        if not together:
             approval.fire_triggers = one_by_one
         try:
             started = time.perf_counter()
@@ -213,15 +214,16 @@ def measure(url: str, size: int, repeat: int, baseline: bool) -> dict:
                                  f"{size:,} applications")
                 db.session.rollback()
                 figures = {}
-                for bulk in ([False] if baseline else []) + [True]:
-                    runs = [committed_run(size, bulk) for _ in range(repeat)]
+                for together in ([False] if baseline else []) + [True]:
+                    runs = [committed_run(size, together) for _ in range(repeat)]
                     preparing = statistics.median(p for p, _ in runs)
                     approving = statistics.median(a for _, a in runs)
-                    key = "" if bulk else "baseline_"
+                    key = "" if together else "baseline_"
                     figures[f"{key}ms_per_app_{size}"] = round(approving / size * 1000, 2)
                     figures[f"{key}prepare_ms_per_app_{size}"] = round(
                         preparing / size * 1000, 2)
-                    print(f"  committed run, {'bulk' if bulk else 'one by one (baseline)'}: "
+                    way = "together" if together else "one by one (baseline)"
+                    print(f"  committed run, {way}: "
                           f"prepared in {preparing:.2f} s, approved (every application "
                           f"settled) in {approving:.2f} s = "
                           f"{figures[f'{key}ms_per_app_{size}']} ms per application",
