@@ -233,18 +233,20 @@ def book_deferred(session: Session | None = None) -> None:
         booked.append((line_id, kind, total))
         _set_balances(lines[line_id], row)
     connection.execute(sa.insert(LedgerEntry.__table__), [
-        # No bucket: neither kind is a release.
+        # No bucket (the column's NULL): neither kind is a release.
         {"line_id": entry.line.id, "application_id": entry.application_id, "kind": entry.kind,
-         "bucket": None, "amount_cents": entry.amount_cents, "actor_id": entry.actor_id,
-         "at": entry.at, "cause": entry.cause, "reason": entry.reason}
+         "amount_cents": entry.amount_cents, "actor_id": entry.actor_id, "at": entry.at,
+         "cause": entry.cause, "reason": entry.reason}
         for entry in entries])
 
 
 def _set_balances(line: BudgetLine, row) -> None:
     # As the row now stands, without a read of its own (and without marking the line changed).
-    for name, value in zip(("reserved_cents", "committed_cents", "disbursed_cents",
-                            "recovered_cents"), row, strict=True):
-        set_committed_value(line, name, value)
+    reserved, committed, disbursed, recovered = row
+    set_committed_value(line, "reserved_cents", reserved)
+    set_committed_value(line, "committed_cents", committed)
+    set_committed_value(line, "disbursed_cents", disbursed)
+    set_committed_value(line, "recovered_cents", recovered)
 
 
 @event.listens_for(Session, "before_flush")

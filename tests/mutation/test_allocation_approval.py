@@ -17,9 +17,14 @@ for its full request only: methods._fund_in_order grants ``candidate.requested``
 application's requested_cents recomputed at approval under the lines' locks, and the approve
 trigger grants the requested amount when no amount is given (workflows.common.grant_amount):
 
-equivalent: grants.allocation.approval.x__take_effect__mutmut_5 — no "amount": the requested one
 equivalent: grants.allocation.approval.x__take_effect__mutmut_6 — no "amount": the requested one
-equivalent: grants.allocation.approval.x__take_effect__mutmut_7 — amount None: the requested one
+equivalent: grants.allocation.approval.x__take_effect__mutmut_7 — no "amount": the requested one
+equivalent: grants.allocation.approval.x__take_effect__mutmut_8 — amount None: the requested one
+
+SQLAlchemy takes synchronize_session=None as it takes False (no synchronising of the session), and
+approve_run refreshes the run from its row right after the UPDATE:
+
+equivalent: grants.allocation.approval.x_approve_run__mutmut_33 — synchronize_session=None is False
 """
 
 from datetime import UTC, date, datetime

@@ -14,7 +14,7 @@ Mutants that cannot change behaviour (read by bench/mutation.py). SQLAlchemy tak
 synchronize_session=None as it takes False (no synchronising of the session; its own error text
 recommends None for that), and post() refreshes the line from its row right after the UPDATE:
 
-equivalent: grants.budget.ledger.x_post__mutmut_36 — synchronize_session=None is False here
+equivalent: grants.budget.ledger.x_post__mutmut_64 — synchronize_session=None is False here
 """
 
 from datetime import date
@@ -458,3 +458,29 @@ def test_a_failed_block_books_nothing_it_gathered(lines, book):
         raise RuntimeError("a firing failed")
     assert ledger.DEFERRED not in db.session.info
     assert (line_row(a), stored_entries()) == ((0, 0), [])
+
+
+def test_a_refused_block_takes_back_the_reservations_it_booked_first(lines, book):
+    a, b = lines
+    loaded(a, b)
+    # A takes its 700,00 reserved first (the lower id); B's 500,01 committed cannot fit.
+    with pytest.raises(CeilingReached), ledger.deferred():
+        book(a, K.RESERVE, 700_00)
+        book(b, K.COMMIT, 500_01)
+    assert (line_row(a), line_row(b), stored_entries()) == ((0, 0), (0, 0), [])
+    assert (a.reserved_cents, a.remaining_cents) == (0, 1_000_00)
+
+
+def test_the_line_held_shows_all_four_balances_after_booking_together(lines, applications,
+                                                                      book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 300_00, application)
+    book(a, K.DISBURSE, 200_00, application)
+    book(a, K.RECOVER, 50_00, application)
+    loaded(a, application)
+    with ledger.deferred():
+        book(a, K.COMMIT, 100_00, application)
+    # Without a read of its own: 300,00 + 100,00 committed, 200,00 paid, 50,00 recovered.
+    assert (a.reserved_cents, a.committed_cents, a.disbursed_cents, a.recovered_cents) == (
+        0, 400_00, 200_00, 50_00)
