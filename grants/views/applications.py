@@ -91,8 +91,9 @@ def show(application_id: int):
     if hides_committee_scores(application, current_user):
         # Until they have scored themselves, a member sees no other member's sheet.
         assessments = []
+    events = history(application)
     return render_template(
-        "applications/show.html", application=application, events=history(application),
+        "applications/show.html", application=application, events=events,
         deadlines=application_deadlines(application, today), today=today,
         details=scheme_details(application, rules), assessments=assessments,
         criteria=list(rules.get("criteria") or []), criterion_label=criterion_label,
@@ -101,7 +102,7 @@ def show(application_id: int):
         due_soon_days=due_soon_days(),
         actions=actions_for(application, current_user),
         start_form=StartAssessmentForm(data={"version": application.version}),
-        started_by=assessment_started_by(application))
+        started_by=assessment_started_by(events))
 
 
 def application_deadlines(application: Application, today: date) -> list[Deadline]:
@@ -120,11 +121,11 @@ def application_deadlines(application: Application, today: date) -> list[Deadlin
     return found
 
 
-def assessment_started_by(application: Application) -> str | None:
-    event = db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.application_id == application.id,
-                                    AuditEvent.trigger == "start_assessment")
-        .order_by(AuditEvent.id.desc()).limit(1)).first()
+def assessment_started_by(events: list[AuditEvent]) -> str | None:
+    """Who started the assessment: the actor of the latest start_assessment among the
+    application's ``events`` (its history, oldest first, which the page reads anyway)."""
+    event = next((event for event in reversed(events) if event.trigger == "start_assessment"),
+                 None)
     return event.actor.name if event is not None and event.actor is not None else None
 
 

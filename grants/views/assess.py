@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import cache
 
 from babel.numbers import format_decimal
 from flask import (
@@ -50,7 +51,7 @@ from grants.forms.assess import (
     scores_of,
 )
 from grants.forms.committee import ConflictForm
-from grants.i18n import N_, current_language
+from grants.i18n import N_, current_language, page_day, page_eur
 from grants.models import TRIGGER_LABELS, Application, ApplicationState, Region, Role
 from grants.money import InvalidAmount, cents_to_api, euros, format_eur
 from grants.services.applications import allowed_triggers, fire_trigger, get_application
@@ -63,6 +64,7 @@ from grants.services.work_queue import (
     Assigned,
     Due,
     QueueFilters,
+    QueueItem,
     RankedApplication,
     assessments_by_application,
     awaiting_approval,
@@ -78,6 +80,8 @@ from grants.services.work_queue import (
 )
 from grants.timefmt import AMSTERDAM
 from grants.views.objections import step_url as objection_step_url
+from grants.views.row_format import IdUrl
+from grants.views.template_helpers import state_label
 from grants.workflows import workflow_for
 from grants.workflows.order import (
     grants_from_ranking_only,
@@ -258,8 +262,35 @@ def queue():
         "region": filters.region, "assigned": filters.assigned, "due": filters.due,
     }.items() if value}
     return render_template(
-        "assess/queue.html", items=queue_items(rows, today, soon), page=page, filters=shown,
-        choices=choices, today=today, due_soon_days=soon, Assigned=Assigned, Due=Due)
+        "assess/queue.html", rows=_queue_rows(queue_items(rows, today, soon)), page=page,
+        filters=shown, choices=choices, today=today, due_soon_days=soon, Assigned=Assigned,
+        Due=Due)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A line of the queue with its texts: each distinct day, amount and status formatted once
+    a page, the file's address built once (row_format)."""
+
+    item: QueueItem
+    url: str
+    due_on: str
+    state: str
+    requested: str
+    mine: bool
+
+
+def _queue_rows(items: list[QueueItem]) -> list[QueueRow]:
+    show = IdUrl("applications.show", "application_id")
+    day, eur, label = cache(page_day), cache(page_eur), cache(state_label)
+    viewer = _actor().id
+    return [QueueRow(
+        item, show(item.application.id),
+        day(item.deadline.due_on) if item.deadline else "",
+        label(item.application.state),
+        eur(item.application.requested_cents),
+        item.started_by is not None and item.started_by.id == viewer,
+    ) for item in items]
 
 
 # -- starting, requesting information, recording the assessment --------------------------------

@@ -21,7 +21,15 @@ from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
 from grants.forms.finance import BookingForm
 from grants.i18n import N_, page_eur
-from grants.models import MINISTRY_NAMES, Application, Budget, BudgetLine, LedgerEntry, Role
+from grants.models import (
+    MINISTRY_NAMES,
+    Application,
+    Budget,
+    BudgetLine,
+    LedgerEntry,
+    Role,
+    User,
+)
 from grants.timefmt import AMSTERDAM
 
 bp = Blueprint("finance", __name__, url_prefix="/financien")
@@ -69,16 +77,18 @@ def _line(line_id: int) -> BudgetLine:
 
 def _recent_entries() -> list[tuple[BudgetLine, downloads.EntryRow]]:
     """The newest entries on any line, each with its line."""
+    # The actor's name only: a User loaded whole brings a second query for its roles.
     found = db.session.execute(
-        sa.select(LedgerEntry, Application.reference)
+        sa.select(LedgerEntry, Application.reference, User.name)
         .outerjoin(Application, Application.id == LedgerEntry.application_id)
-        .options(joinedload(LedgerEntry.line), joinedload(LedgerEntry.actor))
+        .outerjoin(User, User.id == LedgerEntry.actor_id)
+        .options(joinedload(LedgerEntry.line))
         .order_by(LedgerEntry.at.desc(), LedgerEntry.id.desc()).limit(RECENT_ENTRIES)).all()
     return [(entry.line, downloads.EntryRow(
         id=entry.id, at=entry.at, kind=entry.kind, bucket=entry.bucket, amount=entry.amount_cents,
         application_id=entry.application_id, reference=reference, cause=entry.cause,
-        actor=entry.actor.name if entry.actor else None, reason=entry.reason,
-    )) for entry, reference in found]
+        actor=actor, reason=entry.reason,
+    )) for entry, reference, actor in found]
 
 
 @bp.get("/")

@@ -60,6 +60,11 @@ def navigation_for(user) -> list[NavItem]:
     return [replace(item, is_current=item is current) for item in items]
 
 
+def state_label(state: ApplicationState | str) -> str:
+    """An application's status in the page's language."""
+    return i18n.translated(STATE_LABELS[ApplicationState(state)])
+
+
 def register(app: Flask) -> None:
     # Amounts, dates and labels in the page's language; letters, exports and the API keep
     # grants.money and grants.timefmt, always Dutch.
@@ -71,8 +76,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(i18n.page_number, "number")
     app.add_template_filter(i18n.translated, "translated")
     app.add_template_filter(lambda role: i18n.translated(ROLE_LABELS[Role(role)]), "role_label")
-    app.add_template_filter(
-        lambda state: i18n.translated(STATE_LABELS[ApplicationState(state)]), "state_label")
+    app.add_template_filter(state_label, "state_label")
     app.add_template_filter(
         lambda trigger: i18n.translated(TRIGGER_LABELS.get(trigger, trigger)), "trigger_label")
 
