@@ -19,7 +19,11 @@ shared: both ways see the same noise). The bench checks that every letter was ma
 and exits non-zero otherwise.
 
 The last line is one JSON object: ``letters``, ``letters_per_s_1``, ``letters_per_s_2``,
-``processes_ratio`` (2 over 1), and ``minutes_for_20000`` at the rate of two processes.
+``processes_ratio`` (2 over 1), ``minutes_for_20000`` at the rate of two processes, and
+``cpu_ms_per_letter_1`` / ``_2``: the CPU time (user + system, from /proc) the worker's
+processes spent per letter, which the machine's other load changes far less than the rates.
+While the job runs the bench reads only its status (the letters are counted at the end), so
+that its polling takes next to nothing from the workers' cores.
 ``--quick`` (what CI runs) makes 20 letters in chunks of 5: the same code paths in well under a
 minute, figures too small to mean anything.
 """
@@ -128,6 +132,16 @@ def _make_job(count: int, label: str) -> int:
     return job_id
 
 
+def job_status(job_id: int) -> str:
+    """The job's status only: polled while the workers render, so it must cost them nothing
+    (the bench shares their cores); the letters are counted once, at the end."""
+    from grants.models import Job
+
+    status = db.session.scalar(sa.select(Job.status).where(Job.id == job_id))
+    db.session.commit()
+    return status
+
+
 def job_state(job_id: int) -> tuple[str, int, int]:
     """(status, letters stored, distinct hashes)."""
     from grants.models import Decision, Job
@@ -138,6 +152,25 @@ def job_state(job_id: int) -> tuple[str, int, int]:
         .where(Decision.job_id == job_id)).one()
     db.session.commit()
     return status, stored, distinct
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and every process under it, now (Linux /proc;
+    0.0 elsewhere). The worker's own figure: what the machine's other load does not change."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            # Fields after the command (in parentheses, which may hold spaces): utime is the
+            # 14th field of the line, stime the 15th.
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+            total += int(fields[11]) + int(fields[12])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue  # gone, or no /proc
+    return total / ticks
 
 
 def start_worker(url: str, instance: str, processes: int, chunk: int, log: Path):
@@ -167,36 +200,39 @@ def stop_worker(worker) -> None:
         worker.wait()
 
 
-def run_job(app, job_id: int, count: int, worker, log: Path) -> float:
-    """Put the job on the queue; seconds until the worker finished it (checked)."""
+def run_job(app, job_id: int, count: int, worker, log: Path) -> tuple[float, float]:
+    """Put the job on the queue; seconds until the worker finished it, and the CPU seconds its
+    processes used meanwhile (checked)."""
     from grants.jobs.letters import enqueue
 
+    cpu = cpu_seconds(worker.pid)
     started = time.perf_counter()
     enqueue(app, job_id, count)
     deadline = time.monotonic() + WORKER_TIMEOUT
-    while True:
-        status, stored, distinct = job_state(job_id)
-        if status in ("done", "failed"):
-            break
+    while (status := job_status(job_id)) not in ("done", "failed"):
         if worker.poll() is not None or time.monotonic() > deadline:
-            sys.exit(f"job {job_id} not finished ({stored}/{count}):\n{log.read_text()}")
+            sys.exit(f"job {job_id} not finished ({job_state(job_id)[1]}/{count}):\n"
+                     f"{log.read_text()}")
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(worker.pid) - cpu
+    status, stored, distinct = job_state(job_id)
     if status != "done" or stored != count or distinct != count:
         sys.exit(f"job {job_id}: {status}, {stored} stored, {distinct} distinct of {count}"
                  f":\n{log.read_text()}")
-    return elapsed
+    return elapsed, cpu
 
 
 def measure(app, url: str, instance: str, processes: int, count: int, chunk: int,
-            log: Path) -> float:
-    """Letters per second of one worker with ``processes`` processes on a fresh job."""
+            log: Path) -> tuple[float, float]:
+    """Letters per second of one worker with ``processes`` processes on a fresh job, and the
+    CPU milliseconds its processes spent per letter."""
     worker = start_worker(url, instance, processes, chunk, log)
     try:
         warm_up = 2 * processes * chunk
         run_job(app, make_job(warm_up, "warm-up"), warm_up, worker, log)
         job_id = make_job(count, f"{count} letters, {processes} processes")
-        rate = count / run_job(app, job_id, count, worker, log)
+        elapsed, cpu = run_job(app, job_id, count, worker, log)
     finally:
         stop_worker(worker)
     # Who made the letters: one line per worker run (grants.jobs.letters), after the stop.
@@ -204,7 +240,7 @@ def measure(app, url: str, instance: str, processes: int, count: int, chunk: int
                         r"\d+ chunks, by [^:\s]+:(\d+):", log.read_text())
     print(f"  job {job_id}: rendered per process " + ", ".join(
         f"{pid}: {rendered}" for rendered, pid in shares), flush=True)
-    return rate
+    return count / elapsed, 1000 * cpu / count
 
 
 def main() -> int:
@@ -229,6 +265,7 @@ def main() -> int:
         parser.error("at least one letter, chunks of at least one, at least one round")
 
     rates: dict[int, list[float]] = {1: [], 2: []}
+    cpu_ms: dict[int, list[float]] = {1: [], 2: []}
     with database(args.database_url, args.reset) as url, \
             tempfile.TemporaryDirectory(prefix="letters-bench-") as instance:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance,
@@ -241,17 +278,21 @@ def main() -> int:
                   f"{args.chunk}, on {make_url(url).get_backend_name()}", flush=True)
             for round_number in range(args.rounds):
                 for processes in (1, 2):
-                    rate = measure(app, url, instance, processes, args.letters, args.chunk, log)
+                    rate, cpu = measure(app, url, instance, processes, args.letters,
+                                        args.chunk, log)
                     rates[processes].append(rate)
+                    cpu_ms[processes].append(cpu)
                     print(f"round {round_number + 1}: {processes} process(es) "
-                          f"{rate:6.1f} letters/s ({1000 / rate:5.1f} ms per letter)",
-                          flush=True)
+                          f"{rate:6.1f} letters/s ({1000 / rate:5.1f} ms per letter, "
+                          f"{cpu:5.1f} ms CPU per letter)", flush=True)
             db.session.remove()
             db.engine.dispose()
     one, two = (statistics.median(rates[p]) for p in (1, 2))
     figures = {"letters": args.letters, "letters_per_s_1": round(one, 2),
                "letters_per_s_2": round(two, 2), "processes_ratio": round(two / one, 2),
-               "minutes_for_20000": round(20_000 / two / 60, 1), "chunk": args.chunk,
+               "minutes_for_20000": round(20_000 / two / 60, 1),
+               "cpu_ms_per_letter_1": round(statistics.median(cpu_ms[1]), 1),
+               "cpu_ms_per_letter_2": round(statistics.median(cpu_ms[2]), 1), "chunk": args.chunk,
                "rounds": args.rounds, "cores": os.cpu_count(),
                "load_average": round(os.getloadavg()[0], 1),
                "database": make_url(url).get_backend_name()}

@@ -44,6 +44,7 @@ def assets_dir(version: str) -> Path:
 
 # -- fetching: the assets folder and nothing else ----------------------------------------------
 
+@cache  # one class per process, not one per letter
 def _url_fetcher_class():
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
