@@ -14,7 +14,10 @@ the firing remains. The machine works on a `Firing`, never on the ORM object its
 names can never clash with model attributes.
 """
 
-from collections.abc import Callable, Iterable
+import gc
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -242,7 +245,7 @@ class Workflow:
         firings = list(firings)
         outbox.know_sequences(application.id for application, _trigger, _data in firings)
         events = []
-        with ledger.deferred(), terms.days_off_read_once():
+        with ledger.deferred(), terms.days_off_read_once(), _fewer_collections():
             for application, trigger, data in firings:
                 events.append(self._fire(application, trigger, actor, data, now,
                                          current_rules(application, self.default_rules),
@@ -302,6 +305,36 @@ class Workflow:
                    and ready_now(t.guards, application, now)
                    for t in self.candidates(trigger, application.state))
         ]
+
+
+# Firing thousands of triggers keeps what each makes (the session holds it to the end) and
+# makes young objects fast: at Python's default of 700 the cyclic collector ran ~10,000 times
+# for 20,000 settlements, walking ever more of what the batch holds, a third of the run's time
+# (December 2026). While a batch fires it waits for 50,000 new objects instead (as a letter
+# worker does, grants.jobs.letters): the run took 1.4 rather than 1.9 ms per application.
+_BATCH_YOUNG_THRESHOLD = 50_000
+_collector = threading.Lock()
+_batches = 0
+_thresholds: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    global _batches, _thresholds
+    with _collector:
+        if _batches == 0:
+            _thresholds = gc.get_threshold()
+            young, *older = _thresholds
+            gc.set_threshold(max(young, _BATCH_YOUNG_THRESHOLD), *older)
+        _batches += 1
+    try:
+        yield
+    finally:
+        with _collector:
+            _batches -= 1
+            if _batches == 0:
+                # The thresholds as the process had them (another batch at once kept them).
+                gc.set_threshold(*_thresholds)
 
 
 def _write_together(applications: list[Application]) -> None:

@@ -12,6 +12,7 @@ Figures: praktijkleren 2013-2014 settled on 16 September 2014 (a Tuesday). The o
 (Awb 6:7) is six weeks: it ends on Tuesday 28 October 2014, a working day.
 """
 
+import gc
 from datetime import UTC, date, datetime
 
 import pytest
@@ -200,3 +201,18 @@ def test_the_days_off_are_read_once_for_the_firings_together(schemes):
         db.session.flush()
         assert terms.days_off() == {date(2015, 1, 2)}
     assert terms.days_off() == {date(2015, 1, 2), date(2015, 1, 5)}
+
+
+@pytest.mark.no_db
+def test_the_collector_waits_longer_while_firings_are_made_together():
+    before = gc.get_threshold()
+    with engine._fewer_collections():
+        assert gc.get_threshold() == (max(before[0], 50_000), *before[1:])
+        # A batch within (or beside) a batch keeps them; the last one out restores them.
+        with engine._fewer_collections():
+            assert gc.get_threshold()[0] == max(before[0], 50_000)
+        assert gc.get_threshold()[0] == max(before[0], 50_000)
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), engine._fewer_collections():
+        raise RuntimeError("a firing failed")
+    assert gc.get_threshold() == before
