@@ -155,10 +155,23 @@ class Workflow:
 
     @property
     def triggers(self) -> list[str]:
-        return list(dict.fromkeys(item.trigger for item in self.transitions))
+        return list(self._triggers)
+
+    @cached_property
+    def _triggers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(item.trigger for item in self.transitions))
 
     def candidates(self, trigger: str, state: ApplicationState) -> list[Transition]:
-        return [t for t in self.transitions if t.trigger == trigger and state in t.sources]
+        return list(self._candidates.get((trigger, state), ()))
+
+    @cached_property
+    def _candidates(self) -> dict[tuple[str, ApplicationState], tuple[Transition, ...]]:
+        # Asked for every trigger of every application a list shows (the API's 50 a page).
+        found: dict[tuple[str, ApplicationState], list[Transition]] = {}
+        for item in self.transitions:
+            for source in item.sources:
+                found.setdefault((item.trigger, source), []).append(item)
+        return {key: tuple(items) for key, items in found.items()}
 
     def roles_for(self, trigger: str) -> frozenset[Role]:
         return frozenset().union(*(t.roles for t in self.transitions if t.trigger == trigger))
@@ -200,7 +213,7 @@ class Workflow:
 
     def _may(self, application: Application, trigger: str, actor: User,
              allocation: int | None, approval: Approval | None) -> None:
-        if trigger not in self.triggers:
+        if trigger not in self._triggers:
             raise TriggerUnknown(f"Onbekende handeling: {trigger}.")
         if not self.may_fire(trigger, actor, allocation, approval):
             raise Forbidden(f"U mag de handeling '{trigger}' niet uitvoeren.")
@@ -299,7 +312,7 @@ class Workflow:
         """Triggers ``user`` could fire now: by role and state, the cheap guards, and the
         preconditions of the guards on dates, documents and data."""
         return [
-            trigger for trigger in self.triggers
+            trigger for trigger in self._triggers
             if any(user.has_role(*t.roles)
                    and (t.available is None or t.available(application, user))
                    and ready_now(t.guards, application, now)
