@@ -5,8 +5,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
+from flask_babel import gettext, ngettext
 
 from grants.extensions import db
+from grants.i18n import N_
 from grants.models import Application, ApplicationState, Objection
 
 # States in which the decision clock runs (in incomplete it stands still: Awb 4:15): the model
@@ -25,11 +27,27 @@ class DeadlineKind(StrEnum):
 
 
 KIND_LABELS = {
-    DeadlineKind.DECISION: "Beslistermijn",
-    DeadlineKind.REPAIR: "Hersteltermijn aanvrager",
-    DeadlineKind.OBJECTION: "Beslissing op bezwaar",
-    DeadlineKind.REPORT: "Rapportage aanvrager",
+    DeadlineKind.DECISION: N_("Beslistermijn"),
+    DeadlineKind.REPAIR: N_("Hersteltermijn aanvrager"),
+    DeadlineKind.OBJECTION: N_("Beslissing op bezwaar"),
+    DeadlineKind.REPORT: N_("Rapportage aanvrager"),
 }
+
+
+# Both in the page's language; outside a request (``flask grants deadlines``) gettext falls back
+# to Dutch (grants.i18n.select_locale). The work queue calls them once per distinct value.
+def kind_label(kind: DeadlineKind, extended: bool = False) -> str:
+    label = gettext(KIND_LABELS[kind])
+    return gettext("%(term)s (verlengd)", term=label) if extended else label
+
+
+def days_status(days_left: int) -> str:
+    """How far off the term's end is: 3 dagen te laat, vandaag, nog 1 dag."""
+    if days_left < 0:
+        return ngettext("%(num)d dag te laat", "%(num)d dagen te laat", -days_left)
+    if days_left == 0:
+        return gettext("vandaag")
+    return ngettext("nog %(num)d dag", "nog %(num)d dagen", days_left)
 
 
 @dataclass(frozen=True)
@@ -51,15 +69,11 @@ class Deadline:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self.kind] + (" (verlengd)" if self.extended else "")
+        return kind_label(self.kind, self.extended)
 
     @property
     def status(self) -> str:
-        if self.overdue:
-            return f"{-self.days_left} dagen te laat"
-        if self.days_left == 0:
-            return "vandaag"
-        return f"nog {self.days_left} dagen"
+        return days_status(self.days_left)
 
 
 def upcoming_deadlines(today: date, within_days: int = DUE_SOON_DAYS) -> list[Deadline]:

@@ -58,7 +58,7 @@ from grants.services.applications import allowed_triggers, fire_trigger, get_app
 from grants.services.approvals import draft_letter, is_prepared_trigger, prepare_trigger
 from grants.services.committee import declare_conflict as declare_conflict_service
 from grants.services.committee import own_conflicts
-from grants.services.deadlines import DUE_SOON_DAYS
+from grants.services.deadlines import DUE_SOON_DAYS, days_status, kind_label
 from grants.services.work_queue import (
     COMMITTEE_SCHEME,
     Assigned,
@@ -269,12 +269,15 @@ def queue():
 
 @dataclass(frozen=True)
 class QueueRow:
-    """A line of the queue with its texts: each distinct day, amount and status formatted once
-    a page, the file's address built once (row_format)."""
+    """A line of the queue with its texts: each distinct day, amount, status and term formatted
+    once a page, the file's address built once (row_format)."""
 
     item: QueueItem
     url: str
     due_on: str
+    # The term's name and how far off its end is ("nog 3 dagen"); both "" without a term.
+    term: str
+    term_status: str
     state: str
     requested: str
     mine: bool
@@ -283,10 +286,13 @@ class QueueRow:
 def _queue_rows(items: list[QueueItem]) -> list[QueueRow]:
     show = IdUrl("applications.show", "application_id")
     day, eur, label = cache(page_day), cache(page_eur), cache(state_label)
+    term, term_status = cache(kind_label), cache(days_status)
     viewer = _actor().id
     return [QueueRow(
         item, show(item.application.id),
         day(item.deadline.due_on) if item.deadline else "",
+        term(item.deadline.kind, item.deadline.extended) if item.deadline else "",
+        term_status(item.deadline.days_left) if item.deadline else "",
         label(item.application.state),
         eur(item.application.requested_cents),
         item.started_by is not None and item.started_by.id == viewer,
