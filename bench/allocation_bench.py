@@ -31,7 +31,6 @@ The last line printed is one JSON object: ``{"ms_per_app_2000": …, "ms_per_app
 """
 
 import argparse
-import contextlib
 import json
 import statistics
 import sys
@@ -40,6 +39,7 @@ import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from scratch_database import scratch_database
 from sqlalchemy.engine import make_url
 
 from grants import create_app
@@ -170,30 +170,6 @@ def committed_run(size: int, together: bool) -> tuple[float, float]:
         db.session.rollback()
 
 
-@contextlib.contextmanager
-def database(url: str | None):
-    if not url or make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="allocation-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    base = make_url(url).set(drivername="postgresql+psycopg")
-    name = f"{base.database}_bench_allocation"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-
-    def drop():
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    try:
-        drop()  # left over from an interrupted run
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop()
-        admin.dispose()
-
-
 def measure(url: str, size: int, repeat: int, baseline: bool) -> dict:
     with tempfile.TemporaryDirectory(prefix="allocation-bench-instance-") as instance:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance,
@@ -260,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                "repeat": args.repeat}
     try:
         for size in args.sizes:
-            with database(args.database_url) as url:
+            with scratch_database(args.database_url, "allocation") as url:
                 figures.update(measure(url, size, args.repeat, size == args.baseline))
     except Failed as failure:
         print(f"FAILED: {failure}", file=sys.stderr)

@@ -41,11 +41,11 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from scratch_database import scratch_database
 from sqlalchemy.engine import make_url
 
 from grants import create_app
@@ -84,30 +84,6 @@ KINDS = [
 FULL_WEEKS = {"vmbo": 40, "mbo": 40, "hbo": 42, "promovendus": 40}
 # --quick: enough for every step to run (CI keeps the bench from rotting), not for the rates.
 QUICK = {"applications": 200, "places": 5, "single": 1_000, "repeat": 1}
-
-
-@contextmanager
-def database(url: str | None):
-    if not url or make_url(url).get_backend_name() == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="places-bench-") as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    base = make_url(url).set(drivername="postgresql+psycopg")
-    name = f"{base.database}_bench_places"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-
-    def drop():
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    try:
-        drop()  # left over from an interrupted run
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop()
-        admin.dispose()
 
 
 # -- building the data ----------------------------------------------------------------------
@@ -327,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.applications < 1 or args.places < 1 or args.single < 1 or args.repeat < 1:
         parser.error("at least one application with one place")
 
-    with database(args.database_url) as url, \
+    with scratch_database(args.database_url, "places") as url, \
             tempfile.TemporaryDirectory(prefix="places-bench-files-") as files, \
             tempfile.TemporaryDirectory(prefix="places-bench-instance-") as instance:
         app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": instance,

@@ -47,11 +47,18 @@ def test_staff_pages_tell_the_term_in_the_pages_language(world, flow, login_as, 
         assert not says(shown, dutch) and not says(shown, "Beslistermijn"), page
 
 
-def test_deadlines_page_in_english_names_the_overdue_repair_term(world, flow, login_as,
-                                                                  clock):
-    asked = flow.submitted()  # repair term to 15 April 2014
+def repair_term_overdue(world, flow, clock) -> int:
+    """An application asked to complete, whose repair term (to 15 April 2014) ran out a day
+    ago."""
+    asked = flow.submitted()
     ok(world.assessor.fire(asked, "request_information", {"reason": "Begroting ontbreekt"}))
     clock.moment = datetime(2014, 4, 16, 10, tzinfo=UTC)
+    return asked
+
+
+def test_deadlines_page_in_english_names_the_overdue_repair_term(world, flow, login_as,
+                                                                  clock):
+    repair_term_overdue(world, flow, clock)
     client = login_as(world.assessor.user)
 
     dutch = text(client.get(DEADLINES))
@@ -67,9 +74,7 @@ def test_deadlines_page_in_english_names_the_overdue_repair_term(world, flow, lo
 
 def test_applicants_status_page_names_the_terms_in_the_pages_language(world, flow, login_as,
                                                                        clock):
-    asked = flow.submitted()  # repair term to 15 April 2014
-    ok(world.assessor.fire(asked, "request_information", {"reason": "Begroting ontbreekt"}))
-    clock.moment = datetime(2014, 4, 16, 10, tzinfo=UTC)
+    asked = repair_term_overdue(world, flow, clock)
     client = login_as(world.applicant.user)
     page = f"/portaal/aanvragen/{asked}"
 
