@@ -50,14 +50,10 @@ def translated(text: str | None) -> str:
     return gettext(text) if text else ""
 
 
-# Babel's currency formatting costs ~80 µs an amount, and a page of figures shows a thousand;
-# the same amounts come back on every view of it, so their text is kept.
-_eur_text = lru_cache(maxsize=16_384)(format_eur)
-
-
 def page_eur(cents: int | None) -> str:
-    """€ 1.234.567,89 on a Dutch page, €1,234,567.89 on an English one."""
-    return _eur_text(cents, locale=current_language())
+    """€ 1.234.567,89 on a Dutch page, €1,234,567.89 on an English one (format_eur keeps each
+    amount's text once made)."""
+    return format_eur(cents, locale=current_language())
 
 
 _day_text = lru_cache(maxsize=16_384)(format_day)

@@ -28,7 +28,7 @@ def _format(cents: int, locale: str) -> str:
 # Babel spends ~60 µs on each amount (it parses the locale and the pattern every time), and a
 # letter, a page of the queue or an allocation run's thousands of decisions show the same
 # amounts again and again. The text is a function of the amount and the locale alone.
-_formatted = lru_cache(maxsize=8192)(_format)
+_formatted = lru_cache(maxsize=16_384)(_format)
 
 
 def cents_to_api(cents: int | None) -> str | None:

@@ -84,16 +84,17 @@ def know_sequences(application_ids: Iterable[int]) -> None:
     session = db.session()
     known = session.info.setdefault(SEQUENCES, {})
     wanted = [i for i in dict.fromkeys(application_ids) if i not in known]
+    # Decisions recorded in this transaction and not yet written count too.
+    waiting: dict[int, int] = {}
+    for (application_id, _trigger), items in session.info.get(PENDING, {}).items():
+        waiting[application_id] = waiting.get(application_id, 0) + len(items)
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start:start + CHUNK]
         counted = dict(session.execute(
             sa.select(Decision.application_id, sa.func.count(Decision.id))
             .where(Decision.application_id.in_(chunk)).group_by(Decision.application_id)).all())
-        # Decisions recorded in this transaction and not yet written count too.
         for application_id in chunk:
-            known[application_id] = counted.get(application_id, 0) + sum(
-                len(items) for (waiting_id, _trigger), items
-                in session.info.get(PENDING, {}).items() if waiting_id == application_id)
+            known[application_id] = counted.get(application_id, 0) + waiting.get(application_id, 0)
 
 
 def _rates(given) -> dict[str, int] | None:
