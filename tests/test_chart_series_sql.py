@@ -6,6 +6,7 @@ one budget and on another budget."""
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from grants.budget.charts import Point, budget_chart, commitment_series
@@ -43,7 +44,8 @@ def entry_by_entry(budget_id: int) -> list[Point]:
     return points
 
 
-def fixed_ledger(budget: Budget, lines: list[BudgetLine], other: BudgetLine) -> None:
+def fixed_ledger(budget: Budget, lines: list[BudgetLine], other: BudgetLine,
+                 together: bool = False) -> None:
     rng = random.Random(16)
     start = datetime(2014, 3, 20, tzinfo=UTC)
     rows = []
@@ -62,11 +64,18 @@ def fixed_ledger(budget: Budget, lines: list[BudgetLine], other: BudgetLine) -> 
             if kind == K.RELEASE else None,
             "at": moment, "cause": "manual", "reason": "", "application_id": None,
             "actor_id": None})
-    db.session.execute(sa.insert(LedgerEntry), rows)
+    if together:
+        # One statement for all, as the ledger books a run (grants.budget.ledger): the day
+        # totals then take every line and day of the statement at once.
+        db.session.execute(sa.insert(LedgerEntry.__table__).values(rows))
+    else:
+        db.session.execute(sa.insert(LedgerEntry), rows)
     db.session.flush()
 
 
-def test_the_series_summed_by_the_database_is_the_series_read_entry_by_entry(app, schemes):
+@pytest.mark.parametrize("together", [False, True], ids=["a statement each", "one statement"])
+def test_the_series_summed_by_the_database_is_the_series_read_entry_by_entry(app, schemes,
+                                                                            together):
     budget = Budget(code="vast", name="Vast grootboek", ministry=Ministry.OCW,
                     ceiling_cents=10**12, starts_on=date(2014, 1, 1),
                     ends_on=date(2014, 12, 31), scheme_id=None)
@@ -78,7 +87,7 @@ def test_the_series_summed_by_the_database_is_the_series_read_entry_by_entry(app
     other = BudgetLine(budget=other_budget, code="a1", name="Andere regel", ceiling_cents=10**11)
     db.session.add_all([budget, *lines, other_budget, other])
     db.session.flush()
-    fixed_ledger(budget, lines, other)
+    fixed_ledger(budget, lines, other, together)
 
     series = commitment_series(budget.id)
     assert series == entry_by_entry(budget.id)

@@ -156,6 +156,8 @@ def post(line: BudgetLine, kind: EntryKind, amount_cents: int, *, actor: User | 
 # -- booking together -------------------------------------------------------------------------
 
 DEFERRED = "grants.budget.deferred"  # the reservations and commitments gathered, in order
+# Bound parameters a statement may hold: 65,535 on PostgreSQL, 32,766 on SQLite; an entry has 8.
+ROWS_PER_INSERT = 1000
 
 
 @dataclass(frozen=True)
@@ -232,12 +234,19 @@ def book_deferred(session: Session | None = None) -> None:
             raise CeilingReached(lines[line_id], total)
         booked.append((line_id, kind, total))
         _set_balances(lines[line_id], row)
-    connection.execute(sa.insert(LedgerEntry.__table__), [
+    rows = [
         # No bucket (the column's NULL): neither kind is a release.
         {"line_id": entry.line.id, "application_id": entry.application_id, "kind": entry.kind,
          "amount_cents": entry.amount_cents, "actor_id": entry.actor_id, "at": entry.at,
          "cause": entry.cause, "reason": entry.reason}
-        for entry in entries])
+        for entry in entries]
+    # Many rows to a statement, not a statement a row (what executemany is on psycopg): on
+    # PostgreSQL the ledger's day totals are kept per statement, and a statement a row rewrote
+    # a line's day once an entry, each rewrite slower than the last (20,000 commitments took
+    # 17 s instead of 0.3 s).
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        connection.execute(sa.insert(LedgerEntry.__table__).values(
+            rows[start:start + ROWS_PER_INSERT]))
 
 
 def _set_balances(line: BudgetLine, row) -> None:

@@ -48,6 +48,25 @@ UPSERT = ("INSERT INTO ledger_periods (line_id, starts_at, reserved_change_cents
           "+ excluded.committed_change_cents")
 
 
+def _upsert(dialect: str) -> str:
+    return UPSERT.format(period=PERIOD[dialect].format(e="NEW"),
+                         reserved=CHANGES[0].format(e="NEW"),
+                         committed=CHANGES[1].format(e="NEW"))
+
+
+def create_postgresql_row_trigger():
+    """Also what c4a0e1f2a017's downgrade returns to."""
+    op.execute(f"""
+        CREATE FUNCTION ledger_periods_add() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {_upsert("postgresql")};
+            RETURN NULL;
+        END $$""")
+    op.execute(f"""
+        CREATE TRIGGER ledger_entries_periods AFTER INSERT ON ledger_entries
+        FOR EACH ROW WHEN (NEW.{CHARTED}) EXECUTE FUNCTION ledger_periods_add()""")
+
+
 def _ledger_periods():
     op.create_table("ledger_periods",
     sa.Column("line_id", sa.Integer(), nullable=False),
@@ -67,19 +86,9 @@ def _ledger_periods():
         "committed_change_cents) SELECT line_id,", entry_period, ",",
         f"SUM({reserved}), SUM({committed}) FROM ledger_entries WHERE", CHARTED,
         "GROUP BY line_id,", entry_period]))
-    upsert = UPSERT.format(period=period.format(e="NEW"),
-                           reserved=CHANGES[0].format(e="NEW"),
-                           committed=CHANGES[1].format(e="NEW"))
+    upsert = _upsert(dialect)
     if dialect == "postgresql":
-        op.execute(f"""
-            CREATE FUNCTION ledger_periods_add() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                {upsert};
-                RETURN NULL;
-            END $$""")
-        op.execute(f"""
-            CREATE TRIGGER ledger_entries_periods AFTER INSERT ON ledger_entries
-            FOR EACH ROW WHEN (NEW.{CHARTED}) EXECUTE FUNCTION ledger_periods_add()""")
+        create_postgresql_row_trigger()
     else:
         op.execute(f"""
             CREATE TRIGGER ledger_entries_periods AFTER INSERT ON ledger_entries
