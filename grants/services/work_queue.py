@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer, lazyload, selectinload
 
 from grants import clock
-from grants.access import scope_to_user
+from grants.access import scope_to_user, sees_every_application
 from grants.extensions import db
 from grants.models import (
     AllocationRun,
@@ -34,6 +34,7 @@ from grants.models import (
 )
 from grants.services.committee import DeclaredConflict, active_members, conflicts_by_application
 from grants.services.deadlines import Deadline, DeadlineKind
+from grants.services.tallies import tallied
 from grants.workflows import workflow_for
 from grants.workflows.order import (
     ORDER_RULE,
@@ -139,6 +140,11 @@ def work_queue(user: User, filters: QueueFilters, today: date, due_soon_days: in
 
 
 def queue_count(user: User, filters: QueueFilters, today: date, due_soon_days: int) -> int:
+    if sees_every_application(user) and filters.assigned is None and filters.due is None:
+        return tallied(scheme=filters.scheme, window_id=filters.window_id,
+                       states=[state for state in QUEUE_STATES
+                               if not filters.state or state == filters.state],
+                       region=filters.region)
     # count(*), not count(id): PostgreSQL then counts off the index alone.
     stmt = sa.select(sa.func.count()).select_from(Application).where(
         *_queue_conditions(user, filters, today, due_soon_days))
