@@ -166,18 +166,20 @@ _prefetched: ContextVar[dict | None] = ContextVar("grants_prefetched", default=N
 def prefetched(application_ids: list[int]):
     ids = list(application_ids)
     pending: dict[int, Objection] = {}
+    objected: set[int] = set()
+    # Every objection of the page's applications, in one query: few applications have any.
     for objection in db.session.scalars(
-            sa.select(Objection).where(Objection.application_id.in_(ids),
-                                       Objection.outcome.is_(None)).order_by(Objection.id)):
-        pending.setdefault(objection.application_id, objection)
+            sa.select(Objection).where(Objection.application_id.in_(ids))
+            .order_by(Objection.id)):
+        objected.add(objection.application_id)
+        if objection.outcome is None:
+            pending.setdefault(objection.application_id, objection)
     latest_ids = dict(db.session.execute(
         sa.select(AuditEvent.application_id, sa.func.max(AuditEvent.id))
         .where(AuditEvent.application_id.in_(ids), AuditEvent.trigger.in_(DECISIONS))
         .group_by(AuditEvent.application_id)).all())
     events = {event.id: event for event in db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.id.in_(list(latest_ids.values()))))}
-    objected = set(db.session.scalars(
-        sa.select(Objection.application_id).where(Objection.application_id.in_(ids))))
     reports: dict[int, set] = {}
     for application_id, kind, status in db.session.execute(
             sa.select(GrantReport.application_id, GrantReport.kind, GrantReport.status)
