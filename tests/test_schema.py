@@ -34,3 +34,28 @@ def test_check_constraints_guard_the_codes():
         db.session.execute(sa.text(
             "INSERT INTO organisations (name, kvk, kind, region, created_at) "
             "VALUES ('X', '11112222', 'employer', 'Atlantis', CURRENT_TIMESTAMP)"))
+
+
+# What the database keeps by itself: a later migration that rebuilds one of these tables on
+# SQLite (batch mode copies it) drops its triggers unless it makes them again.
+KEPT_BY_TRIGGERS = {
+    "applications": {"applications_tallied_insert", "applications_tallied_update",
+                     "applications_tallied_delete"},
+    "ledger_entries": {"ledger_entries_periods"},
+}
+
+
+def test_the_tables_whose_sums_the_database_keeps_still_have_their_triggers():
+    import sqlalchemy as sa
+
+    connection = db.session.connection()
+    for table, triggers in KEPT_BY_TRIGGERS.items():
+        if connection.dialect.name == "sqlite":
+            found = connection.execute(sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"),
+                {"table": table}).scalars()
+        else:
+            found = connection.execute(sa.text(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = CAST(:table AS regclass)"),
+                {"table": table}).scalars()
+        assert triggers <= set(found), table
