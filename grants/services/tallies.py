@@ -3,7 +3,8 @@
 few hundred rows, not a count of 100,000 (issue 16). Exact, in the reader's transaction.
 
 The tallies only grow, by a row or two per application written; once a sum reads more than
-FOLD_AFTER of them, they are folded into one row per key, which changes no sum."""
+FOLD_AFTER of them, and more than twice its keys, they are folded into one row per key, which
+changes no sum."""
 
 from collections.abc import Iterable
 
@@ -38,9 +39,16 @@ def tallied(*, scheme: str | None = None, window_code: str | None = None,
     total, rows = db.session.execute(
         sa.select(sa.func.coalesce(sa.func.sum(T.change), 0), sa.func.count())
         .where(*conditions)).one()
-    if rows > FOLD_AFTER:
+    if rows > FOLD_AFTER and rows > 2 * _keys(conditions):
         fold_apart()
     return int(total)
+
+
+def _keys(conditions: list) -> int:
+    # Where there are more keys than FOLD_AFTER, folded rows are as many: no use folding again.
+    key = (T.scheme_id, T.window_id, T.state, T.region)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(*key).where(*conditions).group_by(*key).subquery()))
 
 
 def fold(connection: sa.Connection) -> None:
