@@ -16,6 +16,7 @@ from grants.extensions import db
 from grants.models import ApplicationTally, Scheme, Window
 
 T = ApplicationTally
+KEY = (T.scheme_id, T.window_id, T.state, T.region)
 FOLD_AFTER = 2_000
 
 
@@ -46,24 +47,22 @@ def tallied(*, scheme: str | None = None, window_code: str | None = None,
 
 def _keys(conditions: list) -> int:
     # Where there are more keys than FOLD_AFTER, folded rows are as many: no use folding again.
-    key = (T.scheme_id, T.window_id, T.state, T.region)
     return db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.select(*key).where(*conditions).group_by(*key).subquery()))
+        sa.select(*KEY).where(*conditions).group_by(*KEY).subquery()))
 
 
 def fold(connection: sa.Connection) -> None:
     """Fold the tallies into one row per key, within ``connection``'s transaction."""
-    key = (T.scheme_id, T.window_id, T.state, T.region)
     table = T.__table__
     if connection.dialect.name == "postgresql":
         # One statement: it inserts the sum of exactly the rows it deleted. A fold beside it
         # skips what this one deleted and cannot see what it inserted; rows another writer has
         # not committed yet stay for a later fold.
-        gone = table.delete().returning(*[table.c[column.key] for column in key],
+        gone = table.delete().returning(*[table.c[column.key] for column in KEY],
                                         table.c.change).cte("gone")
-        gone_key = [gone.c[column.key] for column in key]
+        gone_key = [gone.c[column.key] for column in KEY]
         connection.execute(table.insert().from_select(
-            [*[column.key for column in key], "change"],
+            [*[column.key for column in KEY], "change"],
             sa.select(*gone_key, sa.func.sum(gone.c.change)).group_by(*gone_key)
             .having(sa.func.sum(gone.c.change) != 0)))
         return
@@ -73,8 +72,8 @@ def fold(connection: sa.Connection) -> None:
     if last is None:
         return
     connection.execute(table.insert().from_select(
-        [*[column.key for column in key], "change"],
-        sa.select(*key, sa.func.sum(T.change)).where(T.id <= last).group_by(*key)
+        [*[column.key for column in KEY], "change"],
+        sa.select(*KEY, sa.func.sum(T.change)).where(T.id <= last).group_by(*KEY)
         .having(sa.func.sum(T.change) != 0)))
     connection.execute(table.delete().where(table.c.id <= last))
 
