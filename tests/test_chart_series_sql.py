@@ -9,7 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from grants.budget.charts import Point, budget_chart, commitment_series
+from grants.budget.charts import (
+    Point,
+    budget_chart,
+    budget_charts,
+    commitment_series,
+    commitment_series_of,
+)
 from grants.extensions import db
 from grants.models import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry, Ministry
 from grants.timefmt import AMSTERDAM
@@ -100,6 +106,24 @@ def test_the_series_summed_by_the_database_is_the_series_read_entry_by_entry(app
         chart = budget_chart(budget, date(2014, 12, 1))
     assert [(row.day, row.reserved, row.committed) for row in chart.rows] == [
         (point.day, point.reserved, point.committed) for point in series]
+
+    # The dashboard reads every budget's series in one query: the same series each, and no
+    # chart for a budget with nothing booked.
+    empty_budget = Budget(code="leeg", name="Leeg budget", ministry=Ministry.OCW,
+                          ceiling_cents=10**12, starts_on=date(2014, 1, 1),
+                          ends_on=date(2014, 12, 31), scheme_id=None)
+    db.session.add(empty_budget)
+    db.session.flush()
+    assert commitment_series_of([budget.id, other_budget.id, empty_budget.id]) == {
+        budget.id: series, other_budget.id: entry_by_entry(other_budget.id)}
+    with app.test_request_context():
+        charts = budget_charts([budget, other_budget, empty_budget], date(2014, 12, 1),
+                               id_prefix="overzicht")
+    assert charts[empty_budget.id] is None
+    assert charts[budget.id].rows == chart.rows
+    assert f'id="overzicht-{budget.id}-title"' in charts[budget.id].svg
+    assert [row.day for row in charts[other_budget.id].rows] == [
+        point.day for point in entry_by_entry(other_budget.id)]
 
 
 def test_an_entry_a_microsecond_before_amsterdam_midnight_stays_on_its_day(schemes):

@@ -81,32 +81,38 @@ class Chart:
 
 
 def commitment_series(budget_id: int) -> list[Point]:
-    """Cumulative reserved and committed on all of a budget's lines, one point per day.
+    """Cumulative reserved and committed on all of a budget's lines, one point per day."""
+    return commitment_series_of([budget_id]).get(budget_id, [])
+
+
+def commitment_series_of(budget_ids: list[int]) -> dict[int, list[Point]]:
+    """``commitment_series`` of each budget in ``budget_ids``, read in one query.
 
     Read from ledger_periods, which the database keeps with every ledger entry: one row per
-    line and day (per hour on SQLite), not every entry of the ledger."""
+    line and day (per hour on SQLite), not every entry of the ledger. A budget with nothing
+    reserved or committed is left out."""
     period = LedgerPeriod.starts_at
 
     def total(column):
         return sa.cast(sa.func.sum(column), sa.BigInteger)
 
     changes = db.session.execute(
-        sa.select(period, total(LedgerPeriod.reserved_change_cents),
+        sa.select(BudgetLine.budget_id, period, total(LedgerPeriod.reserved_change_cents),
                   total(LedgerPeriod.committed_change_cents))
         .join(BudgetLine, BudgetLine.id == LedgerPeriod.line_id)
-        .where(BudgetLine.budget_id == budget_id)
-        .group_by(period).order_by(period))
-    points: list[Point] = []
-    reserved = committed = 0
-    for starts_at, reserved_change, committed_change in changes:
-        reserved += reserved_change
-        committed += committed_change
-        point = Point(starts_at.astimezone(AMSTERDAM).date(), reserved, committed)
+        .where(BudgetLine.budget_id.in_(budget_ids))
+        .group_by(BudgetLine.budget_id, period).order_by(period))
+    series: dict[int, list[Point]] = {}
+    for budget_id, starts_at, reserved_change, committed_change in changes:
+        points = series.setdefault(budget_id, [])
+        reserved, committed = (points[-1].reserved, points[-1].committed) if points else (0, 0)
+        point = Point(starts_at.astimezone(AMSTERDAM).date(), reserved + reserved_change,
+                      committed + committed_change)
         if points and points[-1].day == point.day:
             points[-1] = point
         else:
             points.append(point)
-    return points
+    return series
 
 
 def _percent_text(ceiling: int, used: int) -> str:
@@ -117,7 +123,19 @@ def _percent_text(ceiling: int, used: int) -> str:
 
 def budget_chart(budget: Budget, today: date, *, id_prefix: str = "grafiek") -> Chart | None:
     """The chart of ``budget`` up to ``today``; None while nothing was reserved or committed."""
-    points = commitment_series(budget.id)
+    return _chart_of(budget, commitment_series(budget.id), today, id_prefix)
+
+
+def budget_charts(budgets: list[Budget], today: date, *, id_prefix: str) -> dict[int, Chart | None]:
+    """``budget_chart`` of each budget by id, their series read in one query; each chart's ids
+    start with ``id_prefix`` and the budget's id, so that one page can show them all."""
+    series = commitment_series_of([budget.id for budget in budgets])
+    return {budget.id: _chart_of(budget, series.get(budget.id), today, f"{id_prefix}-{budget.id}")
+            for budget in budgets}
+
+
+def _chart_of(budget: Budget, points: list[Point] | None, today: date,
+              id_prefix: str) -> Chart | None:
     if not points:
         return None
     return _drawn(tuple(points), budget.ceiling_cents, budget.name, budget.starts_on,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from grants.access import role_required
 from grants.budget import downloads
-from grants.budget.charts import budget_chart
+from grants.budget.charts import budget_chart, budget_charts
 from grants.budget.manual import book_by_hand
 from grants.budget.report import Figures, budget_figures, budget_report, line_figures
 from grants.clock import now
@@ -97,9 +97,8 @@ def dashboard():
     report = budget_report()
     budgets = _budgets()
     today = _today()
-    charts = {figures.id: budget_chart(budgets[figures.id], today,
-                                       id_prefix=f"overzicht-{figures.id}")
-              for figures in report}
+    charts = budget_charts([budgets[figures.id] for figures in report], today,
+                           id_prefix="overzicht")
     total = Figures(code="", name="", **{
         key: sum(getattr(figures, key) for figures in report)
         for key in ("ceiling", "reserved", "committed", "disbursed", "recovered")})

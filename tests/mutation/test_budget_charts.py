@@ -45,8 +45,11 @@ Mutants that cannot change behaviour (read by bench/mutation.py), why in full:
   every=6 has returned first. 66: "YYYY" (Babel's week-based year) equals the calendar year on
   every first of a month (checked for 1900–2100 in Dutch and English), and month ticks are firsts.
 - render_svg 96: grid values up to top + 2 instead of top + 1; a step is at least 100 cents.
-- commitment_series 4, 5, 6 order by moment alone: entries at one moment fall on one day, whose
-  point is the running total after all of them, in whatever order they were added.
+- commitment_series_of 16 and 18 join the lines without a condition: SQLAlchemy then joins on
+  the one foreign key between the two tables, the same condition. 9 drops the ORDER BY: SQLite,
+  where the mutants run, hands a GROUP BY's groups back in the order of its keys, which puts
+  each budget's periods in order as well (on PostgreSQL tests/test_chart_series_sql.py reads
+  600 entries' series in order).
 - _percent_text: the share used reads only ceiling, reserved and committed, not the code, name,
   disbursed or recovered given to Figures.
 - _path 1 and 12 (close defaulting to or forced True): every call passes close=True.
@@ -61,9 +64,9 @@ equivalent: grants.budget.charts.x_date_ticks__mutmut_21 — year after the end,
 equivalent: grants.budget.charts.x_date_ticks__mutmut_48 — every=13 never tried
 equivalent: grants.budget.charts.x_date_ticks__mutmut_66 — week-year of a first of a month
 equivalent: grants.budget.charts.x_render_svg__mutmut_96 — top + 2
-equivalent: grants.budget.charts.x_commitment_series__mutmut_4 — no tie-break on id
-equivalent: grants.budget.charts.x_commitment_series__mutmut_5 — no tie-break on id
-equivalent: grants.budget.charts.x_commitment_series__mutmut_6 — no tie-break on id
+equivalent: grants.budget.charts.x_commitment_series_of__mutmut_16 — join on the foreign key
+equivalent: grants.budget.charts.x_commitment_series_of__mutmut_18 — join on the foreign key
+equivalent: grants.budget.charts.x_commitment_series_of__mutmut_9 — SQLite's groups in order
 equivalent: grants.budget.charts.x__percent_text__mutmut_1 — code=None, unread
 equivalent: grants.budget.charts.x__percent_text__mutmut_2 — name=None, unread
 equivalent: grants.budget.charts.x__percent_text__mutmut_15 — code="XXXX", unread
@@ -89,7 +92,9 @@ from grants.budget.charts import (
     ChartRow,
     Point,
     budget_chart,
+    budget_charts,
     commitment_series,
+    commitment_series_of,
     date_ticks,
     render_svg,
     value_axis,
@@ -281,6 +286,39 @@ def test_no_chart_while_nothing_was_reserved_or_committed(app, books):
     assert commitment_series(books.other.id) == []
     with app.test_request_context():
         assert budget_chart(books.other, date(2014, 6, 1)) is None
+
+
+def test_the_dashboard_reads_the_series_of_every_budget_at_once(app, books):
+    empty = Budget(code="leeg", name="Leeg budget", ministry=Ministry.OCW, ceiling_cents=500_00,
+                   starts_on=date(2014, 1, 1), ends_on=date(2014, 12, 31), scheme_id=None)
+    db.session.add(empty)
+    db.session.flush()
+    post(books.first, K.COMMIT, 400_00, datetime(2014, 4, 1, 9, tzinfo=UTC))
+    post(books.elsewhere, K.RESERVE, 900_00, datetime(2014, 3, 31, 9, tzinfo=UTC))
+    # Both budgets change in the same hour of 2 April: each keeps its own sum of it.
+    post(books.elsewhere, K.COMMIT, 50_00, datetime(2014, 4, 2, 9, tzinfo=UTC))
+    post(books.second, K.RESERVE, 100_00, datetime(2014, 4, 2, 9, 30, tzinfo=UTC))
+    post(books.second, K.COMMIT, 20_00, datetime(2014, 4, 3, 9, tzinfo=UTC))
+    ours = [Point(date(2014, 4, 1), reserved=0, committed=400_00),
+            Point(date(2014, 4, 2), reserved=100_00, committed=400_00),
+            Point(date(2014, 4, 3), reserved=100_00, committed=420_00)]
+    theirs = [Point(date(2014, 3, 31), reserved=900_00, committed=0),
+              Point(date(2014, 4, 2), reserved=900_00, committed=50_00)]
+    assert commitment_series_of([books.budget.id, books.other.id, empty.id]) == {
+        books.budget.id: ours, books.other.id: theirs}
+    assert commitment_series_of([books.other.id]) == {books.other.id: theirs}
+    assert commitment_series(books.budget.id) == ours
+    with app.test_request_context():
+        charts = budget_charts([books.budget, books.other, empty], date(2014, 6, 1),
+                               id_prefix="overzicht")
+        alone = budget_chart(books.budget, date(2014, 6, 1),
+                             id_prefix=f"overzicht-{books.budget.id}")
+    assert list(charts) == [books.budget.id, books.other.id, empty.id]
+    assert charts[empty.id] is None
+    assert charts[books.budget.id] == alone
+    assert f'id="overzicht-{books.budget.id}-title"' in charts[books.budget.id].svg
+    assert [(row.day, row.committed) for row in charts[books.other.id].rows] == [
+        (date(2014, 3, 31), 0), (date(2014, 4, 2), 50_00)]
 
 
 # -- the chart of a budget --------------------------------------------------------------------
