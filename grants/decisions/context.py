@@ -286,9 +286,10 @@ def _four_decimals(fraction: Fraction) -> str:
 
 
 def places_part(application: Application, amounts: dict[str, int], params: dict,
-                rates: dict | None, fields) -> dict:
+                rates: dict | None, fractions: dict[str, Fraction]) -> dict:
+    """The letter's table of places: per category its students, places (``fractions``, as the
+    praktijkleren fields count them), rate and amount."""
     details = application.details or {}
-    fractions = fields.fractions(details, params)
     cap = params["rate_cap_cents"]
     students: dict[str, int] = {}
     for place in details.get("places") or []:

@@ -133,7 +133,8 @@ def drafts_for(f, objection: Objection | None = None,
         context = base(K.DIRECT_SETTLEMENT, reference())
         context.update(amount=letters.format_eur(amount), reason=f.reason,
                        places=letters.places_part(application, f.audit_data["amounts_cents"],
-                                                  params, _rates(f.data.get("rates")), f.fields))
+                                                  params, _rates(f.data.get("rates")),
+                                                  f.fields.fractions_of(f)))
         return [letters.Draft(K.DIRECT_SETTLEMENT, amount, context)]
 
     if trigger == "settle":
@@ -237,7 +238,7 @@ def _new_decision_draft(f, base, ref: str, objection_ref: str,
             f.application.granted_cents or 0, paid, amount, None, f.params)
     else:
         context["places"] = letters.places_part(f.application, f.audit_data["amounts_cents"],
-                                                f.params, None, f.fields)
+                                                f.params, None, f.fields.fractions_of(f))
         context["resettlement"] = letters.resettlement_part(
             f.audit_data["previous_cents"], paid, amount)
     return letters.Draft(kind, amount, context)

@@ -110,7 +110,7 @@ def settlement_amounts(f: Firing) -> None:
     The allocation run gives the amounts (``{"amounts": {"mbo": "2700.00", …}}``) at the rate it
     computed; without them each category gets the full rate.
     """
-    limits = fields.full_rate_amounts(f.application.details or {}, f.params)
+    limits = fields.rate_amounts(fields.fractions_of(f), f.params)
     given = f.data.get("amounts")
     if given is None:
         amounts = limits

@@ -106,7 +106,7 @@ def _committed_per_category(application: Application) -> dict[str, int]:
 
 
 def _full_rate(f: Firing) -> dict[str, int]:
-    return places.full_rate_amounts(f.application.details or {}, f.params)
+    return places.rate_amounts(places.fractions_of(f), f.params)
 
 
 def _given_amounts(f: Firing, limits: dict[str, int]) -> dict[str, int]:

@@ -31,6 +31,7 @@ equivalent: grants.workflows.fields.praktijkleren.x__parse_iban__mutmut_33 — u
 
 from datetime import date
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 
@@ -337,6 +338,33 @@ def test_the_full_rate_per_category_rounded_down_to_the_cent():
         "mbo": 270000, "hbo": 128571, "promovendus": 109375}
     assert praktijkleren.full_rate_amounts(details, {**RULES, "rate_cap_cents": 100}) == {
         "mbo": 100, "hbo": 47, "promovendus": 40}
+    assert praktijkleren.rate_amounts(praktijkleren.fractions(details, RULES), RULES) == {
+        "mbo": 270000, "hbo": 128571, "promovendus": 109375}
+
+
+def test_a_firing_counts_its_places_once_by_its_own_rules(monkeypatch):
+    """The amounts' guard and the letter of one settlement both ask for the places; an
+    allocation run settles tens of thousands, so they are counted once a firing."""
+    from grants.workflows.engine import Firing
+
+    details = {"places": [place(), place(student_name="Ahmed Yilmaz", category="hbo", weeks=20)]}
+    counted = []
+    real_fractions = praktijkleren.fractions
+
+    def counting(details, rules):
+        counted.append(rules["rate_cap_cents"])
+        return real_fractions(details, rules)
+
+    firing = Firing(application=SimpleNamespace(details=details), trigger_name="settle",
+                    actor=None, data={}, now=None, rules={"rules": RULES}, fields=praktijkleren)
+    empty = Firing(application=SimpleNamespace(details=None), trigger_name="settle",
+                   actor=None, data={}, now=None, rules={"rules": RULES}, fields=praktijkleren)
+    monkeypatch.setattr(praktijkleren, "fractions", counting)
+    first = praktijkleren.fractions_of(firing)
+    assert praktijkleren.fractions_of(firing) is first
+    assert praktijkleren.fractions_of(empty) == real_fractions({}, RULES)
+    assert first == {"vmbo": 0, "mbo": 1, "hbo": Fraction(10, 21), "promovendus": 0}
+    assert counted == [RULES["rate_cap_cents"]] * 2
 
 
 def test_requested_without_rules_is_at_the_default_full_rate():

@@ -208,11 +208,22 @@ def requested_cents(details: dict, rules: dict | None = None) -> int:
                if fraction is not None)
 
 
+def fractions_of(firing) -> dict[str, Fraction]:
+    """``fractions`` of the application a firing (grants.workflows.engine.Firing) fires on, by
+    its frozen rules; computed once a firing, as its amounts' guard and its letter both ask."""
+    return firing.derived("place_fractions", lambda: fractions(firing.application.details or {},
+                                                               firing.params))
+
+
 def full_rate_amounts(details: dict, rules: dict) -> dict[str, int]:
     """Per category with places: the rate cap times its places, rounded down to the cent."""
+    return rate_amounts(fractions(details, rules), rules)
+
+
+def rate_amounts(places: dict[str, Fraction], rules: dict) -> dict[str, int]:
+    """``full_rate_amounts`` of places already counted (``fractions``)."""
     cap = rules["rate_cap_cents"]
-    return {category: int(cap * fraction) for category, fraction
-            in fractions(details, rules).items() if fraction}
+    return {category: int(cap * fraction) for category, fraction in places.items() if fraction}
 
 
 def amounts_per_category(given: dict, limits: dict[str, int]) -> tuple[dict[str, int],
