@@ -8,7 +8,7 @@ import pytest
 
 from grants.models import Role
 from grants.services.tokens import create_token
-from tests.factories import ApplicationFactory, OrganisationFactory, UserFactory
+from tests.factories import ApplicationFactory, OrganisationFactory, UserFactory, consent_all
 
 LIST = "/api/v1/applications"
 T0 = datetime(2014, 4, 1, 9, tzinfo=UTC)
@@ -136,3 +136,54 @@ def test_the_list_offers_each_item_the_triggers_its_own_page_offers(world, clock
         for number, triggers in listed.items():
             assert triggers == api.get(number).get_json()["allowed_triggers"], (api, number)
     assert "lodge_objection" in listed[rejected] and "lodge_objection" not in listed[objected]
+
+
+def statements_of(client, headers, path: str) -> list[str]:
+    from sqlalchemy import event
+
+    from grants.extensions import db
+
+    seen: list[str] = []
+
+    def note(_connection, _cursor, statement, *_rest):
+        if not statement.startswith(("SAVEPOINT", "RELEASE")):  # the test's own transaction
+            seen.append(statement)
+
+    db.session.expire_all()  # as a new request finds it: nothing loaded yet
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(path, headers=headers).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def plans_naming_partners(schemes, count: int) -> None:
+    """Sector plans naming a partner organisation beside their lead; the first consented."""
+    window = schemes["sectorplan"].windows[0]
+    partner = OrganisationFactory()
+    for number in range(count):
+        lead = OrganisationFactory()
+        plan = ApplicationFactory(window=window, organisation=lead, details={
+            "lead_organisation": lead.id, "partners": [{"organisation": partner.id}]})
+        if number == 0:
+            consent_all(plan, T0, commit=False)
+
+
+def test_a_page_costs_the_same_statements_however_many_rows_it_holds(client, schemes, staff):
+    """At national scale a page of 50 must not ask the database once per row (issue 16): the
+    objections, decisions, reports and partners' consents of a page are read for all its rows
+    at once."""
+    made(schemes, 2)
+    plans_naming_partners(schemes, 2)
+    statements_of(client, staff, LIST)  # the token's first use is noted once
+    few = statements_of(client, staff, LIST)
+    made(schemes, 20, OrganisationFactory())
+    plans_naming_partners(schemes, 20)
+    many = statements_of(client, staff, LIST)
+    assert len(many) == len(few), "\n\n".join(many)
+    # And the consents are there: the first plan's partner consented, the others' did not.
+    items = client.get(f"{LIST}?scheme=sectorplan&per_page=50", headers=staff).get_json()["items"]
+    consented = [[status["consented"] for status in item["consents"]] for item in items
+                 if len(item["consents"]) == 2]
+    assert sorted(consented) == [[True, False]] * 20 + [[True, True]] * 2

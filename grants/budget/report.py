@@ -77,9 +77,15 @@ def budget_figures(budget: Budget) -> BudgetFigures:
         scheme=budget.scheme.code if budget.scheme else None, lines=lines)
 
 
-def budget_report() -> list[BudgetFigures]:
-    budgets = db.session.scalars(
+def budget_report(budgets: list[Budget] | None = None) -> list[BudgetFigures]:
+    """The figures of every budget, of ``reported_budgets()`` when the caller has them."""
+    return [budget_figures(budget) for budget in
+            (reported_budgets() if budgets is None else budgets)]
+
+
+def reported_budgets() -> list[Budget]:
+    """Every budget in order, with what its figures read (lines, their windows, its scheme)."""
+    return list(db.session.scalars(
         sa.select(Budget).order_by(Budget.id)
         .options(selectinload(Budget.lines).selectinload(BudgetLine.window),
-                 selectinload(Budget.scheme)))
-    return [budget_figures(budget) for budget in budgets]
+                 selectinload(Budget.scheme))))

@@ -15,7 +15,13 @@ from grants.access import role_required
 from grants.budget import downloads
 from grants.budget.charts import budget_chart, budget_charts
 from grants.budget.manual import book_by_hand
-from grants.budget.report import Figures, budget_figures, budget_report, line_figures
+from grants.budget.report import (
+    Figures,
+    budget_figures,
+    budget_report,
+    line_figures,
+    reported_budgets,
+)
 from grants.clock import now
 from grants.errors import NotFound, ValidationFailed
 from grants.extensions import db
@@ -94,8 +100,10 @@ def _recent_entries() -> list[tuple[BudgetLine, downloads.EntryRow]]:
 @bp.get("/")
 @role_required(*VIEWERS)
 def dashboard():
-    report = budget_report()
-    budgets = _budgets()
+    # Read once for the figures, the charts and the page.
+    loaded = reported_budgets()
+    report = budget_report(loaded)
+    budgets = {budget.id: budget for budget in loaded}
     today = _today()
     charts = budget_charts([budgets[figures.id] for figures in report], today,
                            id_prefix="overzicht")

@@ -174,12 +174,11 @@ def prefetched(application_ids: list[int]):
         objected.add(objection.application_id)
         if objection.outcome is None:
             pending.setdefault(objection.application_id, objection)
-    latest_ids = dict(db.session.execute(
-        sa.select(AuditEvent.application_id, sa.func.max(AuditEvent.id))
-        .where(AuditEvent.application_id.in_(ids), AuditEvent.trigger.in_(DECISIONS))
-        .group_by(AuditEvent.application_id)).all())
-    events = {event.id: event for event in db.session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.id.in_(list(latest_ids.values()))))}
+    latest = {event.application_id: event for event in db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.id.in_(
+            sa.select(sa.func.max(AuditEvent.id))
+            .where(AuditEvent.application_id.in_(ids), AuditEvent.trigger.in_(DECISIONS))
+            .group_by(AuditEvent.application_id))))}
     reports: dict[int, set] = {}
     for application_id, kind, status in db.session.execute(
             sa.select(GrantReport.application_id, GrantReport.kind, GrantReport.status)
@@ -187,8 +186,7 @@ def prefetched(application_ids: list[int]):
         reports.setdefault(application_id, set()).add((kind, status))
     token = _prefetched.set({
         "ids": set(ids), "pending": pending, "objected": objected, "reports": reports,
-        "latest": {application_id: events[event_id]
-                   for application_id, event_id in latest_ids.items()}})
+        "latest": latest})
     try:
         yield
     finally:
