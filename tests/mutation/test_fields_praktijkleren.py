@@ -19,6 +19,13 @@ equivalent: grants.workflows.fields.praktijkleren.x_fractions__mutmut_13 — str
 equivalent: grants.workflows.fields.praktijkleren.x_fractions__mutmut_16 — no strict: same
 equivalent: grants.workflows.fields.praktijkleren.x_fractions__mutmut_21 — strict=False: same
 
+fractions_of keeps a firing's count under a name of its own; any name (None too) is the same
+key for every call, so renaming it changes nothing:
+
+equivalent: grants.workflows.fields.praktijkleren.x_fractions_of__mutmut_1 — key None: same
+equivalent: grants.workflows.fields.praktijkleren.x_fractions_of__mutmut_5 — key renamed: same
+equivalent: grants.workflows.fields.praktijkleren.x_fractions_of__mutmut_6 — key renamed: same
+
 _parse_iban's ``except InvalidLength`` branch cannot be reached with python-stdnum 2.x:
 iban.validate checks the check digits (InvalidChecksum), the country (InvalidComponent) and the
 length and make-up of the rest against the country's pattern (InvalidFormat) before any country

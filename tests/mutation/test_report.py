@@ -14,7 +14,7 @@ ORDER BY the report still lists the budgets by id there: SQLite reads a table wh
 PRIMARY KEY is its rowid in rowid order. On PostgreSQL, which reads a rewritten row after the
 others, test_the_report_lists_every_budget_in_the_order_it_was_made_with_its_lines kills it:
 
-equivalent: grants.budget.report.x_budget_report__mutmut_7 — order_by(None): SQLite scans by id
+equivalent: grants.budget.report.x_reported_budgets__mutmut_7 — order_by(None): SQLite scans by id
 """
 
 from datetime import date
@@ -29,6 +29,7 @@ from grants.budget.report import (
     budget_figures,
     budget_report,
     line_figures,
+    reported_budgets,
 )
 from grants.extensions import db
 from grants.models import Budget, BudgetLine, Ministry, PlaceCategory, Scheme, Window
@@ -168,6 +169,26 @@ def test_the_report_lists_every_budget_in_the_order_it_was_made_with_its_lines()
     # € 300,00 − € 5,00 − € 40,00; € 300,00 − (€ 100,00 + € 50,00)
     assert (zeta.remaining, zeta.unallocated) == (255_00, 150_00)
     assert mine[1].ceiling == 200_00
+
+
+def test_a_report_of_budgets_already_read_shows_those_and_reads_nothing_again(schemes):
+    """The dashboard reads the budgets once, for its figures and its charts."""
+    loaded = reported_budgets()
+    assert [budget.id for budget in loaded] == sorted(budget.id for budget in loaded)
+    assert len(loaded) > 1
+    seen = []
+
+    def count(*args):
+        seen.append(args)
+    engine = db.session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = budget_report(loaded[1:])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert seen == []
+    assert report == [budget_figures(budget) for budget in loaded[1:]]
+    assert budget_report() == [budget_figures(budget) for budget in loaded]
 
 
 def test_the_report_reads_the_database_a_fixed_number_of_times_however_many_budgets(schemes):
