@@ -105,8 +105,7 @@ def dashboard():
     report = budget_report(loaded)
     budgets = {budget.id: budget for budget in loaded}
     today = _today()
-    charts = budget_charts([budgets[figures.id] for figures in report], today,
-                           id_prefix="overzicht")
+    charts = budget_charts(loaded, today, id_prefix="overzicht")
     total = Figures(code="", name="", **{
         key: sum(getattr(figures, key) for figures in report)
         for key in ("ceiling", "reserved", "committed", "disbursed", "recovered")})
