@@ -77,3 +77,20 @@ def test_clock_start_lets_time_run_from_another_moment(tmp_path):
     with pytest.raises(ValueError, match="time zone"):
         create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": "sqlite://",
                     "CLOCK_START": "2014-05-15T10:00:00"})
+
+
+def test_the_served_app_is_out_of_the_garbage_collectors_sight(tmp_path):
+    """gunicorn and the workers load wsgi.py: what it loaded lives as long as the process, and
+    a full collection that walked it all took ~100 ms in the middle of a request (issue 16)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith("GRANTS_")}
+    environment.update(PYTHONPATH=str(root), GRANTS_INSTANCE_PATH=str(tmp_path))
+    frozen = subprocess.run(
+        [sys.executable, "-c", "import gc, wsgi; print(gc.get_freeze_count())"],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, check=True).stdout
+    assert int(frozen) > 10_000
