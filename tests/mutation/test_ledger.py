@@ -15,6 +15,19 @@ synchronize_session=None as it takes False (no synchronising of the session; its
 recommends None for that), and post() refreshes the line from its row right after the UPDATE:
 
 equivalent: grants.budget.ledger.x_post__mutmut_64 — synchronize_session=None is False here
+
+book_deferred inserts a booking's entries on PostgreSQL as arrays unnested into rows, a branch
+SQLite (where bench/mutation.py runs the mutants) never takes. 88 and 89 send PostgreSQL down
+SQLite's executemany: the same rows, only slower (bench/allocation_bench.py shows it). 90 to 93
+break the branch outright: every booking of a run fails on PostgreSQL, where the suite runs too
+(three tests of tests/workflows/test_fire_many.py fail on 90 there):
+
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_88 — PostgreSQL by executemany
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_89 — PostgreSQL by executemany
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_90 — PostgreSQL branch, not on SQLite
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_91 — PostgreSQL branch, not on SQLite
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_92 — PostgreSQL branch, not on SQLite
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_93 — PostgreSQL branch, not on SQLite
 """
 
 from datetime import date
