@@ -341,12 +341,11 @@ def test_the_full_rate_per_category_rounded_down_to_the_cent():
                           promovendus(months=7, hours_per_week=25)]}
     # mbo € 2.700 × 1; hbo € 2.700 × 20/42 = € 1.285,714…; promovendus € 2.700 × 175/432
     # = € 1.093,75; no vmbo places, so no vmbo amount.
-    assert praktijkleren.full_rate_amounts(details, RULES) == {
+    places = praktijkleren.fractions(details, RULES)
+    assert praktijkleren.rate_amounts(places, RULES) == {
         "mbo": 270000, "hbo": 128571, "promovendus": 109375}
-    assert praktijkleren.full_rate_amounts(details, {**RULES, "rate_cap_cents": 100}) == {
+    assert praktijkleren.rate_amounts(places, {**RULES, "rate_cap_cents": 100}) == {
         "mbo": 100, "hbo": 47, "promovendus": 40}
-    assert praktijkleren.rate_amounts(praktijkleren.fractions(details, RULES), RULES) == {
-        "mbo": 270000, "hbo": 128571, "promovendus": 109375}
 
 
 def test_a_firing_counts_its_places_once_by_its_own_rules(monkeypatch):
@@ -577,7 +576,8 @@ def test_the_amounts_follow_the_rules_for_a_full_place():
     rules = {**RULES, "weeks_per_place": {"mbo": 30}}
     details = {"places": [place(weeks=15)]}
     assert praktijkleren.requested_cents(details, rules) == 135000
-    assert praktijkleren.full_rate_amounts(details, rules) == {"mbo": 135000}
+    places = praktijkleren.fractions(details, rules)
+    assert praktijkleren.rate_amounts(places, rules) == {"mbo": 135000}
 
 
 def test_a_one_day_place_is_held_against_the_study_year_too():

@@ -215,13 +215,9 @@ def fractions_of(firing) -> dict[str, Fraction]:
                                                                firing.params))
 
 
-def full_rate_amounts(details: dict, rules: dict) -> dict[str, int]:
-    """Per category with places: the rate cap times its places, rounded down to the cent."""
-    return rate_amounts(fractions(details, rules), rules)
-
-
 def rate_amounts(places: dict[str, Fraction], rules: dict) -> dict[str, int]:
-    """``full_rate_amounts`` of places already counted (``fractions``)."""
+    """Per category with places (as ``fractions`` counts them): the rate cap times its places,
+    rounded down to the cent."""
     cap = rules["rate_cap_cents"]
     return {category: int(cap * fraction) for category, fraction in places.items() if fraction}
 
