@@ -66,16 +66,16 @@ def next_steps(user: User) -> list[NextStep]:
             _("aanvragen")))
     if user.has_role(Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE):
         from grants.clock import now
-        from grants.services.deadlines import upcoming_deadlines
+        from grants.services.deadlines import deadline_counts
         from grants.timefmt import AMSTERDAM
 
-        deadlines = upcoming_deadlines(now().astimezone(AMSTERDAM).date())
-        overdue = sum(1 for deadline in deadlines if deadline.overdue)
+        # The terms the deadlines page lists to this user, counted by the database.
+        count, overdue = deadline_counts(user, now().astimezone(AMSTERDAM).date())
         steps.append(NextStep(
             Role.ASSESSOR if user.has_role(Role.ASSESSOR) else next(iter(user.roles)),
             _("Termijnen"), _("Verlopen of binnen 7 dagen: beslistermijnen, hersteltermijnen en "
                               "bezwaren. Daarvan verlopen: %(overdue)s.", overdue=overdue),
-            "applications.deadlines", _("Naar de termijnen"), count=len(deadlines),
+            "applications.deadlines", _("Naar de termijnen"), count=count,
             count_label=_("termijnen")))
     if user.has_role(Role.APPROVER):
         steps.append(NextStep(

@@ -7,9 +7,17 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import gettext, ngettext
 
+from grants.access import scope_to_user
 from grants.extensions import db
 from grants.i18n import N_
-from grants.models import Application, ApplicationState, Objection
+from grants.models import (
+    Application,
+    ApplicationState,
+    GrantReport,
+    Objection,
+    ReportStatus,
+    User,
+)
 
 # States in which the decision clock runs (in incomplete it stands still: Awb 4:15): the model
 # keeps each application's due date by the same tuple.
@@ -78,25 +86,73 @@ class Deadline:
 
 def upcoming_deadlines(today: date, within_days: int = DUE_SOON_DAYS) -> list[Deadline]:
     """Every term that has run out or runs out within ``within_days``, soonest first."""
-    horizon = today + timedelta(days=within_days)
-    found: list[Deadline] = []
-    decisions = db.session.scalars(sa.select(Application).where(
-        Application.state.in_(AWAITING_DECISION), Application.decision_due_on <= horizon))
-    found += [Deadline(DeadlineKind.DECISION, a.decision_due_on, a, today) for a in decisions]
-    repairs = db.session.scalars(sa.select(Application).where(
-        Application.state == S.INCOMPLETE, Application.repair_due_on <= horizon))
-    found += [Deadline(DeadlineKind.REPAIR, a.repair_due_on, a, today) for a in repairs]
-    objections = db.session.execute(
-        sa.select(Objection, Application).join(Application)
-        .where(Objection.outcome.is_(None), Objection.decision_due_on <= horizon))
-    found += [Deadline(DeadlineKind.OBJECTION, o.decision_due_on, a, today,
-                       extended=o.extended_at is not None) for o, a in objections]
-    found += _report_deadlines(today, horizon)
-    return sorted(found, key=lambda d: (d.due_on, d.application.reference))
+    return deadlines_page(None, today, within_days=within_days)
 
 
-def _report_deadlines(today: date, horizon: date) -> list[Deadline]:
-    from grants.services.reports import awaited_reports
+def deadline_counts(user: User, today: date,
+                    within_days: int = DUE_SOON_DAYS) -> tuple[int, int]:
+    """How many of the terms ``user`` may see have run out or run out within
+    ``within_days``, and how many of those have run out: counted by the database."""
+    terms = _terms(user, today + timedelta(days=within_days))
+    total, overdue = db.session.execute(sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.case((terms.c.due_on < today, 1), else_=0)), 0),
+    )).one()
+    return int(total), int(overdue)
 
-    return [Deadline(DeadlineKind.REPORT, report.due_on, report.application, today)
-            for report in awaited_reports(horizon)]
+
+def deadlines_page(user: User | None, today: date, *, offset: int = 0,
+                   limit: int | None = None,
+                   within_days: int = DUE_SOON_DAYS) -> list[Deadline]:
+    """Terms ``offset`` to ``offset + limit`` of those that have run out or run out within
+    ``within_days``, soonest first, of the applications ``user`` may see (None: all). The
+    database sorts and cuts the page, so its applications are the only ones read: during a
+    national window tens of thousands of decision terms fall in the same weeks."""
+    terms = _terms(user, today + timedelta(days=within_days),
+                   None if limit is None else offset + limit)
+    rows = db.session.execute(
+        sa.select(terms).order_by(terms.c.due_on, terms.c.reference, terms.c.rank,
+                                  terms.c.tiebreak).offset(offset).limit(limit)).all()
+    applications = {application.id: application for application in db.session.scalars(
+        sa.select(Application).where(Application.id.in_({row.application_id for row in rows})))}
+    return [Deadline(DeadlineKind(row.kind), row.due_on, applications[row.application_id], today,
+                     extended=bool(row.extended)) for row in rows]
+
+
+def _terms(user: User | None, horizon: date, first: int | None = None) -> sa.Subquery:
+    """Every term that runs out by ``horizon``, one row each: its kind, day and application;
+    ``rank`` and ``tiebreak`` order terms of one application on one day (decision or repair
+    term, then objections, then reports, each in the order they were made). With ``first``,
+    only rows that can be among the first ``first`` in that order: each state's soonest, read
+    off the index on (state, due_on, reference), instead of every running term sorted."""
+    # The term that runs is the one the work queue orders by (due_on): the decision term while
+    # a decision is awaited, the repair term while incomplete (the decision term then stands
+    # still, Awb 4:15).
+    parts = [sa.select(
+        sa.literal(kind.value).label("kind"), Application.due_on.label("due_on"),
+        Application.id.label("application_id"), Application.reference.label("reference"),
+        sa.literal(0).label("extended"), sa.literal(rank).label("rank"),
+        sa.literal(0).label("tiebreak"),
+    ).where(Application.state == state, Application.due_on <= horizon)
+        for state, kind, rank in [*((state, DeadlineKind.DECISION, 0)
+                                    for state in AWAITING_DECISION),
+                                  (S.INCOMPLETE, DeadlineKind.REPAIR, 1)]]
+    parts.append(sa.select(
+        sa.literal(DeadlineKind.OBJECTION.value), Objection.decision_due_on, Application.id,
+        Application.reference, sa.case((Objection.extended_at.is_(None), 0), else_=1),
+        sa.literal(2), Objection.id,
+    ).join(Application, Application.id == Objection.application_id).where(
+        Objection.outcome.is_(None), Objection.decision_due_on <= horizon))
+    parts.append(sa.select(
+        sa.literal(DeadlineKind.REPORT.value), GrantReport.due_on, Application.id,
+        Application.reference, sa.literal(0), sa.literal(3), GrantReport.id,
+    ).join(Application, Application.id == GrantReport.application_id).where(
+        GrantReport.status.in_((ReportStatus.DUE, ReportStatus.SENT_BACK)),
+        GrantReport.due_on <= horizon, Application.state.in_((S.APPROVED, S.MONITORED))))
+    if user is not None:
+        parts = [scope_to_user(part, Application, user) for part in parts]
+    if first is not None:
+        # Within a part the rank is one: due_on, reference and tiebreak (columns 1, 3, 6).
+        parts = [sa.select(part.order_by(*(part.selected_columns[i] for i in (1, 3, 6)))
+                           .limit(first).subquery()) for part in parts]
+    return sa.union_all(*parts).subquery()

@@ -11,7 +11,7 @@ import copy
 
 import sqlalchemy as sa
 
-from grants.access import COMMITTEE_SCHEME, scope_to_user
+from grants.access import COMMITTEE_SCHEME
 from grants.extensions import db
 from grants.models import Application, Assessment, Role, User
 from grants.services.applications import allowed_triggers
@@ -51,13 +51,3 @@ def hides_committee_scores(application: Application, user: User) -> bool:
     scored = db.session.scalar(sa.select(Assessment.id).where(
         Assessment.application_id == application.id, Assessment.assessor_id == user.id))
     return scored is None and "record_assessment" in allowed_triggers(application, user)
-
-
-def visible_deadlines(deadlines: list, user: User) -> list:
-    """Of a list of terms over all applications, those of applications ``user`` may see."""
-    ids = {deadline.application.id for deadline in deadlines}
-    if not ids:
-        return deadlines
-    visible = set(db.session.scalars(scope_to_user(
-        sa.select(Application.id).where(Application.id.in_(ids)), Application, user)))
-    return [deadline for deadline in deadlines if deadline.application.id in visible]

@@ -36,14 +36,16 @@ from grants.services.deadlines import (
     AWAITING_DECISION,
     Deadline,
     DeadlineKind,
-    upcoming_deadlines,
+    deadline_counts,
+    deadlines_page,
 )
 from grants.services.places_csv import decimal_text
-from grants.services.privacy import hides_committee_scores, visible_deadlines
+from grants.services.privacy import hides_committee_scores
 from grants.services.schemes import list_schemes
 from grants.services.work_queue import assessments_by_application
 from grants.timefmt import AMSTERDAM
 from grants.views.assess import actions_for, due_soon_days
+from grants.views.paging import PER_PAGE, asked_page
 from grants.workflows import workflow_for
 from grants.workflows.common import pending_objection
 from grants.workflows.fields import praktijkleren as praktijkleren_fields
@@ -53,7 +55,6 @@ from grants.workflows.rules import current_rules
 
 bp = Blueprint("applications", __name__, url_prefix="/aanvragen")
 
-PER_PAGE = 50
 
 
 @bp.get("/")
@@ -255,5 +256,8 @@ def scheme_details(application: Application, rules: dict) -> dict:
 def deadlines():
     today = now().astimezone(AMSTERDAM).date()
     # A committee member reads only the terms of the applications they may see (privacy).
-    deadlines = visible_deadlines(upcoming_deadlines(today), current_user)
-    return render_template("applications/deadlines.html", deadlines=deadlines, today=today)
+    total, overdue = deadline_counts(current_user, today)
+    page = asked_page(total)
+    deadlines = deadlines_page(current_user, today, offset=page.offset, limit=page.limit)
+    return render_template("applications/deadlines.html", deadlines=deadlines, today=today,
+                           page=page, overdue=overdue)

@@ -80,6 +80,7 @@ from grants.services.work_queue import (
 )
 from grants.timefmt import AMSTERDAM
 from grants.views.objections import step_url as objection_step_url
+from grants.views.paging import asked_page
 from grants.views.row_format import IdUrl
 from grants.views.template_helpers import state_label
 from grants.workflows import workflow_for
@@ -92,7 +93,6 @@ from grants.workflows.rules import current_rules
 
 bp = Blueprint("assess", __name__, url_prefix="/beoordelen")
 
-PER_PAGE = 50
 STAFF = (Role.ASSESSOR, Role.APPROVER, Role.COMMITTEE, Role.FINANCE, Role.ADMIN)
 
 
@@ -225,24 +225,6 @@ def _queue_filters(choices: dict) -> QueueFilters:
     )
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    number: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PER_PAGE))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
-
-
 @bp.get("/")
 @role_required(Role.ASSESSOR)
 def queue():
@@ -250,13 +232,8 @@ def queue():
     filters = _queue_filters(choices)
     today, soon = _today(), due_soon_days()
     total = queue_count(_actor(), filters, today, soon)
-    asked = request.args.get("page", "")
-    page = QueuePage(1, total)
-    page = QueuePage(min(int(asked), page.pages) if asked.isdigit() and int(asked) > 0 else 1,
-                     total)
-    number = page.number
-    rows = queue_page(_actor(), filters, today, soon, offset=(number - 1) * PER_PAGE,
-                      limit=PER_PAGE)
+    page = asked_page(total)
+    rows = queue_page(_actor(), filters, today, soon, offset=page.offset, limit=page.limit)
     shown = {key: value for key, value in {
         "scheme": filters.scheme, "window": filters.window_id, "state": filters.state,
         "region": filters.region, "assigned": filters.assigned, "due": filters.due,
