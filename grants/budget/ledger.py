@@ -60,6 +60,31 @@ class Balance:
 
 def application_balance(application_id: int, line_id: int | None = None) -> Balance:
     book_deferred()  # what was gathered counts
+    signed, bucket = _signed_by_bucket()
+    stmt = (sa.select(bucket, sa.func.sum(signed))
+            .where(LedgerEntry.application_id == application_id).group_by(bucket))
+    if line_id is not None:
+        stmt = stmt.where(LedgerEntry.line_id == line_id)
+    # PostgreSQL sums bigints as numeric (Decimal); cents are whole numbers either way.
+    return _balance({bucket: int(total or 0) for bucket, total in db.session.execute(stmt)})
+
+
+def application_balances(application_ids: sa.Select) -> dict[int, Balance]:
+    """``application_balance`` of each application ``application_ids`` selects, all lines, in
+    one query; an application without entries is left out (its balance is all zero)."""
+    book_deferred()
+    signed, bucket = _signed_by_bucket()
+    sums: dict[int, dict[str, int]] = {}
+    for application_id, bucket_name, total in db.session.execute(
+            sa.select(LedgerEntry.application_id, bucket, sa.func.sum(signed))
+            .where(LedgerEntry.application_id.in_(application_ids))
+            .group_by(LedgerEntry.application_id, bucket)):
+        sums.setdefault(application_id, {})[bucket_name] = int(total or 0)
+    return {application_id: _balance(found) for application_id, found in sums.items()}
+
+
+def _signed_by_bucket():
+    """An entry's amount as it counts (a release takes away) and the bucket it counts in."""
     signed = sa.case(
         (LedgerEntry.kind == K.RELEASE, -LedgerEntry.amount_cents),
         else_=LedgerEntry.amount_cents)
@@ -68,12 +93,10 @@ def application_balance(application_id: int, line_id: int | None = None) -> Bala
         (LedgerEntry.kind == K.RESERVE, Bucket.RESERVED.value),
         (LedgerEntry.kind == K.COMMIT, Bucket.COMMITTED.value),
         else_=LedgerEntry.kind)
-    stmt = (sa.select(bucket, sa.func.sum(signed))
-            .where(LedgerEntry.application_id == application_id).group_by(bucket))
-    if line_id is not None:
-        stmt = stmt.where(LedgerEntry.line_id == line_id)
-    # PostgreSQL sums bigints as numeric (Decimal); cents are whole numbers either way.
-    sums = {bucket: int(total or 0) for bucket, total in db.session.execute(stmt).all()}
+    return signed, bucket
+
+
+def _balance(sums: dict[str, int]) -> Balance:
     return Balance(reserved=sums.get("reserved", 0), committed=sums.get("committed", 0),
                    disbursed=sums.get("disburse", 0), recovered=sums.get("recover", 0))
 

@@ -196,12 +196,20 @@ def resolve_sent(message_id: str, now: datetime, resolution: str) -> dict | None
 def paid_outside_record(reference: str) -> str | None:
     """Why an application may not be paid now: a file the bank received paid it, and that
     payment is not booked here yet (a msgid with the file named), or None."""
+    return paid_outside_records().get(reference)
+
+
+def paid_outside_records() -> dict[str, str]:
+    """``paid_outside_record`` of every reference it names, the sent files read once."""
+    found: dict[str, str] = {}
     for record in sent_records(unresolved_only=True):
-        if any(t["reference"] == reference for t in record["transfers"]):
-            return _("Betaald in SEPA-bestand %(message_id)s, dat de bank kreeg maar dat na "
-                     "het terugzetten van een back-up niet in de database staat; boek die "
-                     "betaling eerst met de hand.", message_id=record["message_id"])
-    return None
+        for transfer in record["transfers"]:
+            if transfer["reference"] not in found:
+                found[transfer["reference"]] = _(
+                    "Betaald in SEPA-bestand %(message_id)s, dat de bank kreeg maar dat na "
+                    "het terugzetten van een back-up niet in de database staat; boek die "
+                    "betaling eerst met de hand.", message_id=record["message_id"])
+    return found
 
 
 def refuse_sent_run(run: PaymentRun) -> None:

@@ -15,9 +15,10 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 from stdnum import iban as stdnum_iban
 
-from grants.budget.ledger import application_balance
+from grants.budget.ledger import Balance, application_balance, application_balances
 from grants.extensions import db
 from grants.models import (
     PAYMENT_KIND_LABELS,
@@ -32,7 +33,12 @@ from grants.models import (
     Scheme,
 )
 from grants.models.schemes import Ministry
-from grants.payments.schedule import ADVANCE_TRIGGER, Instalment, due_instalments
+from grants.payments.schedule import (
+    ADVANCE_TRIGGER,
+    Instalment,
+    advances_paid_of,
+    due_instalments,
+)
 from grants.services.payee import named_iban
 from grants.services.receipts import mask_iban
 from grants.timefmt import AMSTERDAM
@@ -133,6 +139,18 @@ def iban_problem(application: Application) -> str | None:
     return None
 
 
+def waiting_runs(application_ids: sa.Select) -> dict[int, PaymentRun]:
+    """``waiting_in`` of each application ``application_ids`` selects, in one query."""
+    found: dict[int, PaymentRun] = {}
+    for application_id, run in db.session.execute(
+            sa.select(PaymentLine.application_id, PaymentRun).join(PaymentLine.run)
+            .where(PaymentLine.application_id.in_(application_ids), PaymentLine.held.is_(True),
+                   PaymentRun.status == PaymentRunStatus.PREPARED)
+            .order_by(PaymentRun.id)):
+        found.setdefault(application_id, run)
+    return found
+
+
 def waiting_in(application_id: int, except_run: int | None = None) -> PaymentRun | None:
     """The prepared run that holds the application's payables, if one does."""
     stmt = (sa.select(PaymentRun).join(PaymentLine)
@@ -147,21 +165,49 @@ def _local_day(moment) -> date | None:
     return moment.astimezone(AMSTERDAM).date() if moment else None
 
 
-def _advances(application: Application, due_on: date) -> list[Payable]:
+@dataclass(frozen=True)
+class Known:
+    """What payables_of asks the database about one application, read for every candidate
+    of a ministry at once (``known_of``): a preview of a national run reads its thousands of
+    applications in a few queries, not several each."""
+
+    balance: Balance
+    advances_paid: int
+    # Objections with costs are rare: only then are they read, one application at a time.
+    objection_costs: bool
+
+
+class KnownPayables:
+    def __init__(self, ministry: Ministry):
+        ids = sa.select(Application.id).join(Application.scheme).where(*_may_be_owed(ministry))
+        self._balances = application_balances(ids)
+        self._advances_paid = advances_paid_of(ids)
+        self._with_costs = set(db.session.scalars(_with_costs().where(
+            Objection.application_id.in_(ids))))
+        self.waiting = waiting_runs(ids)
+
+    def of(self, application_id: int) -> Known:
+        return Known(self._balances.get(application_id, Balance()),
+                     self._advances_paid.get(application_id, 0),
+                     application_id in self._with_costs)
+
+
+def _advances(application: Application, due_on: date, known: Known | None) -> list[Payable]:
     if application.state not in ADVANCE_STATES:
         return []
+    read = (known.advances_paid, known.balance) if known else ()
     return [Payable(application, PaymentKind.ADVANCE, due.amount_cents, due.paid_through_cents,
                     due.instalment.due_on, instalment=due.instalment)
-            for due in due_instalments(application, due_on)]
+            for due in due_instalments(application, due_on, *read)]
 
 
-def _settlement(application: Application, due_on: date) -> list[Payable]:
+def _settlement(application: Application, due_on: date, known: Known | None) -> list[Payable]:
     if application.state != ApplicationState.SETTLED:
         return []
     settled_on = _local_day(application.decided_at) or due_on
     if settled_on > due_on:
         return []
-    balance = application_balance(application.id)
+    balance = known.balance if known else application_balance(application.id)
     unpaid = balance.committed - balance.paid
     if unpaid <= 0:
         return []
@@ -198,20 +244,32 @@ def _objection_costs(application: Application, due_on: date,
     return found
 
 
-def payables_of(application: Application, due_on: date,
-                except_run: int | None = None) -> list[Payable]:
+def payables_of(application: Application, due_on: date, except_run: int | None = None,
+                known: Known | None = None) -> list[Payable]:
     """Everything the application is owed by ``due_on`` that no run holds (but ``except_run``,
-    whose own planned lines are what is being checked)."""
-    return [*_advances(application, due_on), *_settlement(application, due_on),
-            *_objection_costs(application, due_on, except_run)]
+    whose own planned lines are what is being checked). ``known``: what was read of it with
+    the other candidates (KnownPayables); without it, it is read now."""
+    costs = (_objection_costs(application, due_on, except_run)
+             if known is None or known.objection_costs else [])
+    return [*_advances(application, due_on, known), *_settlement(application, due_on, known),
+            *costs]
 
 
 def candidates(ministry: Ministry) -> list[Application]:
-    """Applications of the ministry that may be owed something, by reference."""
-    with_costs = sa.select(Objection.application_id).where(Objection.costs_cents > 0)
+    """Applications of the ministry that may be owed something, by reference; with their
+    organisations (the IBAN) and frozen rules (the advances), which every one of them needs."""
     return list(db.session.scalars(
-        sa.select(Application).join(Application.scheme)
-        .where(Scheme.ministry == ministry,
-               sa.or_(Application.state.in_((*ADVANCE_STATES, ApplicationState.SETTLED)),
-                      Application.id.in_(with_costs)))
+        sa.select(Application).join(Application.scheme).where(*_may_be_owed(ministry))
+        .options(selectinload(Application.organisation),
+                 selectinload(Application.rules_version))
         .order_by(Application.reference)))
+
+
+def _with_costs() -> sa.Select:
+    return sa.select(Objection.application_id).where(Objection.costs_cents > 0)
+
+
+def _may_be_owed(ministry: Ministry) -> tuple:
+    return (Scheme.ministry == ministry,
+            sa.or_(Application.state.in_((*ADVANCE_STATES, ApplicationState.SETTLED)),
+                   Application.id.in_(_with_costs())))

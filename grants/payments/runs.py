@@ -37,8 +37,9 @@ from grants.models import (
 )
 from grants.money import cents_to_api
 from grants.payments import sepa
-from grants.payments.export import paid_outside_record, refuse_sent_run
+from grants.payments.export import paid_outside_records, refuse_sent_run
 from grants.payments.payables import (
+    KnownPayables,
     Payable,
     candidates,
     creditor_iban,
@@ -91,12 +92,13 @@ def due_payments(ministry: Ministry, due_on: date, actor: User,
     require_role(actor, Role.FINANCE)
     requested = today or due_on
     lines, skipped = [], []
+    known, paid_outside = KnownPayables(ministry), paid_outside_records()
     for application in candidates(ministry):
-        due = payables_of(application, due_on)
+        due = payables_of(application, due_on, known=known.of(application.id))
         if not due:
             continue
-        waiting = waiting_in(application.id)
-        problem = paid_outside_record(application.reference) or iban_problem(application)
+        waiting = known.waiting.get(application.id)
+        problem = paid_outside.get(application.reference) or iban_problem(application)
         if waiting is not None:
             skipped.append(Skipped(application, _(
                 "Staat al in betaalrun %(number)s, die op goedkeuring wacht.",

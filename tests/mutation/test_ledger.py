@@ -39,7 +39,16 @@ from grants.budget import ledger
 from grants.budget.ledger import Balance, CeilingReached, application_balance
 from grants.errors import ValidationFailed
 from grants.extensions import db
-from grants.models import Bucket, Budget, BudgetLine, EntryKind, LedgerEntry, Ministry, Role
+from grants.models import (
+    Application,
+    Bucket,
+    Budget,
+    BudgetLine,
+    EntryKind,
+    LedgerEntry,
+    Ministry,
+    Role,
+)
 from tests.factories import ApplicationFactory, UserFactory
 
 K = EntryKind
@@ -343,6 +352,37 @@ def test_an_applications_balance_nets_its_releases(lines, applications, book):
                            recovered=30_00)
     assert held.paid == 170_00
     assert application_balance(other.id) == Balance(committed=70_00)
+
+
+
+def test_the_balances_of_many_applications_are_read_at_once_each_its_own(
+        lines, applications, book):
+    """A payment run's preview reads the balance of thousands of applications (issue 16)."""
+    a, b = lines
+    application, other = applications
+    untouched = ApplicationFactory(window=application.window)
+    book(a, K.RESERVE, 300_00, application)
+    book(a, K.RELEASE, 100_00, application, bucket=RESERVED)
+    book(a, K.COMMIT, 500_00, application)
+    book(b, K.COMMIT, 40_00, application)
+    book(a, K.RELEASE, 120_00, application, bucket=COMMITTED)
+    book(a, K.DISBURSE, 200_00, application)
+    book(a, K.RECOVER, 30_00, application)
+    book(a, K.COMMIT, 70_00, other)
+    book(a, K.DISBURSE, 20_00, other)
+    asked = [application.id, other.id, untouched.id]
+    with ledger.deferred():
+        book(a, K.DISBURSE, 5_00, other)  # gathered, not yet booked: it counts all the same
+        found = ledger.application_balances(
+            sa.select(Application.id).where(Application.id.in_(asked)))
+    # Over both lines: reserved 300,00 − 100,00; committed 500,00 + 40,00 − 120,00. One
+    # without entries is left out.
+    assert found == {application.id: Balance(200_00, 420_00, 200_00, 30_00),
+                     other.id: Balance(0, 70_00, 25_00, 0)}
+    assert found[application.id] == application_balance(application.id)
+    assert ledger.application_balances(
+        sa.select(Application.id).where(Application.id == other.id)) == {
+        other.id: Balance(committed=70_00, disbursed=25_00)}
 
 
 # -- booking together (an allocation run's commitments) -----------------------------------------

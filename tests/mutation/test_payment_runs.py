@@ -514,3 +514,35 @@ def test_a_run_prepared_late_plans_its_file_for_the_preparing_day(plan, world):
     run = prepare_run(Ministry.SZW, date(2014, 7, 1), world.finance.user, JANUARY)
     assert [(line.instalment, line.due_on) for line in run.lines] == [(1, date(2014, 7, 1))]
     assert (run.due_on, run.execution_on) == (date(2014, 7, 1), date(2015, 1, 2))
+
+
+def test_a_preview_reads_its_candidates_in_the_same_statements_however_many_there_are(
+        plan, world, clock):
+    """A national run's preview weighs thousands of grants (issue 16): their balances,
+    advances, waiting runs and organisations are read for all of them at once."""
+    def statements_of_a_preview() -> tuple[int, list[tuple[int, int]]]:
+        seen = []
+
+        def note(_connection, _cursor, statement, *_rest):
+            if not statement.startswith(("SAVEPOINT", "RELEASE")):
+                seen.append(statement)
+
+        db.session.expire_all()
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            preview = due_payments(Ministry.SZW, DAY, world.finance.user, DAY)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+        return len(seen), [(line.application.id, line.amount_cents) for line in preview.lines]
+
+    few, lines = statements_of_a_preview()
+    assert lines == [(plan.id, 120_000_00), (plan.id, 120_000_00)]
+    prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)  # the first waits in a run
+    others = [Grants(world, clock).sector_plan("300000.00") for _ in range(3)]
+    many, lines = statements_of_a_preview()
+    assert many == few
+    # 80 % of € 300.000,00 in three instalments; two of them due by 1 January 2015.
+    assert sorted(lines) == sorted((number, 80_000_00) for number in others for _ in range(2))
+    skipped = due_payments(Ministry.SZW, DAY, world.finance.user, DAY).skipped
+    assert [(s.application.id, s.reason.startswith("Staat al in betaalrun")) for s in skipped] \
+        == [(plan.id, True)]

@@ -38,7 +38,13 @@ import sqlalchemy as sa
 from grants.budget import ledger
 from grants.extensions import db
 from grants.models import Application, Bucket, BudgetLine, EntryKind, LedgerEntry, Scheme
-from grants.payments.schedule import advance_rules, advances_paid, due_instalments, instalments
+from grants.payments.schedule import (
+    advance_rules,
+    advances_paid,
+    advances_paid_of,
+    due_instalments,
+    instalments,
+)
 from tests.payments.conftest import Grants, ok
 
 ADVANCES = [(date(2014, 7, 1), 120_000_00), (date(2015, 1, 1), 120_000_00),
@@ -150,6 +156,12 @@ def test_only_disbursements_booked_as_advances_count_as_advances(plan, world, cl
     ledger.post(committed_line(plan), EntryKind.DISBURSE, 10_000_00, actor=world.finance.user,
                 now=clock(), cause="pay", application=plan)
     assert advances_paid(plan.id) == 50_000_00
+    # Read for many at once (a run's preview), each its own; one that paid none is left out.
+    unpaid = Grants(world, clock).sector_plan("200000.00")
+    assert advances_paid_of(sa.select(Application.id).where(
+        Application.id.in_([plan.id, other, unpaid]))) == {plan.id: 50_000_00, other: 30_000_00}
+    assert advances_paid_of(sa.select(Application.id).where(Application.id == other)) == {
+        other: 30_000_00}
     # € 50.000,00 covers that much of the first instalment; € 70.000,00 of it is still due,
     # with € 120.000,00 paid as advances once it is.
     due = due_instalments(plan, date(2014, 7, 1))
