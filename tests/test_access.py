@@ -121,3 +121,31 @@ def test_the_menu_marks_one_item_as_the_current_page(client, login_as, two_organ
         page = client.get(path).get_data(as_text=True)
         assert page.count('aria-current="page"') == 1, path
         assert f'aria-current="page">{current}</a>' in page, path
+
+
+def test_staff_read_every_application_a_page_at_a_time_at_one_cost(
+        client, login_as, schemes, monkeypatch):
+    """At 100,000 applications (issue 16) the list is counted off the kept tallies and reads
+    its page's organisations at once, not one per row."""
+    from tests.factories import ApplicationFactory
+    from tests.test_api_keyset import statements_of
+
+    monkeypatch.setattr("grants.views.paging.PER_PAGE", 2)
+    window = next(w for w in schemes["sectorplan"].windows if w.code == "T2")
+    made = [ApplicationFactory(window=window, title=f"Plan {n}") for n in range(3)]
+    login_as(UserFactory(role=Role.ASSESSOR))
+    first = client.get("/aanvragen/").get_data(as_text=True)
+    assert "3 aanvragen gevonden" in first and "Pagina 1 van 2" in first
+    # Newest first: the last two made, then the first on page 2.
+    assert "Plan 2" in first and "Plan 1" in first and "Plan 0" not in first
+    second = client.get("/aanvragen/?page=2").get_data(as_text=True)
+    assert "Plan 0" in second and "Plan 1" not in second
+    assert made[0].organisation.name in second
+
+    few = statements_of(client, {}, "/aanvragen/")
+    monkeypatch.setattr("grants.views.paging.PER_PAGE", 50)
+    for n in range(10):
+        ApplicationFactory(window=window, title=f"Later {n}")
+    many = statements_of(client, {}, "/aanvragen/")
+    assert "13 aanvragen gevonden" in client.get("/aanvragen/").get_data(as_text=True)
+    assert len(many) == len(few), "\n\n".join(many)

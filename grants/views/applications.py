@@ -9,6 +9,7 @@ from babel.numbers import format_decimal
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.orm import defer, selectinload
 
 from grants.access import login_required, role_required
 from grants.clock import now
@@ -30,7 +31,12 @@ from grants.models import (
     Region,
     Role,
 )
-from grants.services.applications import get_application, history, visible_applications
+from grants.services.applications import (
+    count_visible,
+    get_application,
+    history,
+    visible_applications,
+)
 from grants.services.attachments import attachments_for, size_text
 from grants.services.deadlines import (
     AWAITING_DECISION,
@@ -45,7 +51,7 @@ from grants.services.schemes import list_schemes
 from grants.services.work_queue import assessments_by_application
 from grants.timefmt import AMSTERDAM
 from grants.views.assess import actions_for, due_soon_days
-from grants.views.paging import PER_PAGE, asked_page
+from grants.views.paging import asked_page
 from grants.workflows import workflow_for
 from grants.workflows.common import pending_objection
 from grants.workflows.fields import praktijkleren as praktijkleren_fields
@@ -68,13 +74,17 @@ def index():
     scheme = scheme if scheme in {s.code for s in schemes} else None
     state = state if state in set(ApplicationState) else None
     region = region if region in set(Region) else None
-    page = db.paginate(
-        visible_applications(current_user, scheme=scheme, state=state, region=region),
-        per_page=PER_PAGE, error_out=False,
-    )
+    filters = {"scheme": scheme, "state": state, "region": region}
+    # Counted off the tallies the database keeps, not by counting every row (issue 16); the
+    # page's organisations in one query, not one per row.
+    page = asked_page(count_visible(current_user, **filters))
+    applications = db.session.scalars(
+        visible_applications(current_user, **filters)
+        .options(selectinload(Application.organisation), defer(Application.details))
+        .offset(page.offset).limit(page.limit)).all()
     return render_template(
-        "applications/index.html", page=page, schemes=schemes, states=STATE_LABELS,
-        regions=list(Region), filters={"scheme": scheme, "state": state, "region": region},
+        "applications/index.html", page=page, applications=applications, schemes=schemes,
+        states=STATE_LABELS, regions=list(Region), filters=filters,
     )
 
 
