@@ -370,6 +370,8 @@ def test_the_balances_of_many_applications_are_read_at_once_each_its_own(
     book(a, K.RECOVER, 30_00, application)
     book(a, K.COMMIT, 70_00, other)
     book(a, K.DISBURSE, 20_00, other)
+    book(b, K.RESERVE, 10_00, other)
+    book(b, K.RELEASE, 10_00, other, bucket=RESERVED)  # reserved and released: nothing held
     asked = [application.id, other.id, untouched.id]
     with ledger.deferred():
         book(a, K.DISBURSE, 5_00, other)  # gathered, not yet booked: it counts all the same
