@@ -168,7 +168,7 @@ def _local_day(moment) -> date | None:
 @dataclass(frozen=True)
 class Known:
     """What payables_of asks the database about one application, read for every candidate
-    of a ministry at once (``known_of``): a preview of a national run reads its thousands of
+    of a ministry at once (KnownPayables): a preview of a national run reads its thousands of
     applications in a few queries, not several each."""
 
     balance: Balance
@@ -178,6 +178,8 @@ class Known:
 
 
 class KnownPayables:
+    """``Known`` of each of the ministry's candidates, and the prepared run each waits in."""
+
     def __init__(self, ministry: Ministry):
         ids = sa.select(Application.id).join(Application.scheme).where(*_may_be_owed(ministry))
         self._balances = application_balances(ids)
