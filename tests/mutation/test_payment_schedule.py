@@ -26,8 +26,8 @@ An instalment is worked out as min(scheduled − covered_before, room) only when
 covered_before, else 0. Working it out always, or also when the two are equal, gives
 min(≤ 0, room) ≤ 0 there, which is skipped (``amount > 0``) and leaves ``room`` alone, as 0 is:
 
-equivalent: grants.payments.schedule.x_due_instalments__mutmut_21 — `or True`: min(≤ 0, …) skipped
-equivalent: grants.payments.schedule.x_due_instalments__mutmut_27 — `>=`: min(0, room) ≤ 0 skipped
+equivalent: grants.payments.schedule.x_due_instalments__mutmut_27 — `or True`: min(≤ 0, …) skipped
+equivalent: grants.payments.schedule.x_due_instalments__mutmut_33 — `>=`: min(0, room) ≤ 0 skipped
 """
 
 from datetime import UTC, date, datetime
@@ -36,6 +36,7 @@ import pytest
 import sqlalchemy as sa
 
 from grants.budget import ledger
+from grants.budget.ledger import Balance
 from grants.extensions import db
 from grants.models import Application, Bucket, BudgetLine, EntryKind, LedgerEntry, Scheme
 from grants.payments.schedule import (
@@ -188,6 +189,19 @@ def test_an_instalment_is_due_on_its_day_and_not_before(plan):
     assert [(d.instalment.number, d.amount_cents, d.paid_through_cents)
             for d in due_instalments(plan, date(2015, 7, 1))] == [
         (1, 120_000_00, 120_000_00), (2, 120_000_00, 240_000_00), (3, 120_000_00, 360_000_00)]
+
+
+def test_the_figures_a_preview_read_for_many_grants_are_the_ones_used(plan):
+    # Nothing is paid or released in the database. As given, € 120.000,00 was paid already:
+    # the first instalment is covered, and on 1 January 2015 the second is due.
+    due = due_instalments(plan, date(2015, 1, 1), 120_000_00,
+                          Balance(committed=360_000_00, disbursed=120_000_00))
+    assert [(d.instalment.number, d.amount_cents, d.paid_through_cents) for d in due] == [
+        (2, 120_000_00, 240_000_00)]
+    # As given, only € 100.000,00 is still committed: no more than that is due.
+    due = due_instalments(plan, date(2015, 1, 1), 0, Balance(committed=100_000_00))
+    assert [(d.instalment.number, d.amount_cents, d.paid_through_cents) for d in due] == [
+        (1, 100_000_00, 100_000_00)]
 
 
 def test_a_single_cent_left_of_an_instalment_is_still_due(plan, world):
