@@ -30,6 +30,26 @@ equivalent: grants.payments.payables.x_waiting_in__mutmut_19 — .first() of LIM
 equivalent: grants.payments.payables.x_waiting_in__mutmut_20 — .first() of LIMIT 2, same row
 equivalent: grants.payments.payables.x__objection_costs__mutmut_18 — `or 0` makes a NULL sum 0 too
 
+What a preview reads for all its candidates at once (KnownPayables, issue 16) is tested through
+the preview (tests/mutation/test_payment_runs.py: the same statements however many grants,
+a grant waiting in a run left out). An application waits in at most one prepared run, whose
+lines are all held, and only candidates are looked up, so ordering the waiting runs, asking for
+held lines and narrowing to the candidates select the same runs. An application in a paying
+state has ledger entries (its grant or settlement committed the money), so a balance missing
+from the ones read is never asked for. And a balance read again, or organisations and rules
+loaded one by one, give the same figures: only the number of statements differs, which the
+preview's test holds for grants with advances:
+
+equivalent: grants.payments.payables.x_waiting_runs__mutmut_3 — one prepared run per application
+equivalent: grants.payments.payables.x_waiting_runs__mutmut_7 — only candidates are looked up
+equivalent: grants.payments.payables.x_waiting_runs__mutmut_8 — a prepared run's lines are held
+equivalent: grants.payments.payables.xǁKnownPayablesǁof__mutmut_8 — a paying state has entries
+equivalent: grants.payments.payables.xǁKnownPayablesǁof__mutmut_10 — a paying state has entries
+equivalent: grants.payments.payables.x__settlement__mutmut_7 — the same balance, read again
+equivalent: grants.payments.payables.x_payables_of__mutmut_20 — the same balance, read again
+equivalent: grants.payments.payables.x_candidates__mutmut_6 — organisations loaded one by one
+equivalent: grants.payments.payables.x_candidates__mutmut_7 — rules loaded one by one
+
 Not equivalent, and left counted: ``_objection_costs__mutmut_33`` drops the ORDER BY of the
 objections; both databases return them in id order from a table without updates to their order,
 so no test in one session can tell — SQL does not promise it, so the ORDER BY stays.
