@@ -113,8 +113,12 @@ def deadlines_page(user: User | None, today: date, *, offset: int = 0,
     rows = db.session.execute(
         sa.select(terms).order_by(terms.c.due_on, terms.c.reference, terms.c.rank,
                                   terms.c.tiebreak).offset(offset).limit(limit)).all()
+    # A page names its few applications; every term (the reminders) may be more than SQLite
+    # takes as parameters, so those are selected by the same terms.
+    wanted = (sa.select(terms.c.application_id) if limit is None
+              else {row.application_id for row in rows})
     applications = {application.id: application for application in db.session.scalars(
-        sa.select(Application).where(Application.id.in_({row.application_id for row in rows})))}
+        sa.select(Application).where(Application.id.in_(wanted)))}
     return [Deadline(DeadlineKind(row.kind), row.due_on, applications[row.application_id], today,
                      extended=bool(row.extended)) for row in rows]
 
