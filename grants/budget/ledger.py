@@ -6,9 +6,9 @@ the last euros of a line cannot both pass, on PostgreSQL (the second re-checks a
 commits) or on SQLite (writers are serialised). The CHECK constraints on ``budget_lines`` are the
 last line of defence behind it.
 
-Many reservations and commitments taken together (an allocation run's) may be booked together:
-within ``deferred()`` they are gathered and booked per line by their total, under the same
-condition, before anything can read the ledger.
+Many reservations, commitments and payments taken together (an allocation run's decisions, a
+payment run's transfers) may be booked together: within ``deferred()`` they are gathered and
+booked per line by their total, under the same condition, before anything can read the ledger.
 """
 
 from collections.abc import Iterator
@@ -30,6 +30,8 @@ from grants.money import format_eur
 
 L = BudgetLine
 K = EntryKind
+# A line's balances, as an UPDATE returns them (_set_balances).
+BALANCES = (L.reserved_cents, L.committed_cents, L.disbursed_cents, L.recovered_cents)
 
 
 class CeilingReached(ValidationFailed):
@@ -59,6 +61,9 @@ class Balance:
 
 
 def application_balance(application_id: int, line_id: int | None = None) -> Balance:
+    known = db.session.info.get(KNOWN)
+    if known is not None and application_id in known.applications:
+        return known.balance(application_id, line_id)  # what was gathered counts there too
     book_deferred()  # what was gathered counts
     signed, bucket = _signed_by_bucket()
     stmt = (sa.select(bucket, sa.func.sum(signed))
@@ -81,6 +86,66 @@ def application_balances(application_ids: sa.Select) -> dict[int, Balance]:
             .group_by(LedgerEntry.application_id, bucket)):
         sums.setdefault(application_id, {})[bucket_name] = int(total or 0)
     return {application_id: _balance(found) for application_id, found in sums.items()}
+
+
+KNOWN = "grants.budget.known_balances"  # _Known: the balances balances_known read
+
+
+@dataclass
+class _Known:
+    applications: set[int]
+    # Per application and line, the signed sum per bucket (as _signed_by_bucket counts).
+    sums: dict[int, dict[int, dict[str, int]]]
+
+    def balance(self, application_id: int, line_id: int | None) -> Balance:
+        lines = self.sums.get(application_id, {})
+        if line_id is not None:
+            return _balance(lines.get(line_id, {}))
+        total: dict[str, int] = {}
+        for sums in lines.values():
+            for name, amount in sums.items():
+                total[name] = total.get(name, 0) + amount
+        return _balance(total)
+
+    def booked(self, application_id: int | None, line_id: int, kind: EntryKind,
+               bucket: Bucket | None, amount_cents: int) -> None:
+        if application_id not in self.applications:
+            return
+        name = {K.RELEASE: bucket, K.RESERVE: Bucket.RESERVED.value,
+                K.COMMIT: Bucket.COMMITTED.value}.get(kind, kind.value)
+        sums = self.sums.setdefault(application_id, {}).setdefault(line_id, {})
+        sums[name] = sums.get(name, 0) + (-amount_cents if kind == K.RELEASE else amount_cents)
+
+
+@contextmanager
+def balances_known(application_ids: sa.Select) -> Iterator[None]:
+    """Within the block ``application_balance`` of each application ``application_ids``
+    selects is answered from one read at its start, which every booking of the session keeps
+    up to date: a payment run pays thousands of applications, each firing asking its balance
+    several times (guards, effects, ``post``'s check).
+
+    Only for applications the caller holds locked until its transaction ends: every booking on
+    an application is made under its lock (by the engine; bookings by hand have none), so no
+    one else changes what was read. A query inside the block still sees the ledger itself."""
+    session = db.session
+    if KNOWN in session.info:
+        yield  # already known: the outer block keeps it
+        return
+    book_deferred()
+    signed, bucket = _signed_by_bucket()
+    known = _Known(set(session.scalars(application_ids)), {})
+    for application_id, line_id, bucket_name, total in session.execute(
+            sa.select(LedgerEntry.application_id, LedgerEntry.line_id, bucket,
+                      sa.func.sum(signed))
+            .where(LedgerEntry.application_id.in_(application_ids))
+            .group_by(LedgerEntry.application_id, LedgerEntry.line_id, bucket)):
+        known.sums.setdefault(application_id, {}).setdefault(line_id, {})[bucket_name] = \
+            int(total or 0)
+    session.info[KNOWN] = known
+    try:
+        yield
+    finally:
+        session.info.pop(KNOWN, None)
 
 
 def _signed_by_bucket():
@@ -148,23 +213,27 @@ def post(line: BudgetLine, kind: EntryKind, amount_cents: int, *, actor: User | 
         _refuse("Een boeking is een positief bedrag.")
     if (kind == K.RELEASE) != (bucket is not None):
         raise ValueError("a release says what it releases; nothing else does")
-    gathered = db.session.info.get(DEFERRED)
-    if gathered is not None and kind in (K.RESERVE, K.COMMIT):
-        gathered.append(_Gathered(line, kind, amount_cents, actor.id if actor else None, now,
-                                  cause, application.id if application else None, reason))
-        return None
-    book_deferred()  # this booking comes after what was gathered before it
     # What an application already holds limits neither a reservation nor a commitment.
     if application is not None and kind not in (K.RESERVE, K.COMMIT):
         _check_application(kind, bucket, amount_cents,
                            application_balance(application.id, line.id))
+    gathered = db.session.info.get(DEFERRED)
+    if gathered is not None and kind in GATHERED_COLUMN:
+        gathered.append(_Gathered(line, kind, amount_cents, actor.id if actor else None, now,
+                                  cause, application.id if application else None, reason))
+        _known_booked(application.id if application else None, line.id, kind, None,
+                      amount_cents)
+        return None
+    book_deferred()  # this booking comes after what was gathered before it
 
     values, room = _balance_update(kind, bucket, amount_cents)
-    updated = db.session.execute(
+    row = db.session.execute(
         sa.update(BudgetLine).where(BudgetLine.id == line.id, room).values(values)
-        .execution_options(synchronize_session=False))
-    db.session.refresh(line)
-    if updated.rowcount != 1:
+        .returning(*BALANCES).execution_options(synchronize_session=False)).one_or_none()
+    if row is not None:
+        _set_balances(line, row)
+    else:
+        db.session.refresh(line)  # the refusal names what is left
         if kind in (K.RESERVE, K.COMMIT):
             raise CeilingReached(line, amount_cents)
         _refuse(f"De regel {line.name} laat deze boeking niet toe.")
@@ -175,12 +244,23 @@ def post(line: BudgetLine, kind: EntryKind, amount_cents: int, *, actor: User | 
                         reason=reason)
     db.session.add(entry)
     db.session.flush()
+    _known_booked(entry.application_id, line.id, kind, bucket, amount_cents)
     return entry
+
+
+def _known_booked(application_id: int | None, line_id: int, kind: EntryKind,
+                  bucket: Bucket | None, amount_cents: int) -> None:
+    known = db.session.info.get(KNOWN)
+    if known is not None:
+        known.booked(application_id, line_id, kind, bucket, amount_cents)
 
 
 # -- booking together -------------------------------------------------------------------------
 
-DEFERRED = "grants.budget.deferred"  # the reservations and commitments gathered, in order
+DEFERRED = "grants.budget.deferred"  # the bookings gathered, in order
+# What deferred() gathers, and the balance a booking of each kind raises.
+GATHERED_COLUMN = {K.RESERVE: L.reserved_cents, K.COMMIT: L.committed_cents,
+                   K.DISBURSE: L.disbursed_cents}
 # The entries of a booking as one INSERT on PostgreSQL: a column an array, unnested into rows.
 # The ledger's day totals are kept per statement there, and a statement a row (what
 # executemany is on psycopg) rewrote a line's day once an entry, each rewrite slower than the
@@ -213,11 +293,13 @@ class _Gathered:
 
 @contextmanager
 def deferred() -> Iterator[None]:
-    """Gather the reservations and commitments ``post`` is asked for, and book them together
-    when the block ends: per line and kind ONE conditional UPDATE by their total, under the
-    condition ``post`` puts to each (the amounts are positive, so if the total fits, each in
-    turn fits), then the entries, in the order asked, in one INSERT. What an application holds
-    limits neither kind, so no balance is read per booking.
+    """Gather the reservations, commitments and payments (disbursements) ``post`` is asked
+    for, and book them together when the block ends: per line and kind ONE conditional UPDATE
+    by their total, under the condition ``post`` puts to each (the amounts are positive, so if
+    the total fits, each in turn fits), then the entries, in the order asked, in one INSERT.
+    What an application holds limits neither a reservation nor a commitment; a payment is
+    checked against it when gathered (``application_balance``: read from the ledger after
+    booking what was gathered, or from ``balances_known``, which counts what was gathered).
 
     Nothing reads the ledger in between: what is gathered is booked first whenever the session
     queries or flushes, and before another kind of entry is posted. In the caller's
@@ -237,8 +319,9 @@ def deferred() -> Iterator[None]:
 
 def book_deferred(session: Session | None = None) -> None:
     """Book what ``deferred()`` gathered since it last booked; a line that cannot take its
-    total refuses (422, CeilingReached) and none of it is booked, on any line (what was booked
-    before stays, as a refused ``post`` leaves the bookings before it: the caller rolls back)."""
+    total refuses (422: CeilingReached, or for payments the line's refusal as ``post`` gives
+    it) and none of it is booked, on any line (what was booked before stays, as a refused
+    ``post`` leaves the bookings before it: the caller rolls back)."""
     session = session or db.session()
     gathered = session.info.get(DEFERRED)
     if not gathered:
@@ -253,7 +336,6 @@ def book_deferred(session: Session | None = None) -> None:
         lines[entry.line.id] = entry.line
         key = (entry.line.id, entry.kind)
         totals[key] = totals.get(key, 0) + entry.amount_cents
-    balances = (L.reserved_cents, L.committed_cents, L.disbursed_cents, L.recovered_cents)
     booked = []
     # In the order of the lines' ids, as lock_lines takes them: two bookings never wait on
     # each other.
@@ -261,20 +343,22 @@ def book_deferred(session: Session | None = None) -> None:
         values, room = _balance_update(kind, None, total)
         row = connection.execute(
             sa.update(BudgetLine).where(BudgetLine.id == line_id, room).values(values)
-            .returning(*balances)).one_or_none()
+            .returning(*BALANCES)).one_or_none()
         if row is None:
             for done_id, done_kind, done_total in reversed(booked):
-                column = L.reserved_cents if done_kind == K.RESERVE else L.committed_cents
+                column = GATHERED_COLUMN[done_kind]
                 _set_balances(lines[done_id], connection.execute(
                     sa.update(BudgetLine).where(BudgetLine.id == done_id)
-                    .values({column: column - done_total}).returning(*balances)).one())
+                    .values({column: column - done_total}).returning(*BALANCES)).one())
             _set_balances(lines[line_id], connection.execute(
-                sa.select(*balances).where(BudgetLine.id == line_id)).one())
+                sa.select(*BALANCES).where(BudgetLine.id == line_id)).one())
+            if kind == K.DISBURSE:
+                _refuse(f"De regel {lines[line_id].name} laat deze boeking niet toe.")
             raise CeilingReached(lines[line_id], total)
         booked.append((line_id, kind, total))
         _set_balances(lines[line_id], row)
     rows = [
-        # No bucket (the column's NULL): neither kind is a release.
+        # No bucket (the column's NULL): no kind gathered is a release.
         {"line_id": entry.line.id, "application_id": entry.application_id,
          "kind": entry.kind.value, "amount_cents": entry.amount_cents,
          "actor_id": entry.actor_id, "at": entry.at, "cause": entry.cause,

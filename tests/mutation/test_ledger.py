@@ -50,6 +50,7 @@ from grants.models import (
     Role,
 )
 from tests.factories import ApplicationFactory, UserFactory
+from tests.statements import statements_of
 
 K = EntryKind
 RESERVED, COMMITTED = Bucket.RESERVED, Bucket.COMMITTED
@@ -539,3 +540,137 @@ def test_the_line_held_shows_all_four_balances_after_booking_together(lines, app
     # Without a read of its own: 300,00 + 100,00 committed, 200,00 paid, 50,00 recovered.
     assert (a.reserved_cents, a.committed_cents, a.disbursed_cents, a.recovered_cents) == (
         0, 400_00, 200_00, 50_00)
+
+
+# -- a payment run's payments: gathered, and the balances read once --------------------------
+
+def paid_row(line) -> tuple[int, int]:
+    """The line's paid and recovered balances as stored, read past the session."""
+    return tuple(db.session.connection().execute(sa.select(
+        BudgetLine.disbursed_cents, BudgetLine.recovered_cents).where(
+        BudgetLine.id == line.id)).one())
+
+
+def test_payments_are_gathered_and_booked_per_line_by_their_total(lines, applications, book,
+                                                                  clock):
+    a, b = lines
+    first, second = applications
+    book(a, K.COMMIT, 300_00, first)
+    book(a, K.COMMIT, 200_00, second)
+    book(b, K.COMMIT, 100_00, first)
+    loaded(first, second, a, b)
+    # Their balances known (as a payment run knows them), no check reads the ledger, which
+    # would book what was gathered first.
+    with ledger.balances_known(sa.select(Application.id)), ledger.deferred():
+        assert book(a, K.DISBURSE, 120_00, first, cause="pay", reason="Betaalrun 1") is None
+        book(b, K.DISBURSE, 100_00, first, cause="pay")
+        book(a, K.DISBURSE, 200_00, second, cause="pay")
+        assert (paid_row(a), paid_row(b)) == ((0, 0), (0, 0))
+    # Regel A: 120,00 + 200,00 = 320,00 paid; Regel B: 100,00, all it committed.
+    assert (paid_row(a), paid_row(b)) == ((320_00, 0), (100_00, 0))
+    assert [row for row in stored_entries() if row[2] == K.DISBURSE] == [
+        (a.id, first.id, K.DISBURSE, None, 120_00, None, clock(), "pay", "Betaalrun 1"),
+        (b.id, first.id, K.DISBURSE, None, 100_00, None, clock(), "pay", ""),
+        (a.id, second.id, K.DISBURSE, None, 200_00, None, clock(), "pay", "")]
+    assert (a.disbursed_cents, b.disbursed_cents) == (320_00, 100_00)
+
+
+def test_a_gathered_payment_is_checked_against_what_the_application_holds(lines, applications,
+                                                                          book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 300_00, application)
+    with ledger.deferred():
+        book(a, K.DISBURSE, 200_00, application)
+        # 300,00 committed, 200,00 of it gathered: 100,00 is left to pay, not a cent more.
+        error = refused(lambda: book(a, K.DISBURSE, 100_01, application))
+        assert error.fields == {"amount": [
+            "Er kan nog €\xa0100,00 worden betaald; gevraagd is €\xa0100,01."]}
+        book(a, K.DISBURSE, 100_00, application)
+    assert paid_row(a) == (300_00, 0)
+
+
+def test_a_line_that_cannot_pay_the_total_refuses_it_all_naming_the_line(lines, book):
+    a, b = lines
+    # By hand (no application to check): A commits 50,00, B 100,00.
+    book(a, K.COMMIT, 50_00)
+    book(b, K.COMMIT, 100_00)
+    loaded(a, b)
+    # A pays its 50,00 first (the lower id); B's 60,00 + 40,01 = 100,01 is a cent too much.
+    with pytest.raises(ValidationFailed) as caught, ledger.deferred():
+        book(a, K.DISBURSE, 50_00)
+        book(b, K.DISBURSE, 60_00)
+        book(b, K.DISBURSE, 40_01)
+    assert not isinstance(caught.value, CeilingReached)
+    assert caught.value.fields == {"amount": ["De regel Regel B laat deze boeking niet toe."]}
+    assert (paid_row(a), paid_row(b)) == ((0, 0), (0, 0))
+    assert (a.disbursed_cents, b.disbursed_cents) == (0, 0)
+    assert [row[2] for row in stored_entries()] == [K.COMMIT, K.COMMIT]
+
+
+def test_known_balances_are_read_once_and_follow_every_booking_of_the_session(
+        lines, applications, book):
+    a, b = lines
+    first, second = applications
+    book(a, K.COMMIT, 300_00, first)
+    book(b, K.COMMIT, 100_00, first)
+    book(a, K.DISBURSE, 50_00, first)
+    book(a, K.COMMIT, 40_00, second)
+    loaded(first, second, a, b)
+    with ledger.balances_known(sa.select(Application.id).where(Application.id == first.id)):
+        answers = []
+        assert statements_of(lambda: answers.extend([
+            application_balance(first.id, a.id), application_balance(first.id, b.id),
+            application_balance(first.id)]))[0] == []
+        assert answers == [Balance(committed=300_00, disbursed=50_00),
+                           Balance(committed=100_00),
+                           Balance(committed=400_00, disbursed=50_00)]
+        book(a, K.RELEASE, 20_00, first, bucket=COMMITTED)
+        book(a, K.RECOVER, 10_00, first)
+        with ledger.deferred():
+            book(a, K.DISBURSE, 30_00, first)
+            book(b, K.RESERVE, 25_00, first)
+            book(b, K.COMMIT, 5_00, first)
+            # Gathered, not booked, and known all the same: 280,00 committed on A, 50,00 +
+            # 30,00 paid, 10,00 recovered; B 25,00 reserved and 105,00 committed.
+            assert paid_row(a) == (50_00, 10_00)
+            assert application_balance(first.id, a.id) == Balance(
+                committed=280_00, disbursed=80_00, recovered=10_00)
+            assert application_balance(first.id, b.id) == Balance(reserved=25_00,
+                                                                  committed=105_00)
+            assert paid_row(a) == (50_00, 10_00)
+            # An application the block did not read comes from the ledger (booking first).
+            assert application_balance(second.id) == Balance(committed=40_00)
+            assert paid_row(a) == (80_00, 10_00)
+        with ledger.balances_known(sa.select(Application.id).where(Application.id == second.id)):
+            # Within a block, another keeps the outer one's applications.
+            assert application_balance(first.id, b.id) == Balance(reserved=25_00,
+                                                                  committed=105_00)
+    assert ledger.KNOWN not in db.session.info
+    # The ledger itself agrees with what was known.
+    assert application_balance(first.id, a.id) == Balance(committed=280_00, disbursed=80_00,
+                                                          recovered=10_00)
+    assert application_balance(first.id, b.id) == Balance(reserved=25_00, committed=105_00)
+
+
+def test_an_application_without_entries_is_known_to_hold_nothing(lines, applications, book):
+    a, _ = lines
+    first, second = applications
+    book(a, K.COMMIT, 70_00, second)
+    loaded(first, second, a)
+    with ledger.balances_known(sa.select(Application.id)):
+        assert statements_of(lambda: application_balance(first.id))[0] == []
+        assert application_balance(first.id) == Balance()
+        assert application_balance(second.id, a.id) == Balance(committed=70_00)
+        # Paying it more than it holds is refused all the same.
+        error = refused(lambda: book(a, K.DISBURSE, 1, first))
+        assert error.message == "Er kan nog €\xa00,00 worden betaald; gevraagd is €\xa00,01."
+
+
+def test_a_failed_block_forgets_what_it_knew(lines, applications, book):
+    a, _ = lines
+    application, _ = applications
+    book(a, K.COMMIT, 10_00, application)
+    with pytest.raises(RuntimeError), ledger.balances_known(sa.select(Application.id)):
+        raise RuntimeError("a payment failed")
+    assert ledger.KNOWN not in db.session.info
