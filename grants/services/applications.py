@@ -295,11 +295,12 @@ LOCK_CHUNK = 500
 
 
 def fire_triggers(firings: list[tuple[int, str, dict]], actor: User, now: datetime,
-                  allocation: int | None = None) -> list[Application]:
+                  allocation: int | None = None,
+                  approval: Approval | None = None) -> list[Application]:
     """Fire a trigger on each of many applications of one scheme (``(application id, trigger,
     data)``), as ``fire_trigger`` on each in turn would, written together (the engine's
-    ``fire_many``): an allocation run's decisions. The applications are locked first, a chunk
-    per statement in the order of their ids, so two such batches never wait on each other.
+    ``fire_many``): an allocation run's decisions, an approved payment run's payments. The
+    applications are locked first (``locked_applications``).
 
     For staff's decisions only: what an applicant sends is checked for consents and accounts
     first, one by one (``fire_trigger``)."""
@@ -308,20 +309,22 @@ def fire_triggers(firings: list[tuple[int, str, dict]], actor: User, now: dateti
         raise ValueError("an applicant's sending is fired one by one (fire_trigger)")
     if not firings:
         return []
-    applications = _locked_applications([application_id for application_id, _t, _d in firings],
-                                        actor)
+    applications = locked_applications([application_id for application_id, _t, _d in firings],
+                                       actor)
     if len({application.scheme_id for application in applications.values()}) > 1:
         raise ValueError("one scheme's applications at a time: one workflow fires them")
     workflow = workflow_for(next(iter(applications.values())).scheme.code)
     workflow.fire_many([(applications[application_id], trigger, data)
                         for application_id, trigger, data in firings], actor, now,
-                       allocation=allocation)
+                       allocation=allocation, approval=approval)
     return [applications[application_id] for application_id, _t, _d in firings]
 
 
-def _locked_applications(ids: list[int], actor: User) -> dict[int, Application]:
-    """The applications, visible to ``actor``, locked as ``locked_application`` locks one; with
-    their organisation and rules loaded, which their decisions' letters read."""
+def locked_applications(ids: list[int], actor: User) -> dict[int, Application]:
+    """The applications, visible to ``actor``, locked as ``locked_application`` locks one, a
+    chunk per statement in the order of their ids (so two such batches never wait on each
+    other); with their organisation (the IBAN) and rules loaded, which their decisions' letters
+    and payments read."""
     found: dict[int, Application] = {}
     ordered = sorted(set(ids))
     for start in range(0, len(ordered), LOCK_CHUNK):

@@ -256,13 +256,15 @@ class Workflow:
         return event
 
     def fire_many(self, firings: Iterable[tuple[Application, str, dict]], actor: User,
-                  now: datetime, allocation: int | None = None) -> list[AuditEvent]:
+                  now: datetime, allocation: int | None = None,
+                  approval: Approval | None = None) -> list[AuditEvent]:
         """Fire many triggers, each on its own application (``(application, trigger, data)``),
         as ``fire`` on each in turn would: the same checks, guards, effects and audit rows, in
         the same order. Only the writing is done together: the applications' new states, the
         audit rows and what the effects add are flushed once at the end, the reservations and
         commitments are booked per budget line by their total (grants.budget.ledger.deferred),
-        and the decisions' letters are numbered from one count for all.
+        and the decisions' letters are numbered from one count for all. ``allocation`` and
+        ``approval`` are ``fire``'s, the same for every firing.
 
         A guard or effect that reads the database still sees every firing before its own (a
         query flushes what is pending first, and books what the ledger gathered). An error
@@ -277,7 +279,7 @@ class Workflow:
                 for application, trigger, data in firings:
                     events.append(self._fire(application, trigger, actor, data, now,
                                              current_rules(application, self.default_rules),
-                                             allocation, None))
+                                             allocation, approval))
             _write_together([application for application, _trigger, _data in firings])
             db.session.flush()
         return events
