@@ -178,10 +178,10 @@ class Known:
 
 
 class KnownPayables:
-    """``Known`` of each of the ministry's candidates, and the prepared run each waits in."""
+    """``Known`` of each application ``ids`` selects (a ministry's candidates: ``owed_ids``; a
+    run's applications, under their locks), and the prepared run each waits in."""
 
-    def __init__(self, ministry: Ministry):
-        ids = sa.select(Application.id).join(Application.scheme).where(*_may_be_owed(ministry))
+    def __init__(self, ids: sa.Select):
         self._balances = application_balances(ids)
         self._advances_paid = advances_paid_of(ids)
         self._with_costs = set(db.session.scalars(_with_costs().where(
@@ -255,6 +255,11 @@ def payables_of(application: Application, due_on: date, except_run: int | None =
              if known is None or known.objection_costs else [])
     return [*_advances(application, due_on, known), *_settlement(application, due_on, known),
             *costs]
+
+
+def owed_ids(ministry: Ministry) -> sa.Select:
+    """The ids of ``candidates``, to read what is known of them (KnownPayables)."""
+    return sa.select(Application.id).join(Application.scheme).where(*_may_be_owed(ministry))
 
 
 def candidates(ministry: Ministry) -> list[Application]:

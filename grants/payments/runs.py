@@ -14,6 +14,7 @@ lock), and no two held lines can bring an application's payments of a kind to th
 (a unique constraint).
 """
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from grants.access import require_role
+from grants.budget.ledger import balances_known
 from grants.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from grants.extensions import db
 from grants.models import (
@@ -45,11 +47,11 @@ from grants.payments.payables import (
     creditor_iban,
     iban_problem,
     line_key,
+    owed_ids,
     payables_of,
-    waiting_in,
 )
 from grants.payments.target2 import closed_because, execution_day
-from grants.services.applications import fire_trigger, locked_application
+from grants.services.applications import fire_triggers, locked_applications
 from grants.timefmt import AMSTERDAM, format_day
 from grants.workflows.engine import Approval
 
@@ -92,7 +94,7 @@ def due_payments(ministry: Ministry, due_on: date, actor: User,
     require_role(actor, Role.FINANCE)
     requested = today or due_on
     lines, skipped = [], []
-    known, paid_outside = KnownPayables(ministry), paid_outside_records()
+    known, paid_outside = KnownPayables(owed_ids(ministry)), paid_outside_records()
     for application in candidates(ministry):
         due = payables_of(application, due_on, known=known.of(application.id))
         if not due:
@@ -133,14 +135,18 @@ def prepare_run(ministry: Ministry, due_on: date, actor: User, now: datetime) ->
     db.session.flush()
     run.message_id = f"TP-{ministry.value}-{run.id:08d}"
 
-    planned = []
-    for application_id in dict.fromkeys(line.application.id for line in preview.lines):
-        application = locked_application(application_id, actor)
-        # Under the lock: a run prepared meanwhile holds what it planned.
-        if waiting_in(application.id, except_run=run.id) or iban_problem(application):
+    ids = list(dict.fromkeys(line.application.id for line in preview.lines))
+    applications = locked_applications(ids, actor)
+    # Under the locks, read again: a run prepared meanwhile holds what it planned, and an IBAN
+    # may have gone.
+    known = KnownPayables(owed_ids(ministry))
+    planned, lines = [], []
+    for application_id in ids:
+        application = applications[application_id]
+        if application_id in known.waiting or iban_problem(application):
             continue
-        for payable in payables_of(application, due_on):
-            db.session.add(PaymentLine(
+        for payable in payables_of(application, due_on, known=known.of(application_id)):
+            lines.append(dict(
                 run_id=run.id, application_id=application.id, kind=payable.kind,
                 objection_id=payable.objection.id if payable.objection else None,
                 instalment=payable.instalment.number if payable.instalment else None,
@@ -151,7 +157,9 @@ def prepare_run(ministry: Ministry, due_on: date, actor: User, now: datetime) ->
                 creditor_iban=creditor_iban(application), remittance=payable.remittance,
                 end_to_end_id=payable.end_to_end_id(run.id), held=True))
             planned.append(payable)
-        db.session.flush()
+    if lines:
+        db.session.execute(sa.insert(PaymentLine), lines)  # one statement for them all
+        db.session.expire(run, ["lines"])
     if not planned:
         raise Conflict(_("Er is op %(day)s niets (meer) te betalen.", day=format_day(due_on)))
     run.line_count = len(planned)
@@ -191,24 +199,63 @@ def _release_reason(line: PaymentLine, application: Application,
     return iban_problem(application)
 
 
-def _pay(line: PaymentLine, payable: Payable, run: PaymentRun, actor: User,
-         now: datetime) -> None:
-    trigger = payable.trigger
-    if trigger is None:
-        return  # objection costs: no subsidy money, the held line of an approved run is all
+def _pay_all(payments: list[tuple[PaymentLine, Payable]], run: PaymentRun, actor: User,
+             now: datetime) -> None:
+    """Pay the lines with a trigger through the engine, in the order given, and check each
+    against what it booked; objection costs have no trigger: the held line is all."""
+    rounds: list[list[tuple[PaymentLine, Payable]]] = []
+    fired: Counter[int] = Counter()
+    for line, payable in payments:
+        if payable.trigger is None:
+            continue
+        # An application's second payment (two instalments due) is its own firing, after its
+        # first: each round fires at most one per application.
+        if fired[line.application_id] == len(rounds):
+            rounds.append([])
+        rounds[fired[line.application_id]].append((line, payable))
+        fired[line.application_id] += 1
+    approval = Approval(run.id, run.prepared_by)
+    # Locked by approve_run: their balances are read once, not in every guard and effect.
+    with balances_known(sa.select(PaymentLine.application_id).where(
+            PaymentLine.run_id == run.id)):
+        for paying in rounds:
+            _pay_round(paying, run, actor, now, approval)
+    db.session.flush()  # a line is fixed once its run is approved: written before that
+
+
+def _pay_round(paying: list[tuple[PaymentLine, Payable]], run: PaymentRun, actor: User,
+               now: datetime, approval: Approval) -> None:
     before = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(LedgerEntry.id), 0)))
-    data = {"reason": _run_reason(run, line)}
-    if line.kind == PaymentKind.ADVANCE:
-        data["amount"] = cents_to_api(line.amount_cents)
-    fire_trigger(line.application_id, trigger, actor, data, now,
-                 approval=Approval(run.id, run.prepared_by))
-    entries = db.session.scalars(sa.select(LedgerEntry).where(
-        LedgerEntry.application_id == line.application_id, LedgerEntry.id > before,
-        LedgerEntry.kind == EntryKind.DISBURSE).order_by(LedgerEntry.id)).all()
-    if sum(entry.amount_cents for entry in entries) != line.amount_cents:
-        raise Conflict(_("De boeking van %(reference)s wijkt af van de betaalrun.",
-                         reference=line.application.reference))
-    line.ledger_entry_id = entries[0].id
+    firings = []
+    for line, payable in paying:
+        data = {"reason": _run_reason(run, line)}
+        if line.kind == PaymentKind.ADVANCE:
+            data["amount"] = cents_to_api(line.amount_cents)
+        firings.append((line.application_id, payable.trigger, data))
+    _fire_payments(firings, actor, now, approval)
+    booked: dict[int, list[LedgerEntry]] = {}
+    # Every entry after ``before`` of these applications is this round's: they are locked.
+    for entry in db.session.scalars(sa.select(LedgerEntry).where(
+            LedgerEntry.id > before, LedgerEntry.kind == EntryKind.DISBURSE)
+            .order_by(LedgerEntry.id)):
+        booked.setdefault(entry.application_id, []).append(entry)
+    for line, _payable in paying:
+        entries = booked.get(line.application_id, [])
+        if sum(entry.amount_cents for entry in entries) != line.amount_cents:
+            raise Conflict(_("De boeking van %(reference)s wijkt af van de betaalrun.",
+                             reference=line.application.reference))
+        line.ledger_entry_id = entries[0].id
+
+
+def _fire_payments(firings: list[tuple[int, str, dict]], actor: User, now: datetime,
+                   approval: Approval) -> None:
+    """Fire the payments (one per application), written together per scheme."""
+    # The applications are locked, so in the session: looking them up reads nothing.
+    schemes = {application_id: db.session.get(Application, application_id).scheme_id
+               for application_id, _trigger, _data in firings}
+    for scheme_id in dict.fromkeys(schemes.values()):
+        fire_triggers([firing for firing in firings if schemes[firing[0]] == scheme_id], actor,
+                      now, approval=approval)
 
 
 def _run_reason(run: PaymentRun, line: PaymentLine) -> str:
@@ -232,22 +279,29 @@ def approve_run(run_id: int, actor: User, now: datetime) -> PaymentRun:
     require_role(actor, Role.APPROVER)
     refuse_sent_run(run)
     held = [line for line in run.lines if line.held]
-    paid = []
-    for application_id in dict.fromkeys(line.application_id for line in held):
-        application = locked_application(application_id, actor)
-        current = {payable.key(): payable
-                   for payable in payables_of(application, run.due_on, except_run=run.id)}
-        for line in (line for line in held if line.application_id == application_id):
+    applications = locked_applications([line.application_id for line in held], actor)
+    # Under the locks: what each application is owed now, the run's own lines aside.
+    known = KnownPayables(sa.select(PaymentLine.application_id).where(
+        PaymentLine.run_id == run.id))
+    lines_of: dict[int, list[PaymentLine]] = {}
+    for line in held:
+        lines_of.setdefault(line.application_id, []).append(line)
+    payments = []
+    for application_id, lines in lines_of.items():
+        application = applications[application_id]
+        current = {payable.key(): payable for payable in payables_of(
+            application, run.due_on, except_run=run.id, known=known.of(application_id))}
+        for line in lines:
             reason = _release_reason(line, application, current)
             if reason:
                 line.held, line.release_reason = None, reason
                 continue
-            _pay(line, current[line_key(line)], run, actor, now)
-            paid.append(line)
-        db.session.flush()
-    if not paid:
+            payments.append((line, current[line_key(line)]))
+    if not payments:
         raise Conflict(_("Niets van betaalrun %(number)s is nog te betalen; annuleer haar.",
                          number=run.id))
+    _pay_all(payments, run, actor, now)
+    paid = [line for line, _payable in payments]
 
     run.status = PaymentRunStatus.APPROVED
     run.approved_at, run.approved_by_id = now, actor.id

@@ -89,6 +89,7 @@ from grants.payments.runs import (
 )
 from tests.factories import UserFactory
 from tests.payments.conftest import EMPLOYERS_IBAN, Grants, objection_with_costs
+from tests.statements import statements_of
 
 # 9:00 in Amsterdam on Friday 2 January 2015.
 JANUARY = datetime(2015, 1, 2, 8, tzinfo=UTC)
@@ -335,14 +336,14 @@ def test_the_audit_row_of_a_payment_names_the_run_and_whoever_prepared_it(plan, 
 def test_a_booking_that_differs_from_its_line_is_refused_naming_the_application(
         plan, world, monkeypatch):
     # Planned: instalment 1 of € 120.000,00; booked: € 100.000,00. Nothing is paid then.
-    fire = runs.fire_trigger
+    fire = runs.fire_triggers
 
-    def short(application_id, trigger, actor, data, now, **options):
-        return fire(application_id, trigger, actor, {**data, "amount": "100000.00"}, now,
-                    **options)
+    def short(firings, actor, now, **options):
+        return fire([(application_id, trigger, {**data, "amount": "100000.00"})
+                     for application_id, trigger, data in firings], actor, now, **options)
 
     run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
-    monkeypatch.setattr(runs, "fire_trigger", short)
+    monkeypatch.setattr(runs, "fire_triggers", short)
     with pytest.raises(Conflict) as differs:
         approve_run(run.id, world.approver.user, JANUARY)
     assert differs.value.message == (
@@ -357,10 +358,10 @@ def test_a_line_is_checked_against_its_own_applications_disbursements_only(
     run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
     db.session.commit()
     other = db.session.get(Application, Grants(world, clock).sector_plan("300000.00"))
-    fire, booked = runs.fire_trigger, []
+    fire, booked = runs.fire_triggers, []
 
-    def with_other_bookings(application_id, trigger, actor, data, now, **options):
-        application = fire(application_id, trigger, actor, data, now, **options)
+    def with_other_bookings(firings, actor, now, **options):
+        [application] = fire(firings, actor, now, **options)
         if not booked:
             booked.append(ledger.post(other.window.line_for(None), EntryKind.DISBURSE,
                                       5_000_00, actor=world.finance.user, now=now,
@@ -368,9 +369,9 @@ def test_a_line_is_checked_against_its_own_applications_disbursements_only(
             booked.append(ledger.post(application.window.line_for(None), EntryKind.RELEASE,
                                       1, actor=world.finance.user, now=now, cause="manual",
                                       application=application, bucket=Bucket.COMMITTED))
-        return application
+        return [application]
 
-    monkeypatch.setattr(runs, "fire_trigger", with_other_bookings)
+    monkeypatch.setattr(runs, "fire_triggers", with_other_bookings)
     run = approve_run(run.id, world.approver.user, JANUARY)
     assert (run.status, run.line_count, run.total_cents) == (
         PaymentRunStatus.APPROVED, 2, 240_000_00)
@@ -461,14 +462,14 @@ def test_what_changed_while_waiting_for_an_applications_lock_is_judged_under_it(
     second.organisation = world.employees
     world.employees.iban = "NL20INGB0001234567"
     db.session.commit()
-    lock = runs.locked_application
+    lock = runs.locked_applications
 
-    def iban_removed_meanwhile(application_id, actor):
-        if application_id == plan.id:
-            world.employers.iban = ""
-        return lock(application_id, actor)
+    def iban_removed_meanwhile(ids, actor):
+        assert sorted(ids) == sorted([plan.id, second.id])
+        world.employers.iban = ""
+        return lock(ids, actor)
 
-    monkeypatch.setattr(runs, "locked_application", iban_removed_meanwhile)
+    monkeypatch.setattr(runs, "locked_applications", iban_removed_meanwhile)
     run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
     assert [(line.application_id, line.instalment, line.amount_cents, line.creditor_iban)
             for line in run.lines] == [(second.id, 1, 80_000_00, "NL20INGB0001234567"),
@@ -480,15 +481,15 @@ def test_a_run_prepared_while_waiting_for_the_lock_keeps_what_it_planned(
         plan, world, monkeypatch):
     # While this run waits for the grant's lock, another run plans its two instalments: this
     # run finds nothing left to plan, and says so naming the day.
-    lock, other = runs.locked_application, []
+    lock, other = runs.locked_applications, []
 
-    def prepared_meanwhile(application_id, actor):
+    def prepared_meanwhile(ids, actor):
         if not other:
             other.append(None)  # the other run's own wait for the lock is uneventful
             other[0] = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
-        return lock(application_id, actor)
+        return lock(ids, actor)
 
-    monkeypatch.setattr(runs, "locked_application", prepared_meanwhile)
+    monkeypatch.setattr(runs, "locked_applications", prepared_meanwhile)
     with pytest.raises(Conflict) as nothing:
         prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
     assert nothing.value.message == "Er is op 1 januari 2015 niets (meer) te betalen."
@@ -521,18 +522,9 @@ def test_a_preview_reads_its_candidates_in_the_same_statements_however_many_ther
     """A national run's preview weighs thousands of grants (issue 16): their balances,
     advances, waiting runs and organisations are read for all of them at once."""
     def statements_of_a_preview() -> tuple[int, list[tuple[int, int]]]:
-        seen = []
-
-        def note(_connection, _cursor, statement, *_rest):
-            if not statement.startswith(("SAVEPOINT", "RELEASE")):
-                seen.append(statement)
-
         db.session.expire_all()
-        sa.event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            preview = due_payments(Ministry.SZW, DAY, world.finance.user, DAY)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", note)
+        seen, preview = statements_of(
+            lambda: due_payments(Ministry.SZW, DAY, world.finance.user, DAY))
         return len(seen), [(line.application.id, line.amount_cents) for line in preview.lines]
 
     few, lines = statements_of_a_preview()
@@ -546,3 +538,34 @@ def test_a_preview_reads_its_candidates_in_the_same_statements_however_many_ther
     skipped = due_payments(Ministry.SZW, DAY, world.finance.user, DAY).skipped
     assert [(s.application.id, s.reason.startswith("Staat al in betaalrun")) for s in skipped] \
         == [(plan.id, True)]
+
+
+def test_a_run_is_prepared_and_approved_in_statements_that_do_not_grow_per_grant(
+        plan, world, clock):
+    """A national run pays thousands of grants (issue 16): preparing locks them and reads what
+    they are owed all at once; approving pays them through the engine together, their
+    balances read once: beyond that, at most two statements per payment (its audit row, and
+    on SQLite the odd application's state written on its own). Before, some fifteen each."""
+    def prepared_and_approved() -> tuple[int, int, PaymentRun]:
+        db.session.expire_all()
+        prepared, run = statements_of(
+            lambda: prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY))
+        db.session.expire_all()
+        approved, run = statements_of(lambda: approve_run(run.id, world.approver.user, JANUARY))
+        return len(prepared), len(approved), run
+
+    one_prepared, one_approved, run = prepared_and_approved()
+    assert (run.line_count, run.total_cents) == (2, 240_000_00)
+    db.session.rollback()
+    others = [Grants(world, clock).sector_plan("300000.00") for _ in range(3)]
+    many_prepared, many_approved, run = prepared_and_approved()
+    # 80 % of € 300.000,00 in three instalments, two due by 1 January 2015, for each of the
+    # three; two of € 120.000,00 for the first grant.
+    assert [(line.application_id, line.amount_cents) for line in run.lines] == [
+        (number, amount) for number, amount in
+        [(plan.id, 120_000_00)] * 2 + [(number, 80_000_00) for number in others
+                                        for _ in range(2)]]
+    assert (run.line_count, run.total_cents) == (8, 720_000_00)
+    assert all(line.ledger_entry.amount_cents == line.amount_cents for line in run.lines)
+    assert many_prepared == one_prepared
+    assert many_approved <= one_approved + 2 * (8 - 2)

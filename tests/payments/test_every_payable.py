@@ -64,6 +64,26 @@ def test_a_praktijkleren_settlement_is_paid_in_full_by_the_run(grants, world, cl
     assert due_payments(Ministry.OCW, date(2014, 11, 20), world.finance.user).lines == []
 
 
+def test_one_approval_pays_two_schemes_each_through_its_own_workflow(grants, world, clock):
+    # OCW owes a RIF project its first yearly advance (€ 100.000,00, due 1 August 2014) and an
+    # employer its praktijkleren settlement (€ 4.050,00, 20 November 2014): one run pays both.
+    rif = grants.rif()
+    settled = praktijkleren_settled(world, clock)
+    run = pay_run(world, clock, Ministry.OCW, date(2014, 11, 20))
+
+    assert sorted((line.application_id, line.kind, line.amount_cents) for line in run.lines) \
+        == sorted([(rif, PaymentKind.ADVANCE, 100_000_00),
+                   (settled, PaymentKind.SETTLEMENT, 4_050_00)])
+    assert (run.line_count, run.total_cents) == (2, 104_050_00)
+    assert entries(rif)[-1] == ("disburse", 100_000_00, "pay_advance")
+    assert sorted(e for e in entries(settled) if e[0] == "disburse") == [
+        ("disburse", 1_350_00, "pay"), ("disburse", 2_700_00, "pay")]
+    assert (db.session.get(Application, rif).state,
+            db.session.get(Application, settled).state) == (ApplicationState.MONITORED,
+                                                            ApplicationState.PAID)
+    assert all(line.ledger_entry.kind == EntryKind.DISBURSE for line in run.lines)
+
+
 def test_a_praktijkleren_settlement_raised_after_objection_pays_the_difference(
         grants, world, clock):
     number = praktijkleren_settled(world, clock)
