@@ -56,7 +56,7 @@ def login_job(index: int, config: dict, job: dict, barrier, results) -> None:
 
 
 def run_logins(race, jobs: list[dict], config: dict | None = None) -> list[Outcome]:
-    """Every login at once, each from its own spawned process; outcomes in job order. On
+    """Every login at once, each from its own process; outcomes in job order. On
     SQLite the logins queue for the write lock, each holding it through its password check: on
     a loaded machine the last may wait longer than the usual busy timeout, which this test is
     not about (it counts how many passwords are checked)."""

@@ -1,8 +1,9 @@
 """What each racing OS process runs: its own app, its own connections, one request.
 
-Everything here is imported by name in a freshly spawned interpreter, so it must be picklable
-and must not depend on the test process's state: the clock is a small frozen class, the job a
-plain dict, and the outcome a plain tuple put on a queue.
+Everything here is imported by name in a fresh process (forked from a server that imported the
+app, never from the test process), so it must be picklable and must not depend on the test
+process's state: the clock is a small frozen class, the job a plain dict, and the outcome a
+plain tuple put on a queue.
 """
 
 import time
