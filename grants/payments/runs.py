@@ -8,6 +8,12 @@ exactly is paid (``pay_advance`` or ``pay`` fired through the engine by the appr
 ``disburse`` entry each; objection costs paid without one), the rest is released with the
 reason, and the SEPA file is made. Cancelling a prepared run releases its lines.
 
+A national run pays thousands of grants in one request, so both steps work on all of them at
+once (issue 16): the applications locked in one ordered pass (``locked_applications``), what
+they are owed read for all of them (``KnownPayables``), and, on approval, the payments fired
+together (``fire_triggers``, one workflow a scheme) with the balances read once
+(``ledger.balances_known``) and booked per budget line by their total.
+
 Nothing is paid twice, even by runs racing each other: an application waits in at most one
 prepared run (checked under its lock), a run is approved or cancelled once (under the run's
 lock), and no two held lines can bring an application's payments of a kind to the same total
