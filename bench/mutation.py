@@ -115,6 +115,8 @@ MODULES: dict[str, list[str]] = {
     ],
     "grants/payments/runs.py": [
         "tests/payments/test_runs.py", "tests/payments/test_four_eyes.py",
+        # One approval paying two schemes, each through its own workflow (_fire_payments).
+        "tests/payments/test_every_payable.py",
         "tests/mutation/test_payment_runs.py",
     ],
     "grants/payments/target2.py": [

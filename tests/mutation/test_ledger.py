@@ -12,22 +12,22 @@ with € 500,00, and two applications of window T2.
 
 Mutants that cannot change behaviour (read by bench/mutation.py). SQLAlchemy takes
 synchronize_session=None as it takes False (no synchronising of the session; its own error text
-recommends None for that), and post() refreshes the line from its row right after the UPDATE:
+recommends None for that), and post() sets the line's balances from the row its UPDATE returns:
 
-equivalent: grants.budget.ledger.x_post__mutmut_64 — synchronize_session=None is False here
+equivalent: grants.budget.ledger.x_post__mutmut_75 — synchronize_session=None is False here
 
 book_deferred inserts a booking's entries on PostgreSQL as arrays unnested into rows, a branch
-SQLite (where bench/mutation.py runs the mutants) never takes. 88 and 89 send PostgreSQL down
-SQLite's executemany: the same rows, only slower (bench/allocation_bench.py shows it). 90 to 93
+SQLite (where bench/mutation.py runs the mutants) never takes. 86 and 87 send PostgreSQL down
+SQLite's executemany: the same rows, only slower (bench/allocation_bench.py shows it). 88 to 91
 break the branch outright: every booking of a run fails on PostgreSQL, where the suite runs too
-(three tests of tests/workflows/test_fire_many.py fail on 90 there):
+(three tests of tests/workflows/test_fire_many.py fail on it there):
 
-equivalent: grants.budget.ledger.x_book_deferred__mutmut_88 — PostgreSQL by executemany
-equivalent: grants.budget.ledger.x_book_deferred__mutmut_89 — PostgreSQL by executemany
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_86 — PostgreSQL by executemany
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_87 — PostgreSQL by executemany
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_88 — PostgreSQL branch, not on SQLite
+equivalent: grants.budget.ledger.x_book_deferred__mutmut_89 — PostgreSQL branch, not on SQLite
 equivalent: grants.budget.ledger.x_book_deferred__mutmut_90 — PostgreSQL branch, not on SQLite
 equivalent: grants.budget.ledger.x_book_deferred__mutmut_91 — PostgreSQL branch, not on SQLite
-equivalent: grants.budget.ledger.x_book_deferred__mutmut_92 — PostgreSQL branch, not on SQLite
-equivalent: grants.budget.ledger.x_book_deferred__mutmut_93 — PostgreSQL branch, not on SQLite
 """
 
 from datetime import date
@@ -665,6 +665,12 @@ def test_an_application_without_entries_is_known_to_hold_nothing(lines, applicat
         # Paying it more than it holds is refused all the same.
         error = refused(lambda: book(a, K.DISBURSE, 1, first))
         assert error.message == "Er kan nog €\xa00,00 worden betaald; gevraagd is €\xa00,01."
+        # Its first booking is known at once: 30,00 committed on A, then 12,50 of it paid.
+        book(a, K.COMMIT, 30_00, first)
+        book(a, K.DISBURSE, 12_50, first)
+        assert application_balance(first.id, a.id) == Balance(committed=30_00,
+                                                               disbursed=12_50)
+        assert application_balance(first.id) == Balance(committed=30_00, disbursed=12_50)
 
 
 def test_a_failed_block_forgets_what_it_knew(lines, applications, book):

@@ -21,26 +21,26 @@ is preparing for an application such a file paid (grants/payments/export.py).
 The sector plan below: € 450.000,00 granted on 10 April 2014, 1 July 2014 – 31 December 2015,
 three advances of € 120.000,00 due 1 July 2014, 1 January 2015 and 1 July 2015.
 
-Mutants that cannot change behaviour (read by bench/mutation.py). _pay takes the ledger's
-highest id before firing, with 0 when the ledger is empty (coalesce); it never is then: every
+Mutants that cannot change behaviour (read by bench/mutation.py). _pay_round takes the ledger's
+highest id before a round, with 0 when the ledger is empty (coalesce); it never is then: every
 payable with a trigger needs committed > paid for its application (due_instalments' room,
-_settlement's unpaid), so its commit entry exists. One firing books its disbursements in
-BudgetLine.id order (Window.lines; pay_balance) into an append-only table, and every way SQLite
-and PostgreSQL can read them back (rowid or primary key, the (application_id, line_id) index, the
-heap in insertion order) gives them in id order, so the first is the same without ORDER BY. The
-check constraint ck_payment_runs_sepa_file ((status = 'approved') = (sepa_xml IS NOT NULL))
-leaves no stored run approved without a file or with a file but not approved, the only runs for
-which sepa_file's `or` and `and` differ. prepare_run gives the new run what its model would
-anyway (status: its column default PREPARED, which SQLAlchemy also applies for None; sepa_xml and
-sepa_sha256: NULL; a line's held: its column default True, likewise), and line_count and
-total_cents are set from the planned lines before anyone reads them (when nothing is planned the
-run is refused and the caller rolls it back). Under an application's lock prepare_run asks
-whether another prepared run holds it; excluding the run itself changes nothing, because it
-plans each application once and only after that question:
+_settlement's unpaid), so its commit entry exists. A round's disbursements are inserted in the
+order they were asked for (one INSERT, ledger.book_deferred) into an append-only table, and
+every way SQLite and PostgreSQL can read back the rows after an id (a range of the primary key,
+the heap in insertion order) gives them in id order, so each application's first is the same
+without ORDER BY. The check constraint ck_payment_runs_sepa_file ((status = 'approved') =
+(sepa_xml IS NOT NULL)) leaves no stored run approved without a file or with a file but not
+approved, the only runs for which sepa_file's `or` and `and` differ. prepare_run gives the new
+run what its model would anyway (status: its column default PREPARED, which SQLAlchemy also
+applies for None; sepa_xml and sepa_sha256: NULL; a line's held: its column default True,
+likewise, and a bulk INSERT ignores a key no column has), and line_count and total_cents are
+set from the planned lines before anyone reads them (when nothing is planned the run is refused
+and the caller rolls it back). After inserting the lines prepare_run expires the run's lines;
+expiring all of the new run's attributes reloads the same row:
 
-equivalent: grants.payments.runs.x__pay__mutmut_7 — coalesce(…, None): the ledger is not empty
-equivalent: grants.payments.runs.x__pay__mutmut_11 — coalesce(…, 1): the ledger is not empty
-equivalent: grants.payments.runs.x__pay__mutmut_42 — one firing's entries come in id order
+equivalent: grants.payments.runs.x__pay_round__mutmut_5 — coalesce(…, None): the ledger is not empty
+equivalent: grants.payments.runs.x__pay_round__mutmut_9 — coalesce(…, 1): the ledger is not empty
+equivalent: grants.payments.runs.x__pay_round__mutmut_34 — a round's entries come in id order
 equivalent: grants.payments.runs.x_sepa_file__mutmut_1 — status and file agree in every row
 equivalent: grants.payments.runs.x_prepare_run__mutmut_39 — status=None: the default applies
 equivalent: grants.payments.runs.x_prepare_run__mutmut_52 — status left out: the default applies
@@ -48,10 +48,11 @@ equivalent: grants.payments.runs.x_prepare_run__mutmut_61 — sepa_xml left out:
 equivalent: grants.payments.runs.x_prepare_run__mutmut_62 — sepa_sha256 left out: NULL as well
 equivalent: grants.payments.runs.x_prepare_run__mutmut_66 — line_count=1 is overwritten unread
 equivalent: grants.payments.runs.x_prepare_run__mutmut_67 — total_cents=1 is overwritten unread
-equivalent: grants.payments.runs.x_prepare_run__mutmut_85 — except_run=None: it holds nothing yet
-equivalent: grants.payments.runs.x_prepare_run__mutmut_87 — except_run left out: same as None
-equivalent: grants.payments.runs.x_prepare_run__mutmut_108 — held=None: the default True applies
-equivalent: grants.payments.runs.x_prepare_run__mutmut_122 — held left out: the default is True
+equivalent: grants.payments.runs.x_prepare_run__mutmut_114 — heldXX: no such column, default True
+equivalent: grants.payments.runs.x_prepare_run__mutmut_128 — held=None: the default True applies
+equivalent: grants.payments.runs.x_prepare_run__mutmut_142 — held left out: the default is True
+equivalent: grants.payments.runs.x_prepare_run__mutmut_159 — expire(run, None): all, same row
+equivalent: grants.payments.runs.x_prepare_run__mutmut_161 — expire(run): all of it, same row
 """
 
 from datetime import UTC, date, datetime
@@ -434,6 +435,51 @@ def test_objection_costs_the_run_itself_holds_are_paid_on_approval(plan, world):
         (objection.id, 1_500_00, True, "", None,
          f"{plan.reference} proceskosten bezwaar van 01-05-2014")]
     assert f"<EndToEndId>{plan.reference}-{run.id}-K{objection.id}<".encode() in run.sepa_xml
+
+
+def test_objection_costs_do_not_hold_up_the_payments_after_them(plan, world, clock):
+    # The first grant's two advances (€ 120.000,00 each) and its objection costs (€ 1.500,00,
+    # paid by the file alone), then a second grant of € 300.000,00 with two of € 80.000,00: all
+    # five paid, the four advances each booked.
+    objection_with_costs(plan.id, 1_500_00, datetime(2014, 9, 1, 10, tzinfo=UTC),
+                         datetime(2014, 5, 1, 10, tzinfo=UTC))
+    second = Grants(world, clock).sector_plan("300000.00")
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    run = approve_run(run.id, world.approver.user, JANUARY)
+    assert (run.line_count, run.total_cents) == (5, 401_500_00)
+    assert [(line.application_id, line.kind, line.amount_cents,
+             line.ledger_entry.amount_cents if line.ledger_entry else None)
+            for line in run.lines] == [
+        (plan.id, PaymentKind.ADVANCE, 120_000_00, 120_000_00),
+        (plan.id, PaymentKind.ADVANCE, 120_000_00, 120_000_00),
+        (plan.id, PaymentKind.OBJECTION_COSTS, 1_500_00, None),
+        (second, PaymentKind.ADVANCE, 80_000_00, 80_000_00),
+        (second, PaymentKind.ADVANCE, 80_000_00, 80_000_00)]
+    assert reasons(second, "pay_advance") == [f"Betaalrun {run.id}: voorschot 1 van 3",
+                                              f"Betaalrun {run.id}: voorschot 2 van 3"]
+
+
+def test_three_instalments_due_at_once_are_each_paid_once(plan, world):
+    # On Wednesday 1 July 2015 all three advances of € 120.000,00 are due: three firings of
+    # the grant, one after the other, each booking its own € 120.000,00.
+    july = datetime(2015, 7, 1, 8, tzinfo=UTC)
+    run = prepare_run(Ministry.SZW, date(2015, 7, 1), world.finance.user, july)
+    run = approve_run(run.id, world.approver.user, july)
+    assert (run.line_count, run.total_cents) == (3, 360_000_00)
+    assert reasons(plan.id, "pay_advance") == [
+        f"Betaalrun {run.id}: voorschot {number} van 3" for number in (1, 2, 3)]
+    assert [line.ledger_entry.amount_cents for line in run.lines] == [120_000_00] * 3
+    assert len({line.ledger_entry_id for line in run.lines}) == 3
+
+
+def test_a_payment_the_engine_did_not_book_is_refused_naming_the_application(
+        plan, world, monkeypatch):
+    run = prepare_run(Ministry.SZW, DAY, world.finance.user, JANUARY)
+    monkeypatch.setattr(runs, "fire_triggers", lambda *_firing, **_options: [])
+    with pytest.raises(Conflict) as unbooked:
+        approve_run(run.id, world.approver.user, JANUARY)
+    assert unbooked.value.message == (
+        f"De boeking van {plan.reference} wijkt af van de betaalrun.")
 
 
 def test_an_application_a_sent_file_paid_is_left_out_naming_the_file(plan, world):
